@@ -1,0 +1,172 @@
+"""A FAISS index over sentence vectors, persisted as a directory with a manifest.
+
+Layout: ``index.faiss`` (inner product over L2-normalised vectors = cosine), ``entries.json``
+(per vector: sentence id, task id, document id, sha256 of the text) and ``manifest.json``
+(format version, model, dimension, count). Saving writes a new directory and swaps it in, so
+a crash leaves the old index or the new one, never a mix.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from embeddings.base import Vectors
+from embeddings.errors import IndexCorruptError, IndexMismatchError
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VectorEntry:
+    sentence_id: str
+    task_id: str
+    doc_id: str
+    text_sha: str
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    sentence_id: str
+    task_id: str
+    doc_id: str
+    score: float
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _faiss_id(sentence_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(sentence_id.encode()).digest()[:8], "little") >> 1
+
+
+class VectorIndex:
+    def __init__(self, directory: Path, model: str, dimension: int,
+                 index: "faiss.Index", entries: dict[int, VectorEntry]) -> None:
+        self.directory = directory
+        self.model = model
+        self.dimension = dimension
+        self._index = index
+        self._entries = entries
+
+    @classmethod
+    def open(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
+        """Open the index in ``directory`` (an empty one if there is none). Refuses an index
+        built by another model or dimension, saying which."""
+        _recover_interrupted_swap(directory)
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            return cls(directory, model, dimension,
+                       faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), {})
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise IndexCorruptError(
+                    f"vector index {directory} has format {manifest.get('format_version')}, "
+                    f"this version reads {FORMAT_VERSION}: run `policykg reindex`")
+            if manifest["model"] != model or manifest["dimension"] != dimension:
+                raise IndexMismatchError(
+                    f"vector index {directory} was built with {manifest['model']} "
+                    f"(dimension {manifest['dimension']}), but the configured embedder is "
+                    f"{model} (dimension {dimension}). Set POLICYKG_EMBEDDER back, or run "
+                    "`policykg reindex` to rebuild the vectors with the new model."
+                )
+            index = faiss.read_index(str(directory / "index.faiss"))
+            raw = json.loads((directory / "entries.json").read_text("utf-8"))
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexCorruptError(f"vector index {directory} is unreadable: {exc}") from exc
+        entries = {int(k): VectorEntry(**v) for k, v in raw.items()}
+        if index.ntotal != len(entries) or manifest["count"] != len(entries):
+            raise IndexCorruptError(
+                f"vector index {directory} is inconsistent ({index.ntotal} vectors, "
+                f"{len(entries)} entries): run `policykg reindex`")
+        return cls(directory, model, dimension, index, entries)
+
+    @property
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    def text_hashes(self) -> dict[str, str]:
+        return {e.sentence_id: e.text_sha for e in self._entries.values()}
+
+    def upsert(self, entries: Sequence[VectorEntry], vectors: Vectors) -> None:
+        """Add vectors; an entry whose sentence id is already present replaces it."""
+        if len(entries) != len(vectors):
+            raise ValueError("one vector per entry")
+        if not entries:
+            return
+        if vectors.shape[1] != self.dimension:
+            raise IndexMismatchError(
+                f"vectors of dimension {vectors.shape[1]} for an index of {self.dimension}")
+        self.remove(e.sentence_id for e in entries)
+        faiss_ids = np.array([_faiss_id(e.sentence_id) for e in entries], dtype=np.int64)
+        self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
+        self._entries.update(zip(faiss_ids.tolist(), entries, strict=True))
+
+    def remove(self, sentence_ids: Iterable[str]) -> int:
+        faiss_ids = [i for i in (_faiss_id(s) for s in sentence_ids) if i in self._entries]
+        if not faiss_ids:
+            return 0
+        removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))
+        for i in faiss_ids:
+            del self._entries[i]
+        return removed
+
+    def search(self, query: Vectors, k: int, doc_ids: set[str] | None = None) -> list[VectorHit]:
+        """The ``k`` nearest sentences by cosine, best first; ``doc_ids`` restricts documents."""
+        if self.count == 0 or k <= 0:
+            return []
+        fetch = self.count if doc_ids is not None else min(k, self.count)
+        scores, faiss_ids = self._index.search(
+            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), fetch)
+        hits: list[VectorHit] = []
+        for score, fid in zip(scores[0].tolist(), faiss_ids[0].tolist(), strict=True):
+            entry = self._entries.get(int(fid))
+            if entry is None or (doc_ids is not None and entry.doc_id not in doc_ids):
+                continue
+            hits.append(VectorHit(entry.sentence_id, entry.task_id, entry.doc_id, float(score)))
+            if len(hits) >= k:
+                break
+        return hits
+
+    def save(self) -> None:
+        """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
+        parent = self.directory.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = parent / f".{self.directory.name}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        faiss.write_index(self._index, str(staging / "index.faiss"))
+        _write_json(staging / "entries.json",
+                    {str(k): asdict(v) for k, v in self._entries.items()})
+        _write_json(staging / "manifest.json", {
+            "format_version": FORMAT_VERSION, "model": self.model,
+            "dimension": self.dimension, "count": self.count, "metric": "inner_product",
+        })
+        old = parent / f".{self.directory.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            os.rename(self.directory, old)
+        os.rename(staging, self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, data: object) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _recover_interrupted_swap(directory: Path) -> None:
+    """A crash between the two renames of ``save`` leaves only the ``.old`` directory."""
+    old = directory.parent / f".{directory.name}.old"
+    if not directory.exists() and old.exists():
+        os.rename(old, directory)

@@ -1,0 +1,254 @@
+"""Every Cypher statement the stores run, in one place. Values only ever travel as parameters;
+the only names formatted into statements are labels, relationship types and property names
+taken from the fixed schema in ``graph.models``."""
+
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+from graph.models import (
+    RELATIONSHIP_SCHEMA,
+    Institution,
+    NodeLabel,
+    Place,
+    PolicyDocument,
+    Programme,
+    Section,
+    Sentence,
+    Target,
+    Task,
+)
+
+Statement = tuple[str, dict[str, Any]]
+
+NODE_MODELS: dict[NodeLabel, type[BaseModel]] = {
+    "PolicyDocument": PolicyDocument,
+    "Section": Section,
+    "Task": Task,
+    "Sentence": Sentence,
+    "Institution": Institution,
+    "Programme": Programme,
+    "Place": Place,
+    "Target": Target,
+}
+
+# Edges a document's write owns and replaces: outgoing from the document, its tasks, its sentences.
+DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO")
+TASK_OUT_TYPES = ("INVOLVES", "ADVANCES", "CONCERNS", "CITES", "SETS", "LED_BY")
+ENTITY_LABELS_TO_PRUNE: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")
+
+# Context lists of a task, as search returns them: (result key, relationship type, label).
+TASK_CONTEXT_EDGES: tuple[tuple[str, str, NodeLabel], ...] = (
+    ("programmes", "ADVANCES", "Programme"),
+    ("institutions", "INVOLVES", "Institution"),
+    ("places", "CONCERNS", "Place"),
+    ("documents", "CITES", "PolicyDocument"),
+    ("targets", "SETS", "Target"),
+)
+
+
+def _properties(label: NodeLabel) -> list[str]:
+    """Property names, written in backticks in statements: ``end`` is a reserved word."""
+    return [name for name in NODE_MODELS[label].model_fields if name != "id"]
+
+
+def _value(label: NodeLabel, name: str, typed: bool) -> str:
+    """``r.name``, cast to the column type where LadybugDB cannot infer it from a null."""
+    if not typed:
+        return f"r.`{name}`"
+    column = _ladybug_type(NODE_MODELS[label].model_fields[name].annotation)
+    return f"r.`{name}`" if column == "STRING" else f"CAST(r.`{name}` AS {column})"
+
+
+def upsert_nodes(label: NodeLabel, typed: bool = False) -> str:
+    """MERGE on id, then overwrite every property. ``typed`` casts values (LadybugDB)."""
+    sets = ", ".join(f"n.`{p}` = {_value(label, p, typed)}" for p in _properties(label))
+    return f"UNWIND $rows AS r MERGE (n:{label} {{id: r.id}}) SET {sets}"
+
+
+def upsert_cited_documents(typed: bool = False) -> str:
+    """Create cited-only documents; an existing node (ingested or not) keeps its properties,
+    except that missing 文号 or title are filled in."""
+    create = ", ".join(f"n.`{p}` = {_value('PolicyDocument', p, typed)}"
+                       for p in _properties("PolicyDocument"))
+    return (
+        "UNWIND $rows AS r MERGE (n:PolicyDocument {id: r.id}) "
+        f"ON CREATE SET {create} "
+        "ON MATCH SET n.doc_number = coalesce(n.doc_number, r.doc_number), "
+        "n.title = coalesce(n.title, r.title)"
+    )
+
+
+def merge_relations(rel_type: str, start: NodeLabel, end: NodeLabel) -> str:
+    return (
+        f"UNWIND $rows AS r MATCH (a:{start} {{id: r.s}}), (b:{end} {{id: r.e}}) "
+        f"MERGE (a)-[:{rel_type}]->(b)"
+    )
+
+
+def delete_stale_structure(doc_id: str, keep_sections: list[str], keep_tasks: list[str],
+                           keep_sentences: list[str]) -> list[Statement]:
+    """Remove the document's sections, tasks and sentences that the new batch lacks."""
+    return [
+        ("MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(s:Sentence) "
+         "WHERE NOT s.id IN $keep DETACH DELETE s", {"doc": doc_id, "keep": keep_sentences}),
+        ("MATCH (t:Task {doc_id: $doc}) WHERE NOT t.id IN $keep DETACH DELETE t",
+         {"doc": doc_id, "keep": keep_tasks}),
+        ("MATCH (s:Section {doc_id: $doc}) WHERE NOT s.id IN $keep DETACH DELETE s",
+         {"doc": doc_id, "keep": keep_sections}),
+    ]
+
+
+def delete_owned_edges(doc_id: str) -> list[Statement]:
+    """Drop the document's outgoing entity/citation edges; the new batch re-creates them."""
+    params = {"doc": doc_id}
+    return [
+        (f"MATCH (d:PolicyDocument {{id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
+         params),
+        (f"MATCH (t:Task {{doc_id: $doc}})-[r:{'|'.join(TASK_OUT_TYPES)}]->() DELETE r", params),
+        ("MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(:Sentence)-[r:MENTIONS]->() DELETE r",
+         params),
+    ]
+
+
+def prune_orphans() -> list[Statement]:
+    """Entities without any edge, and cited-only documents nobody cites, are deleted."""
+    statements: list[Statement] = [
+        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {}) for label in ENTITY_LABELS_TO_PRUNE
+    ]
+    statements.append(
+        ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})
+    )
+    return statements
+
+
+def delete_document(doc_id: str) -> list[Statement]:
+    params = {"doc": doc_id}
+    return [
+        *delete_stale_structure(doc_id, [], [], []),
+        *delete_owned_edges(doc_id),
+        ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", params),
+    ]
+
+
+DOWNGRADE_TO_CITED = (
+    "MATCH (d:PolicyDocument {id: $doc}) SET d.ingested = false, d.source = null, d.sha256 = null"
+)
+# Citations of a document from other documents (its own tasks and sentences excluded).
+CITED_BY_OTHERS = (
+    "MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {id: $doc}) WHERE x.id <> $doc "
+    "RETURN count(x) AS c"
+)
+DOCUMENT_TASK_IDS = "MATCH (t:Task {doc_id: $doc}) RETURN t.id AS id"
+
+
+def relink_cited_document(old_id: str, new_id: str) -> list[Statement]:
+    """Move the incoming CITES/MENTIONS of a cited-only node to the ingested node, then drop it."""
+    params = {"old": old_id, "new": new_id}
+    statements: list[Statement] = []
+    for rel_type, start, end in RELATIONSHIP_SCHEMA:
+        if end == "PolicyDocument" and rel_type in ("CITES", "MENTIONS"):
+            statements.append((
+                f"MATCH (x:{start})-[r:{rel_type}]->(old:PolicyDocument {{id: $old}}), "
+                f"(new:PolicyDocument {{id: $new}}) WHERE x.id <> $new "
+                f"MERGE (x)-[:{rel_type}]->(new)",
+                params,
+            ))
+    statements.append(
+        ("MATCH (old:PolicyDocument {id: $old}) WHERE old.ingested = false DETACH DELETE old",
+         params)
+    )
+    return statements
+
+
+GET_DOCUMENT = "MATCH (d:PolicyDocument {id: $id}) RETURN properties(d) AS d"
+LIST_DOCUMENTS = (
+    "MATCH (d:PolicyDocument) WHERE d.ingested = true OR $all "
+    "RETURN properties(d) AS d ORDER BY d.issued_date, d.title"
+)
+FIND_DOCUMENTS = (
+    "MATCH (d:PolicyDocument) WHERE d.doc_number IN $numbers OR d.title_key IN $keys "
+    "RETURN properties(d) AS d ORDER BY d.id"
+)
+DOCUMENT_SENTENCES = (
+    "MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(s:Sentence) "
+    "RETURN properties(s) AS s ORDER BY t.path, s.ordinal"
+)
+ALL_SENTENCES = (
+    "MATCH (t:Task)-[:HAS_SENTENCE]->(s:Sentence) "
+    "RETURN properties(s) AS s, t.doc_id AS doc_id ORDER BY s.id"
+)
+GET_SENTENCES = "MATCH (s:Sentence) WHERE s.id IN $ids RETURN properties(s) AS s"
+TASKS_WITH_DOCUMENT = (
+    "MATCH (t:Task) WHERE t.id IN $ids "
+    "MATCH (d:PolicyDocument {id: t.doc_id}) "
+    "OPTIONAL MATCH (s:Section)-[:HAS_TASK]->(t) "
+    "RETURN properties(t) AS t, properties(d) AS d, properties(s) AS s"
+)
+
+
+def task_linked(rel_type: str, label: NodeLabel) -> str:
+    return (
+        f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE t.id IN $ids "
+        "RETURN t.id AS task_id, properties(e) AS e"
+    )
+
+
+def node_labels() -> tuple[NodeLabel, ...]:
+    return get_args(NodeLabel)  # type: ignore[no-any-return]
+
+
+def count_nodes(label: NodeLabel) -> str:
+    return f"MATCH (n:{label}) RETURN count(n) AS c"
+
+
+def count_relationships(rel_type: str) -> str:
+    return f"MATCH ()-[r:{rel_type}]->() RETURN count(r) AS c"
+
+
+# --- DDL -------------------------------------------------------------------------------------
+
+_LADYBUG_TYPES = {str: "STRING", int: "INT64", float: "DOUBLE", bool: "BOOLEAN"}
+
+
+def _ladybug_type(annotation: Any) -> str:
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    base = args[0] if args else annotation
+    if getattr(base, "__origin__", None) is list:
+        return "STRING[]"
+    return _LADYBUG_TYPES[base]
+
+
+def ladybug_schema() -> list[str]:
+    statements = []
+    for label, model in NODE_MODELS.items():
+        columns = ", ".join(
+            f"`{name}` {'STRING PRIMARY KEY' if name == 'id' else _ladybug_type(field.annotation)}"
+            for name, field in model.model_fields.items()
+        )
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({columns})")
+    pairs: dict[str, list[str]] = {}
+    for rel_type, start, end in RELATIONSHIP_SCHEMA:
+        pairs.setdefault(rel_type, []).append(f"FROM {start} TO {end}")
+    statements.extend(
+        f"CREATE REL TABLE IF NOT EXISTS {rel_type}({', '.join(p)})" for rel_type, p in pairs.items()
+    )
+    return statements
+
+
+def neo4j_schema() -> list[str]:
+    statements = [
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for label in NODE_MODELS
+    ]
+    statements += [
+        "CREATE INDEX task_doc_id IF NOT EXISTS FOR (n:Task) ON (n.doc_id)",
+        "CREATE INDEX section_doc_id IF NOT EXISTS FOR (n:Section) ON (n.doc_id)",
+        "CREATE INDEX document_title_key IF NOT EXISTS FOR (n:PolicyDocument) ON (n.title_key)",
+        "CREATE INDEX document_number IF NOT EXISTS FOR (n:PolicyDocument) ON (n.doc_number)",
+    ]
+    return statements
+
+
+def relationship_types() -> list[str]:
+    return sorted({rel_type for rel_type, _, _ in RELATIONSHIP_SCHEMA})

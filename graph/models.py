@@ -1,0 +1,177 @@
+"""The graph's node and relationship records (the schema of DESIGN.md), as strict pydantic models.
+
+Loaders produce a ``GraphBatch``; every ``GraphStore`` writes one. Property names here are the
+property names researchers see in Cypher.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyDocument(_Record):
+    id: str
+    title: str
+    notice_title: str | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    issued_date: str | None = Field(default=None, description="ISO date, e.g. 2021-02-18")
+    year: int | None = None
+    source: str | None = None
+    sha256: str | None = None
+    ingested: bool = True
+    title_key: str = Field(description="normalised title used to match citations to documents")
+
+
+class Section(_Record):
+    id: str
+    doc_id: str
+    level: int
+    number: int
+    label: str
+    title: str
+    path: str
+
+
+class Task(_Record):
+    id: str
+    doc_id: str
+    number: int = Field(description="the item's own number at its level; 0 for unnumbered prose")
+    path: str
+    title: str
+    text: str
+    lead: str | None = None
+    deadline: str | None = None
+
+
+class Sentence(_Record):
+    id: str
+    task_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+class Institution(_Record):
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    kind: str | None = None
+
+
+class Programme(_Record):
+    id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Place(_Record):
+    id: str
+    name: str
+    name_en: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    level: str | None = None
+
+
+class Target(_Record):
+    id: str
+    text: str
+    value_min: float | None = None
+    value_max: float | None = None
+    unit: str | None = None
+    counts: str | None = None
+    year: int | None = None
+
+
+NodeLabel = Literal[
+    "PolicyDocument", "Section", "Task", "Sentence",
+    "Institution", "Programme", "Place", "Target",
+]
+
+RelType = Literal[
+    "HAS_SECTION", "HAS_TASK", "HAS_SENTENCE", "CITES", "INVOLVES", "ADVANCES", "CONCERNS",
+    "SETS", "LED_BY", "MENTIONS", "ISSUED_BY", "SENT_TO", "COPIED_TO", "PART_OF",
+]
+
+# Every (type, from label, to label) the schema allows; stores create exactly these.
+RELATIONSHIP_SCHEMA: tuple[tuple[RelType, NodeLabel, NodeLabel], ...] = (
+    ("HAS_SECTION", "PolicyDocument", "Section"),
+    ("HAS_SECTION", "Section", "Section"),
+    ("HAS_TASK", "Section", "Task"),
+    ("HAS_TASK", "PolicyDocument", "Task"),
+    ("HAS_SENTENCE", "Task", "Sentence"),
+    ("CITES", "PolicyDocument", "PolicyDocument"),
+    ("CITES", "Task", "PolicyDocument"),
+    ("INVOLVES", "Task", "Institution"),
+    ("ADVANCES", "Task", "Programme"),
+    ("CONCERNS", "Task", "Place"),
+    ("SETS", "Task", "Target"),
+    ("LED_BY", "Task", "Institution"),
+    ("MENTIONS", "Sentence", "Institution"),
+    ("MENTIONS", "Sentence", "Programme"),
+    ("MENTIONS", "Sentence", "Place"),
+    ("MENTIONS", "Sentence", "PolicyDocument"),
+    ("MENTIONS", "Sentence", "Target"),
+    ("ISSUED_BY", "PolicyDocument", "Institution"),
+    ("SENT_TO", "PolicyDocument", "Institution"),
+    ("COPIED_TO", "PolicyDocument", "Institution"),
+    ("PART_OF", "Place", "Place"),
+)
+
+ENTITY_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")
+
+
+class Relation(_Record):
+    type: RelType
+    start_label: NodeLabel
+    start_id: str
+    end_label: NodeLabel
+    end_id: str
+
+
+class GraphBatch(BaseModel):
+    """Everything one ingested document adds to the graph.
+
+    ``cited_documents`` are PolicyDocument nodes known only from citations (``ingested=False``):
+    a store must never downgrade an ingested document to a cited one.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: PolicyDocument
+    cited_documents: list[PolicyDocument] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
+    institutions: list[Institution] = Field(default_factory=list)
+    programmes: list[Programme] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+
+
+class TaskContext(BaseModel):
+    """A task's neighbourhood as search returns it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: Task
+    document: PolicyDocument
+    section: Section | None = None
+    programmes: list[Programme] = Field(default_factory=list)
+    institutions: list[Institution] = Field(default_factory=list)
+    places: list[Place] = Field(default_factory=list)
+    documents: list[PolicyDocument] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
+
+
+class QueryResult(BaseModel):
+    """A Cypher result in the /cypher shape: rows are lists in column order."""
+
+    columns: list[str]
+    rows: list[list[object]]

@@ -1,0 +1,1 @@
+"""File -> text -> parsed document -> graph records. Pure: no stores, no models."""

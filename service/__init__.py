@@ -1,0 +1,1 @@
+"""Settings, wiring, ingest, search, the HTTP API and the CLI."""
