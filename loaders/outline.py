@@ -88,10 +88,10 @@ class ParsedDocument:
 
 def cn_to_int(numeral: str) -> int:
     """一 -> 1, 十二 -> 12, 二十三 -> 23, 一百零五 -> 105; arabic and circled digits too."""
-    if numeral.isdigit():
-        return int(numeral)
     if "①" <= numeral <= "⑳":
         return ord(numeral) - ord("①") + 1
+    if numeral.isdecimal():
+        return int(numeral)
     values = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
     total, current = 0, 0
@@ -129,16 +129,19 @@ def _is_heading_line(paragraph: str) -> bool:
 def join_page_breaks(paras: list[str]) -> list[str]:
     """Re-join paragraphs a page break cut mid-sentence.
 
-    A paragraph continues into the next when it does not end a sentence, is long or ends on
-    a soft break (a page's tail, not a title), is not a heading, and the next paragraph does
-    not open with an outline numeral.
+    A paragraph continues into the next when it does not end a sentence, is not a heading,
+    looks like a page's tail rather than a title (long, already holding a full stop, ending on
+    a soft break, or leaving a 《 or “ open), and the next paragraph does not open with an
+    outline numeral.
     """
     joined: list[str] = []
     for para in paras:
         if joined:
             prev = joined[-1]
-            if (not _ends_sentence(prev) and not _is_heading_line(prev)
-                    and (len(prev) >= _PAGE_TAIL_MIN or prev[-1] in _SOFT_BREAK)
+            tail_like = (len(prev) >= _PAGE_TAIL_MIN or "。" in prev or prev[-1] in _SOFT_BREAK
+                         or prev.count("《") > prev.count("》")
+                         or prev.count("“") > prev.count("”"))
+            if (not _ends_sentence(prev) and not _is_heading_line(prev) and tail_like
                     and match_numbering(para) is None):
                 joined[-1] = prev + para
                 continue

@@ -85,11 +85,13 @@ wait_ready() {
   local pid=$1 log_offset=${2:-0}
   if have_driver; then
     local rc=0
-    "$python" - "$uri" "$password" "$pid" "$timeout" <<'PY' || rc=$?
+    # Password via env, not argv, so it does not show up in ps.
+    NEO4J_START_PW=$password "$python" - "$uri" "$pid" "$timeout" <<'PY' || rc=$?
 import os, sys, time
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
-uri, pw, pid, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+uri, pid, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+pw = os.environ["NEO4J_START_PW"]
 deadline = time.monotonic() + timeout
 last = None
 while time.monotonic() < deadline:
@@ -165,7 +167,7 @@ classpath_ok() {
 
 if ! classpath_ok; then
   command -v "$mvn" >/dev/null 2>&1 || die "Maven ('$mvn') not found; it is needed once to resolve Neo4j $version into ~/.m2"
-  log "resolving org.neo4j:neo4j:$version with Maven (first run downloads ~125 MB into ~/.m2)"
+  log "resolving org.neo4j:neo4j:$version with Maven (~150 MB download into ~/.m2 the first time)"
   # Output goes to a log (Maven 3.8 prints stray ANSI resets even with -q -B); shown on failure.
   mkdir -p "$pom_dir/target"
   mvn_log=$pom_dir/target/mvn.log
@@ -246,7 +248,7 @@ fi
 show_logs
 if kill -0 "$pid" 2>/dev/null; then
   log "stopping the unusable server (pid $pid)"
-  "$script_dir/neo4j_stop.sh" >&2 || true
+  NEO4J_HOME_DIR=$home "$script_dir/neo4j_stop.sh" >&2 || true
 else
   rm -f "$pid_file"
 fi

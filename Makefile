@@ -1,0 +1,46 @@
+# Two commands on a fresh machine:
+#   make run   set up the embedded default, ingest the sample, serve on 127.0.0.1:8000
+#   make test  set up everything, start a real Neo4j, run every check and test, stop Neo4j
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SAMPLE := examples/taicang_2021_education_work_points.txt
+
+.PHONY: run test install install-dev lint serve clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip uv
+
+# The embedded default only: no torch, no Neo4j driver use, no server.
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
+	$(UV) pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+# Tests add pytest, linters and the sentence-transformers backend (torch: several GB).
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/uv
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/policykg ingest $(SAMPLE)
+	$(BIN)/policykg serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/policykg serve --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install-dev
+	PYTHON=$(abspath $(BIN)/python) bash scripts/run_tests.sh
+
+clean:
+	rm -rf $(VENV) data .neo4j-test .pytest_cache .mypy_cache .ruff_cache

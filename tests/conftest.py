@@ -1,0 +1,88 @@
+"""Shared fixtures: the sample document, graph stores over every backend, settings."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.base import GraphStore
+from graph.embedded import EmbeddedGraphStore
+from graph.errors import GraphUnavailableError
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
+BACKENDS = ["embedded", "neo4j"]
+
+
+def neo4j_settings() -> dict[str, str]:
+    return {
+        "uri": os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"),
+        "user": os.environ.get("NEO4J_USER", "neo4j"),
+        "password": os.environ.get("NEO4J_PASSWORD", "policykg-test"),
+    }
+
+
+def connect_neo4j() -> GraphStore:
+    """The test Neo4j that `make test` starts. Under `make test` (POLICYKG_REQUIRE_NEO4J=1)
+    an unreachable server fails the test; elsewhere the Neo4j half is skipped."""
+    from graph.neo4j_store import Neo4jGraphStore
+
+    cfg = neo4j_settings()
+    try:
+        return Neo4jGraphStore.connect(cfg["uri"], cfg["user"], cfg["password"])
+    except GraphUnavailableError as exc:
+        if os.environ.get("POLICYKG_REQUIRE_NEO4J") == "1":
+            pytest.fail(f"Neo4j is required but unreachable: {exc}")
+        pytest.skip(f"no Neo4j server: {exc}")
+
+
+def wipe_neo4j() -> None:
+    """Empty the test database; only ever pointed at the server `make test` started."""
+    from neo4j import GraphDatabase
+
+    cfg = neo4j_settings()
+    with GraphDatabase.driver(cfg["uri"], auth=(cfg["user"], cfg["password"])) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def graph_store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store of each backend, schema created."""
+    store: GraphStore
+    if backend == "embedded":
+        store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    else:
+        store = connect_neo4j()
+        wipe_neo4j()
+    store.ensure_schema()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def settings_env(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Environment for CLI runs on one backend with the hash embedder; returns the data dir."""
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("POLICYKG_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("POLICYKG_GRAPH", backend)
+    monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
+    if backend == "neo4j":
+        connect_neo4j().close()
+        wipe_neo4j()
+        cfg = neo4j_settings()
+        monkeypatch.setenv("NEO4J_URI", cfg["uri"])
+        monkeypatch.setenv("NEO4J_USER", cfg["user"])
+        monkeypatch.setenv("NEO4J_PASSWORD", cfg["password"])
+    from service.settings import get_settings
+
+    get_settings.cache_clear()
+    return data_dir

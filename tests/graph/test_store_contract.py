@@ -1,0 +1,234 @@
+"""One behaviour suite, run against every GraphStore backend (embedded LadybugDB and Neo4j)."""
+
+import pytest
+
+from graph.base import GraphStore
+from graph.errors import QueryError, ReadOnlyViolationError
+from graph.ids import entity_id
+from graph.models import GraphBatch, Institution, Relation
+from loaders.files import load_bytes, load_file
+from tests.conftest import SAMPLE
+
+
+def sample_batch() -> GraphBatch:
+    return load_file(SAMPLE).batch
+
+
+def one_value(store: GraphStore, query: str) -> object:
+    return store.run_read(query).rows[0][0]
+
+
+def test_ensure_schema_twice_is_harmless(graph_store: GraphStore) -> None:
+    graph_store.ensure_schema()
+    assert graph_store.counts().total_nodes == 0
+
+
+def test_sample_gives_24_numbered_tasks_and_6_sections(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    assert one_value(graph_store, "MATCH (t:Task) WHERE t.number > 0 RETURN count(t)") == 24
+    assert one_value(graph_store, "MATCH (s:Section) RETURN count(s)") == 6
+    assert one_value(graph_store,
+                     "MATCH (:PolicyDocument)-[:HAS_SECTION]->(:Section)-[:HAS_TASK]->(t:Task) "
+                     "RETURN count(t)") == 24
+
+
+def test_document_node_carries_number_date_and_title(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    row = graph_store.run_read(
+        "MATCH (d:PolicyDocument {ingested: true}) "
+        "RETURN d.doc_number, d.issued_date, d.title, d.issuer, d.year").rows
+    assert row == [["太教〔2021〕1号", "2021-02-18", "2021年度教育工作要点", "太仓市教育局", 2021]]
+
+
+def test_task_20_holds_the_split_title_unbroken(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    rows = graph_store.run_read(
+        "MATCH (t:Task {number: 20}) RETURN t.text CONTAINS $title",
+        {"title": "太仓市中招工作科学管理考评办法"}).rows
+    assert rows == [[True]]
+
+
+def test_writing_the_same_document_twice_changes_no_count(graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    first = graph_store.counts()
+    write = graph_store.write_document(batch)
+    assert graph_store.counts() == first
+    assert write.removed_task_ids == [] and write.removed_sentence_ids == []
+    assert first.nodes["Sentence"] == len(batch.sentences)
+    assert first.relationships["HAS_SENTENCE"] == len(batch.sentences)
+
+
+def test_header_institutions_are_linked(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    rows = graph_store.run_read(
+        "MATCH (d:PolicyDocument)-[:ISSUED_BY]->(i:Institution) RETURN i.name").rows
+    assert rows == [["太仓市教育局"]]
+    assert one_value(graph_store, "MATCH (:PolicyDocument)-[:COPIED_TO]->(i) RETURN count(i)") == 5
+    assert one_value(graph_store, "MATCH (:PolicyDocument)-[:SENT_TO]->(i) RETURN count(i)") == 2
+
+
+def test_cited_documents_are_nodes_and_never_the_document_itself(graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    titles = {r[0] for r in graph_store.run_read(
+        "MATCH (:PolicyDocument {ingested: true})-[:CITES]->(c:PolicyDocument) "
+        "RETURN c.title").rows}
+    assert "太仓市中招工作科学管理考评办法" in titles
+    assert "2021年度教育工作要点" not in titles
+    assert one_value(graph_store,
+                     "MATCH (d:PolicyDocument {ingested: true})-[:CITES]->(d) RETURN count(d)") == 0
+
+
+def test_rewrite_removes_vanished_tasks_and_keeps_unchanged_ids(graph_store: GraphStore) -> None:
+    original = SAMPLE.read_text("utf-8")
+    graph_store.write_document(load_bytes(SAMPLE.name, original.encode()).batch)
+    before = {r[0]: r[1] for r in graph_store.run_read(
+        "MATCH (t:Task) RETURN t.path, t.id").rows}
+    start = original.index("24.构建民办教育良好生态")
+    revised = original[:start].rstrip() + "\n"  # task 24 withdrawn
+    revised = revised.replace("加快推进 2020 年结转", "加快推进2020年度结转")  # task 6 edited
+    write = graph_store.write_document(load_bytes(SAMPLE.name, revised.encode()).batch)
+    after = {r[0]: r[1] for r in graph_store.run_read(
+        "MATCH (t:Task) RETURN t.path, t.id").rows}
+    assert set(before) - set(after) == {"六/24"}
+    assert write.removed_task_ids == [before["六/24"]]
+    assert all(after[p] == before[p] for p in after)
+    text6 = graph_store.run_read("MATCH (t:Task {path: '二/6'}) RETURN t.text").rows[0][0]
+    assert "2020年度结转" in text6
+    assert one_value(graph_store, "MATCH (t:Task {number: 24}) RETURN count(t)") == 0
+
+
+def _two_documents_sharing(name: str) -> tuple[GraphBatch, GraphBatch]:
+    text_a = "甲市教育局\n甲教〔2020〕1号\n关于印发《甲方案》的通知\n\n一、工作\n\n1.落实《共同文件》。\n"
+    text_b = "乙市教育局\n乙教〔2020〕2号\n关于印发《乙方案》的通知\n\n一、工作\n\n1.落实《共同文件》。\n"
+    shared = Institution(id=entity_id("Institution", name), name=name)
+    batches = []
+    for text, fname in ((text_a, "a.txt"), (text_b, "b.txt")):
+        batch = load_bytes(fname, text.encode()).batch
+        batch.institutions.append(shared)
+        batch.relations.append(Relation(type="INVOLVES", start_label="Task",
+                                        start_id=batch.tasks[0].id, end_label="Institution",
+                                        end_id=shared.id))
+        batches.append(batch)
+    return batches[0], batches[1]
+
+
+def test_delete_document_keeps_entities_other_documents_use(graph_store: GraphStore) -> None:
+    a, b = _two_documents_sharing("共同研究院")
+    graph_store.write_document(a)
+    graph_store.write_document(b)
+    deleted = graph_store.delete_document(a.document.id)
+    assert deleted is not None and len(deleted.removed_task_ids) == 1
+    assert graph_store.get_document(a.document.id) is None
+    assert one_value(graph_store,
+                     "MATCH (i:Institution {name: '共同研究院'}) RETURN count(i)") == 1
+    assert one_value(graph_store,
+                     "MATCH (c:PolicyDocument {title: '共同文件'}) RETURN count(c)") == 1
+    assert one_value(graph_store,
+                     "MATCH (t:Task) RETURN count(t)") == len(b.tasks)
+    graph_store.delete_document(b.document.id)
+    assert graph_store.counts().total_nodes == 0
+    assert graph_store.counts().total_relationships == 0
+
+
+def test_deleting_a_cited_document_keeps_it_as_cited_only(graph_store: GraphStore) -> None:
+    citing = load_bytes("c.txt", "市局\n市教〔2021〕3号\n关于印发《丙方案》的通知\n\n1.落实《甲方案》。\n".encode()).batch
+    cited = load_bytes("a.txt", "甲市教育局\n甲教〔2020〕1号\n关于印发《甲方案》的通知\n\n1.做好工作。\n".encode()).batch
+    graph_store.write_document(cited)
+    # The citing document resolves 《甲方案》 to the ingested node, as ingest does.
+    placeholder = citing.cited_documents[0]
+    relations = [r.model_copy(update={"end_id": cited.document.id})
+                 if r.end_id == placeholder.id else r for r in citing.relations]
+    citing = citing.model_copy(update={"cited_documents": [], "relations": relations})
+    graph_store.write_document(citing)
+    assert graph_store.delete_document(cited.document.id) is not None
+    node = graph_store.get_document(cited.document.id)
+    assert node is not None and node.ingested is False and node.title == "甲方案"
+    assert graph_store.delete_document(cited.document.id) is None
+
+
+def test_a_citation_never_downgrades_an_ingested_document(graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    other = load_bytes("x.txt", "某局\n某教〔2021〕9号\n关于印发《某方案》的通知\n\n1.落实工作。\n".encode()).batch
+    cited_self = batch.document.model_copy(update={"ingested": False, "issuer": None})
+    graph_store.write_document(other.model_copy(update={"cited_documents": [cited_self]}))
+    node = graph_store.get_document(batch.document.id)
+    assert node is not None and node.ingested is True and node.issuer == "太仓市教育局"
+
+
+def test_task_contexts_return_document_section_and_citations(graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    task20 = next(t for t in batch.tasks if t.number == 20)
+    contexts = graph_store.task_contexts([task20.id, "task_unknown"])
+    assert list(contexts) == [task20.id]
+    context = contexts[task20.id]
+    assert context.task == task20
+    assert context.document.doc_number == "太教〔2021〕1号"
+    assert context.section is not None and context.section.label == "六"
+    assert [d.title for d in context.documents] == ["太仓市中招工作科学管理考评办法",
+                                                    "标准化考点设施设备管理制度"]
+
+
+def test_sentences_round_trip(graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    wanted = [batch.sentences[0].id, batch.sentences[-1].id, "sent_unknown"]
+    found = graph_store.sentences(wanted)
+    assert found == {s.id: s for s in (batch.sentences[0], batch.sentences[-1])}
+    assert len(graph_store.document_sentences(batch.document.id)) == len(batch.sentences)
+
+
+WRITES = [
+    "CREATE (n:Task {id: 'x'})",
+    "MATCH (t:Task) MERGE (t)-[:CITES]->(:PolicyDocument {id: 'y'})",
+    "MATCH (t:Task) SET t.title = 'changed'",
+    "MATCH (t:Task) DETACH DELETE t",
+    "MATCH (s:Sentence) DELETE s",
+    "MATCH (t:Task) REMOVE t.title",
+    "LOAD CSV FROM 'file:///etc/passwd' AS line RETURN line",
+    "CALL db.clearQueryCaches()",
+    "CALL apoc.create.node(['X'], {})",
+    "DROP CONSTRAINT task_id",
+    "match (t:Task) set t.title = 'lower case'",
+]
+
+
+@pytest.mark.parametrize("query", WRITES)
+def test_run_read_refuses_every_write(graph_store: GraphStore, query: str) -> None:
+    graph_store.write_document(sample_batch())
+    before = graph_store.counts()
+    with pytest.raises(ReadOnlyViolationError):
+        graph_store.run_read(query)
+    assert graph_store.counts() == before
+    assert one_value(graph_store, "MATCH (t:Task {number: 1}) RETURN t.title") == "夯实基层党建基础"
+
+
+def test_run_read_returns_nodes_and_relationships_as_json(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    result = graph_store.run_read(
+        "MATCH (s:Section {label: '一'})-[r:HAS_TASK]->(t:Task {number: 1}) RETURN s, r, t.number AS n")
+    assert result.columns == ["s", "r", "n"]
+    section, rel, number = result.rows[0]
+    assert section["labels"] == ["Section"] and section["properties"]["level"] == 1
+    assert rel["type"] == "HAS_TASK" and rel["start"] == section["id"]
+    assert rel["end"].startswith("task_") and number == 1
+
+
+def test_run_read_enforces_row_limit_and_reports_bad_queries(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    with pytest.raises(QueryError, match="more than 10 rows"):
+        graph_store.run_read("MATCH (s:Sentence) RETURN s.id", max_rows=10)
+    with pytest.raises(QueryError):
+        graph_store.run_read("MATCH (t:Task RETURN t")
+
+
+def test_failed_write_leaves_the_store_as_it_was(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    before = graph_store.counts()
+    statements = [("MATCH (t:Task) DETACH DELETE t", {}), ("THIS IS NOT CYPHER", {})]
+    with pytest.raises(QueryError):
+        graph_store._write(statements)  # type: ignore[attr-defined]
+    assert graph_store.counts() == before
