@@ -17,7 +17,9 @@ class SentenceTransformerEmbedder:
         self._model = model
         self._query_prefix = query_prefix
         self._passage_prefix = passage_prefix
-        self.dimension = int(model.get_sentence_embedding_dimension())
+        dimension = getattr(model, "get_embedding_dimension", None) \
+            or model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         self.name = f"sentence-transformers/{model_name}"
 
     @classmethod

@@ -163,8 +163,8 @@ def relink_cited_document(old_id: str, new_id: str) -> list[Statement]:
 
 GET_DOCUMENT = "MATCH (d:PolicyDocument {id: $id}) RETURN properties(d) AS d"
 LIST_DOCUMENTS = (
-    "MATCH (d:PolicyDocument) WHERE d.ingested = true OR $all "
-    "RETURN properties(d) AS d ORDER BY d.issued_date, d.title"
+    "MATCH (d:PolicyDocument) WHERE d.ingested = true OR $include_cited "
+    "RETURN properties(d) AS doc ORDER BY d.issued_date, d.title"
 )
 FIND_DOCUMENTS = (
     "MATCH (d:PolicyDocument) WHERE d.doc_number IN $numbers OR d.title_key IN $keys "

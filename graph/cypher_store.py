@@ -142,8 +142,8 @@ class CypherGraphStore(ABC):
         return PolicyDocument.model_validate(rows[0]["d"]) if rows else None
 
     def list_documents(self, ingested_only: bool = True) -> list[PolicyDocument]:
-        rows = self._read(cypher.LIST_DOCUMENTS, {"all": not ingested_only})
-        return [PolicyDocument.model_validate(r["d"]) for r in rows]
+        rows = self._read(cypher.LIST_DOCUMENTS, {"include_cited": not ingested_only})
+        return [PolicyDocument.model_validate(_clean(r["doc"])) for r in rows]
 
     def find_documents(self, doc_numbers: Sequence[str], title_keys: Sequence[str]
                        ) -> list[PolicyDocument]:

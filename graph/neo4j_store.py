@@ -1,6 +1,6 @@
 """The production backend: Neo4j 5 over Bolt with the official driver."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import neo4j
@@ -92,12 +92,21 @@ class Neo4jGraphStore(CypherGraphStore):
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
             result = tx.run(query, dict(parameters or {}))
             columns = list(result.keys())
-            rows = []
+            raw: list[list[Any]] = []
             for record in result:
-                if len(rows) >= max_rows:
+                if len(raw) >= max_rows:
                     raise QueryError(f"the query returned more than {max_rows} rows: add a LIMIT")
-                rows.append([_to_json(v) for v in record.values()])
-            return columns, rows
+                raw.append(list(record.values()))
+            # A relationship's end nodes arrive without properties unless also returned:
+            # look their ``id`` up in the same transaction.
+            element_ids = sorted({n.element_id for n in _relationship_ends(raw)
+                                  if n.get("id") is None})
+            node_ids = {}
+            if element_ids:
+                node_ids = {r["e"]: r["id"] for r in tx.run(
+                    "MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
+                    ids=element_ids)}
+            return columns, [[_to_json(v, node_ids) for v in row] for row in raw]
 
         try:
             # READ access mode: the server itself refuses any write in this transaction.
@@ -120,26 +129,45 @@ class Neo4jGraphStore(CypherGraphStore):
         self._driver.close()
 
 
-def _to_json(value: Any) -> Any:
+def _relationship_ends(value: Any) -> Iterator[Node]:
+    if isinstance(value, Relationship):
+        yield from (n for n in (value.start_node, value.end_node) if n is not None)
+    elif isinstance(value, Path):
+        for rel in value.relationships:
+            yield from _relationship_ends(rel)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _relationship_ends(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _relationship_ends(item)
+
+
+def _node_id(node: Node | None, node_ids: dict[str, str]) -> str | None:
+    if node is None:
+        return None
+    return node.get("id") or node_ids.get(node.element_id)
+
+
+def _to_json(value: Any, node_ids: dict[str, str]) -> Any:
     if isinstance(value, Node):
-        properties = {k: _to_json(v) for k, v in value.items()}
+        properties = {k: _to_json(v, node_ids) for k, v in value.items()}
         return {"id": properties.get("id"), "labels": sorted(value.labels),
                 "properties": properties}
     if isinstance(value, Relationship):
-        start, end = value.start_node, value.end_node
         return {
             "type": value.type,
-            "start": start.get("id") if start is not None else None,
-            "end": end.get("id") if end is not None else None,
-            "properties": {k: _to_json(v) for k, v in value.items()},
+            "start": _node_id(value.start_node, node_ids),
+            "end": _node_id(value.end_node, node_ids),
+            "properties": {k: _to_json(v, node_ids) for k, v in value.items()},
         }
     if isinstance(value, Path):
-        return {"nodes": [_to_json(n) for n in value.nodes],
-                "relationships": [_to_json(r) for r in value.relationships]}
+        return {"nodes": [_to_json(n, node_ids) for n in value.nodes],
+                "relationships": [_to_json(r, node_ids) for r in value.relationships]}
     if isinstance(value, dict):
-        return {k: _to_json(v) for k, v in value.items()}
+        return {k: _to_json(v, node_ids) for k, v in value.items()}
     if isinstance(value, list):
-        return [_to_json(v) for v in value]
+        return [_to_json(v, node_ids) for v in value]
     if hasattr(value, "iso_format"):
         return value.iso_format()
     if isinstance(value, (str, int, float, bool)) or value is None:

