@@ -42,9 +42,7 @@ TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v1"
 
 # Function characters that carry no topic; multi-character words are left to BM25's idf.
 _STOP_TOKENS = frozenset(
-    "的 了 和 与 及 等 在 是 对 把 被 将 之 其 或 并 也 都 而 以 于 为 由 从 向 到 "
-    "各 该 此 这 那 让 使 给 着 过 就 又 还 再 很 所 者 们 及其 以及 或者 "
-    "进一步 通过 有关 相关 关于".split()
+    ["的", "了", "和", "与", "及", "等", "在", "是", "对", "把", "被", "将", "之", "其", "或", "并", "也", "都", "而", "以", "于", "为", "由", "从", "向", "到", "各", "该", "此", "这", "那", "让", "使", "给", "着", "过", "就", "又", "还", "再", "很", "所", "者", "们", "及其", "以及", "或者", "进一步", "通过", "有关", "相关", "关于"]
 )
 _CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit: not punctuation, space, symbol

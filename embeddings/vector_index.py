@@ -114,7 +114,8 @@ class VectorIndex:
         faiss_ids = [i for i in (_faiss_id(s) for s in sentence_ids) if i in self._entries]
         if not faiss_ids:
             return 0
-        removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))
+        # faiss's stubs only know the IDSelector overload; an id array is accepted too.
+        removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))  # type: ignore[arg-type]
         for i in faiss_ids:
             del self._entries[i]
         return removed

@@ -59,6 +59,10 @@ class GraphStore(Protocol):
         twice leaves every count unchanged. On any error nothing is written.
         """
 
+    def relink_cited_document(self, old_id: str, new_id: str) -> None:
+        """Merge a cited-only node into the ingested document it turned out to be: its
+        incoming CITES and MENTIONS move to ``new_id``, then it is deleted."""
+
     def delete_document(self, doc_id: str) -> DocumentWrite | None:
         """Remove a document's sections, tasks, sentences and edges, in one transaction.
 

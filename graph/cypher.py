@@ -195,7 +195,7 @@ def task_linked(rel_type: str, label: NodeLabel) -> str:
 
 
 def node_labels() -> tuple[NodeLabel, ...]:
-    return get_args(NodeLabel)  # type: ignore[no-any-return]
+    return get_args(NodeLabel)
 
 
 def count_nodes(label: NodeLabel) -> str:

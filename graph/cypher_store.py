@@ -183,7 +183,7 @@ class CypherGraphStore(ABC):
             if tid not in base:
                 continue
             row = base[tid]
-            lists = {
+            lists: dict[str, Any] = {
                 key: sorted(
                     (cypher.NODE_MODELS[label].model_validate(_clean(e))
                      for e in linked[tid].get(key, [])),
@@ -201,7 +201,7 @@ class CypherGraphStore(ABC):
         return contexts
 
     def counts(self) -> GraphCounts:
-        nodes = {label: self._read(cypher.count_nodes(label))[0]["c"]
+        nodes: dict[str, int] = {label: self._read(cypher.count_nodes(label))[0]["c"]
                  for label in cypher.NODE_MODELS}
         rels = {t: self._read(cypher.count_relationships(t))[0]["c"]
                 for t in cypher.relationship_types()}

@@ -29,7 +29,7 @@ class EmbeddedGraphStore(CypherGraphStore):
     _typed_parameters = True
 
     def __init__(self, database: "ladybug.Database", *, read_only: bool = False) -> None:
-        self._database = database
+        self._database: ladybug.Database | None = database
         self._read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -55,6 +55,8 @@ class EmbeddedGraphStore(CypherGraphStore):
         # Connections are not shared across threads; each thread gets its own.
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            if self._database is None:
+                raise GraphUnavailableError("the graph store is closed")
             conn = ladybug.Connection(self._database)
             self._local.conn = conn
         return conn

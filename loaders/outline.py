@@ -151,7 +151,9 @@ def join_page_breaks(paras: list[str]) -> list[str]:
 
 def _split_top_level(text: str, separators: str) -> list[str]:
     """Split on separators outside brackets: 各镇（区、街道）政府 stays one piece."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "（(《“":
             depth += 1

@@ -56,7 +56,7 @@ def install_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail),
-                       str(exc.detail), headers=exc.headers)
+                       str(exc.detail), headers=dict(exc.headers) if exc.headers else None)
 
     for cls in {c for c, *_ in _MAPPING}:
         app.add_exception_handler(cls, domain_error)

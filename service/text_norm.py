@@ -12,4 +12,4 @@ def _t2s() -> OpenCC:
 
 
 def normalise_query(text: str) -> str:
-    return _t2s().convert(unicodedata.normalize("NFKC", text)).strip()
+    return str(_t2s().convert(unicodedata.normalize("NFKC", text))).strip()
