@@ -15,6 +15,14 @@ export POLICYKG_REQUIRE_NEO4J=1
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
+# docker-compose 1.29 (Debian) validates docker-compose.yml without a Docker engine.
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "run_tests: installing docker-compose (Debian package) to validate docker-compose.yml"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose >/dev/null
+fi
+
 "$BIN/ruff" check .
 "$BIN/mypy"
 
