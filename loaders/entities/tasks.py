@@ -1,0 +1,80 @@
+"""Lead units and deadlines that a document states per task.
+
+Recognised forms (from the corpus):
+- a line or bracket with a label and a colon: 牵头单位：…, 牵头部门：…, 牵头考核单位：…,
+  责任单位：…, 责任部门：…; the lead is what follows the colon up to the next label
+  (配合部门：, 协办单位：), the closing bracket or the line end (putian: ``牵头部门：市教育局　
+  配合部门：市文广局``; nantong: ``〔责任单位：市教育局、各县（市、区）政府〕``; a trailing 等 is dropped);
+- a deadline labelled 完成时限：, 完成时间：, 时间节点：, 时限要求：;
+- baotou's bracket ``（6月底完成，牵头考核单位：市审批服务局）``: the phrase before the lead
+  label in the same bracket is the deadline when it names a time (月, 年, 季度, 底, 前) or says
+  持续推进 / 长期坚持.
+``lead_institutions`` splits a lead into its bodies (市政府办公室、市公安局) and names them like
+the institution rules do, skipping collective leads (各县（市、区）政府, 相关市人民政府).
+"""
+
+import re
+
+from loaders.entities.institutions import HEADS, Locality, resolve
+from loaders.entities.mention import Mention
+from loaders.entities.normalise import fold
+
+_LEAD_LABEL = r"(?:牵头(?:考核)?(?:单位|部门)|责任(?:单位|部门)|主责(?:单位|部门))"
+_OTHER_LABEL = r"(?:配合(?:单位|部门)|协办(?:单位|部门)|参与(?:单位|部门)|协同(?:单位|部门)|完成时限|完成时间|时间节点|时限要求)"
+_LEAD = re.compile(rf"{_LEAD_LABEL}\s*[:：]\s*(.+?)\s*(?=[)\]）〕】]|{_OTHER_LABEL}|\s{{2,}}|\u3000|$)", re.M)
+_DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.+?)\s*(?=[)\]）〕】;；。]|{_LEAD_LABEL}|$)", re.M)
+_BRACKET_DEADLINE = re.compile(rf"[(（〔\[]([^()（）〔〕\[\]]*?)[,，]\s*{_LEAD_LABEL}\s*[:：]")
+_TIMEISH = re.compile(r"(?:\d+\s*月|\d{4}\s*年|季度|年底|月底|年内|前|持续推进|长期坚持|持续优化|长期)")
+_SPLIT = re.compile(r"[、，,；;]")
+_COLLECTIVE = re.compile(r"^(?:各|相关|有关|其他|其它)")
+
+
+def extract_task_fields(task_text: str) -> tuple[str | None, str | None]:
+    """(lead, deadline) as the task states them, or None. The text keeps its original form."""
+    norm = fold(task_text)
+    lead = None
+    if m := _LEAD.search(norm):
+        lead = task_text[m.start(1):m.end(1)].strip()
+        if lead.endswith("等"):
+            lead = lead[:-1]
+        lead = lead or None
+    deadline = None
+    if m := _DEADLINE.search(norm):
+        deadline = task_text[m.start(1):m.end(1)].strip() or None
+    elif (m := _BRACKET_DEADLINE.search(norm)) and _TIMEISH.search(m.group(1)):
+        deadline = task_text[m.start(1):m.end(1)].strip() or None
+    return lead, deadline
+
+
+def _split_top(text: str) -> list[tuple[int, int]]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth = max(0, depth - 1)
+        elif depth == 0 and _SPLIT.match(ch):
+            parts.append((start, i))
+            start = i + 1
+    parts.append((start, len(text)))
+    return [(s, e) for s, e in parts if text[s:e].strip()]
+
+
+def lead_institutions(lead: str, locality: Locality | None = None) -> list[Mention]:
+    """The bodies a lead names, as Institution mentions with offsets into ``lead``."""
+    norm = fold(lead)
+    out = []
+    for s, e in _split_top(norm):
+        while s < e and norm[s].isspace():
+            s += 1
+        while e > s and norm[e - 1].isspace():
+            e -= 1
+        name = norm[s:e]
+        if not name or _COLLECTIVE.match(name):
+            continue
+        head = max((h for h in HEADS if name.endswith(h)), key=len, default=None)
+        kind = HEADS[head] if head else None
+        canonical = resolve(name, locality)
+        out.append(Mention(label="Institution", name=canonical, text=lead[s:e], start=s, end=e,
+                           aliases=(name,) if canonical != name else (), kind=kind))
+    return out
