@@ -12,10 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from service.ingest import Ingestor
-from service.search import SearchService
 from service.settings import Settings
-from service.wiring import build_components
+from service.wiring import build_components, build_ingestor, build_search
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
@@ -31,20 +29,20 @@ QUERIES = [
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main(files: list[Path]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp))
         components = build_components(settings)
-        ingestor = Ingestor(components.store, components.embedder, components.vectors)
+        ingestor = build_ingestor(components)
         started = time.perf_counter()
         sentences = 0
         for path in files:
             sentences += ingestor.ingest_path(path).sentences
         ingest_s = time.perf_counter() - started
-        search = SearchService(components.store, components.embedder, components.vectors)
+        search = build_search(components)
         queries = (QUERIES * 2)[:50]
         search.search(queries[0])  # warm-up: first call loads dictionaries
         embed_ms, search_ms = [], []

@@ -8,7 +8,9 @@ directory and swaps it in, as the vector index does.
 
 bm25s cannot add to a built index, so the index keeps each sentence's token ids (bytes of
 int32, not lists of str: those cost ~2.8 GB per million sentences) and rebuilds the BM25
-matrix lazily on the first search after a change. Texts are kept too, so that sentences are
+matrix lazily on the first search after a change (~30 us per sentence: 0.35 s for the 12k
+sentences of the 45-document corpus; bm25s builds in a Python loop, so at ~10^6 sentences a
+rebuild would take tens of seconds). Texts are kept too, so that sentences are
 re-cut when the user dictionary gains a word they contain: the index and its queries are
 always cut with the same dictionary.
 
@@ -54,6 +56,7 @@ _DOC_NUMBER = re.compile(
 _DOC_NUMBER_PREFIX_LENGTHS = (2, 3, 4)
 
 #: Query weight of a character split off a word (1.0 for words); see _weighted_tokens.
+#: Measured on the sample: 1.0 lets characters outvote words, 0.1 loses partial-word matches.
 CHAR_QUERY_WEIGHT = 0.25
 
 _tokenizer = jieba.Tokenizer()  # initialised lazily by jieba on the first cut

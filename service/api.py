@@ -15,7 +15,7 @@ from service.problems import install_handlers
 from service.schemas import CypherRequest, SearchRequest, SearchResponse
 from service.search import SearchService
 from service.settings import Settings
-from service.wiring import Components, build_components
+from service.wiring import Components, build_components, build_search
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
@@ -26,6 +26,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = components is None
         app.state.components = components or build_components(settings)
+        app.state.search = build_search(app.state.components)
         yield
         if owned:
             app.state.components.close()
@@ -39,8 +40,8 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
 
     ComponentsDep = Annotated[Components, Depends(get_components)]
 
-    def search_service(c: ComponentsDep) -> SearchService:
-        return SearchService(c.store, c.embedder, c.vectors)
+    def search_service(request: Request) -> SearchService:
+        return request.app.state.search  # type: ignore[no-any-return]
 
     SearchDep = Annotated[SearchService, Depends(search_service)]
 

@@ -15,7 +15,7 @@ from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
 from loaders.errors import LoaderError
 from service.settings import Settings, get_settings
-from service.wiring import Components, build_components
+from service.wiring import Components, build_components, build_ingestor, build_search
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
@@ -53,11 +53,10 @@ def _files(paths: list[Path]) -> list[Path]:
 def ingest(paths: Annotated[list[Path], typer.Argument(help="files or directories")]) -> None:
     """Load documents into the graph and the search indexes (re-loading is idempotent)."""
     from loaders.files import load_file
-    from service.ingest import Ingestor
 
     files = _files(paths)
     components = _components()
-    ingestor = Ingestor(components.store, components.embedder, components.vectors)
+    ingestor = build_ingestor(components)
     failures: list[str] = []
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -91,11 +90,10 @@ def ingest(paths: Annotated[list[Path], typer.Argument(help="files or directorie
 @app.command()
 def delete(doc_id: str) -> None:
     """Remove a document, its tasks and vectors; shared entities stay while others use them."""
-    from service.ingest import Ingestor
 
     components = _components()
     try:
-        deleted = Ingestor(components.store, components.embedder, components.vectors).delete(doc_id)
+        deleted = build_ingestor(components).delete(doc_id)
     finally:
         components.close()
     if not deleted:
@@ -111,12 +109,10 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print the API's JSON body")] = False,
 ) -> None:
     """Search tasks by a question in Chinese or English."""
-    from service.search import SearchService
 
     components = _components(read_only=True)
     try:
-        response = SearchService(components.store, components.embedder,
-                                 components.vectors).search(query, k=k, offset=offset)
+        response = build_search(components).search(query, k=k, offset=offset)
     finally:
         components.close()
     if as_json:
@@ -175,7 +171,6 @@ def evaluate(questions_file: Path,
              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Recall@1/5/10 and MRR per language over a JSONL file of questions."""
     from service.evaluation import CUTOFFS, load_questions, score, scores_json
-    from service.search import SearchService
 
     try:
         questions = load_questions(questions_file)
@@ -183,8 +178,7 @@ def evaluate(questions_file: Path,
         raise _fail(str(exc)) from exc
     components = _components(read_only=True)
     try:
-        scores = score(SearchService(components.store, components.embedder, components.vectors),
-                       questions)
+        scores = score(build_search(components), questions)
     finally:
         components.close()
     if as_json:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.base import Embedder
+from embeddings.lexical_index import LexicalEntry, LexicalIndex
 from embeddings.vector_index import VectorEntry, VectorIndex, text_sha
 from graph.base import GraphStore
 from graph.models import GraphBatch, PolicyDocument, Relation
@@ -24,10 +25,12 @@ class IngestReport:
 
 
 class Ingestor:
-    def __init__(self, store: GraphStore, embedder: Embedder, vectors: VectorIndex) -> None:
+    def __init__(self, store: GraphStore, embedder: Embedder, vectors: VectorIndex,
+                 lexical: LexicalIndex) -> None:
         self._store = store
         self._embedder = embedder
         self._vectors = vectors
+        self._lexical = lexical
 
     def ingest_path(self, path: Path) -> IngestReport:
         return self.ingest_loaded(load_file(path))
@@ -47,6 +50,11 @@ class Ingestor:
         self._vectors.remove(write.removed_sentence_ids)
         embedded = self._embed_new_sentences(batch, progress)
         self._vectors.save()
+        self._lexical.remove(write.removed_sentence_ids)
+        self._lexical.add_user_words(self._entity_names(batch))
+        self._lexical.upsert([LexicalEntry(s.id, s.task_id, batch.document.id, s.text)
+                              for s in batch.sentences])
+        self._lexical.save()
         return IngestReport(
             doc_id=batch.document.id, title=batch.document.title, source=loaded.source_name,
             sections=len(batch.sections), tasks=len(batch.tasks),
@@ -107,7 +115,20 @@ class Ingestor:
             return False
         self._vectors.remove(write.removed_sentence_ids)
         self._vectors.save()
+        self._lexical.remove(write.removed_sentence_ids)
+        self._lexical.save()
         return True
+
+    @staticmethod
+    def _entity_names(batch: GraphBatch) -> list[str]:
+        """Entity names and aliases, kept whole by the lexical tokenizer."""
+        names: list[str] = []
+        for node in (*batch.institutions, *batch.programmes):
+            names.extend([node.name, *node.aliases])
+        for place in batch.places:
+            names.extend([place.name, *place.aliases])
+        names.extend(d.title for d in batch.cited_documents)
+        return names
 
 
 def _self_citation(relation: Relation, batch: GraphBatch) -> bool:

@@ -2,12 +2,18 @@
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from embeddings.base import Embedder
 from embeddings.errors import EmbedderUnavailableError
+from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.ingest import Ingestor
+    from service.search import SearchService
 
 
 def build_graph_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
@@ -55,12 +61,17 @@ def open_vector_index(settings: Settings, embedder: Embedder) -> VectorIndex:
     return VectorIndex.open(settings.index_dir / "vectors", embedder.name, embedder.dimension)
 
 
+def open_lexical_index(settings: Settings) -> LexicalIndex:
+    return LexicalIndex.open(settings.index_dir / "lexical")
+
+
 @dataclass
 class Components:
     settings: Settings
     store: GraphStore
     embedder: Embedder
     vectors: VectorIndex
+    lexical: LexicalIndex
 
     def close(self) -> None:
         self.store.close()
@@ -71,7 +82,21 @@ def build_components(settings: Settings, *, read_only: bool = False) -> Componen
     try:
         embedder = build_embedder(settings)
         vectors = open_vector_index(settings, embedder)
+        lexical = open_lexical_index(settings)
     except BaseException:
         store.close()
         raise
-    return Components(settings, store, embedder, vectors)
+    return Components(settings, store, embedder, vectors, lexical)
+
+
+def build_ingestor(components: Components) -> "Ingestor":
+    from service.ingest import Ingestor
+
+    return Ingestor(components.store, components.embedder, components.vectors, components.lexical)
+
+
+def build_search(components: Components) -> "SearchService":
+    from service.search import SearchService
+
+    return SearchService(components.store, components.embedder, components.vectors,
+                         components.lexical, bridge_cache_dir=components.settings.data_dir / "cache")

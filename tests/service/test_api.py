@@ -7,9 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.api import create_app
-from service.ingest import Ingestor
 from service.settings import Settings
-from service.wiring import build_components
+from service.wiring import build_components, build_ingestor
 from tests.conftest import SAMPLE
 
 
@@ -17,7 +16,7 @@ from tests.conftest import SAMPLE
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "data", embedder="hash")
     components = build_components(settings)
-    Ingestor(components.store, components.embedder, components.vectors).ingest_path(SAMPLE)
+    build_ingestor(components).ingest_path(SAMPLE)
     with TestClient(create_app(settings, components)) as test_client:
         yield test_client
     components.close()

@@ -1,0 +1,318 @@
+"""Entity extraction: one test per rule, then precision and recall on the hand-checked gold
+annotation of the sample (``gold_taicang.json``)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph.ids import normalise_key
+from loaders.entities import (
+    Locality,
+    Mention,
+    extract_mentions,
+    extract_task_fields,
+    lead_institutions,
+    locality_of,
+    place_entry,
+)
+from loaders.outline import parse_document
+from loaders.sentences import split_sentences
+from loaders.text import read_text_file
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "taicang_2021_education_work_points.txt"
+GOLD = Path(__file__).with_name("gold_taicang.json")
+TAICANG = Locality(province="江苏省", city="太仓市")
+
+
+def names(sentence: str, label: str, locality: Locality | None = None) -> list[str]:
+    return [m.name for m in extract_mentions(sentence, locality) if m.label == label]
+
+
+def only(sentence: str, label: str, locality: Locality | None = None) -> Mention:
+    found = [m for m in extract_mentions(sentence, locality) if m.label == label]
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --- documents ---------------------------------------------------------------------------
+
+def test_title_in_book_quotes_is_a_document() -> None:
+    assert names("出台《太仓市教师信息技术应用能力标准》，举办大赛。", "PolicyDocument") == ["太仓市教师信息技术应用能力标准"]
+
+
+@pytest.mark.parametrize("ref", ["国办发〔2015〕71号", "国办发[2015]71号", "国办发［2015］71号", "国办发【2015】71号"])
+def test_doc_number_in_any_bracket_is_one_document(ref: str) -> None:
+    m = only(f"各级各类学校要按照{ref}文件精神。", "PolicyDocument")
+    assert (m.name, m.doc_number, m.text) == ("国办发〔2015〕71号", "国办发〔2015〕71号", ref)
+
+
+def test_doc_number_after_a_title_names_the_same_document() -> None:
+    m = only("贯彻《国务院办公厅关于全面加强和改进学校美育工作的意见》（国办发〔2015〕71号）精神。", "PolicyDocument")
+    assert m.name == "国务院办公厅关于全面加强和改进学校美育工作的意见"
+    assert m.doc_number == "国办发〔2015〕71号"
+    assert m.text.endswith("71号）")
+
+
+def test_nothing_else_is_found_inside_a_title() -> None:
+    found = extract_mentions("出台《太仓市教育事业发展“十四五”规划》。")
+    assert [(m.label, m.name) for m in found] == [("PolicyDocument", "太仓市教育事业发展“十四五”规划")]
+
+
+# --- programmes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("启动学科德育质量提升“蓝天”计划，推进课程建设", "“蓝天”计划"),
+    ("有序推进“新雪亮”工程计划", "“新雪亮”工程"),
+    ("完善“阳光食堂”平台建设", "“阳光食堂”平台"),
+    ("继续推进“1+X”证书试点，加快改革", "“1+X”证书试点"),
+    ("扎实推进“活力教育”三年行动计划", "“活力教育”三年行动计划"),
+    ("持续做亮“红烛”五星级机关服务品牌", "“红烛”五星级机关服务品牌"),
+    ("完善“体育艺术2+1工程”，重点推进", "体育艺术2+1工程"),
+    ("实施初中强校计划，制订三年推进目标措施", "初中强校计划"),
+    ("开展德育导师制试点工作", "德育导师制试点"),
+])
+def test_named_programmes(sentence: str, name: str) -> None:
+    assert names(sentence, "Programme") == [name]
+
+
+def test_quoted_and_bare_scheme_are_one_programme() -> None:
+    quoted = only("开展“双元制”本土化20周年庆祝活动", "Programme")
+    assert (quoted.name, quoted.text) == ("双元制", "“双元制”")
+    assert "“双元制”" in quoted.aliases
+
+
+def test_levels_batches_and_scope_are_not_part_of_a_programme_name() -> None:
+    found = names("推进中小学品格提升工程，启动第三批市级品格提升工程项目建设", "Programme")
+    assert found == ["品格提升工程", "品格提升工程"]
+    m = extract_mentions("推进中小学品格提升工程")[0]
+    assert "中小学品格提升工程" in m.aliases
+
+
+def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
+    found = [(m.label, m.name) for m in extract_mentions("落实省太中专领航计划各项年度建设任务")]
+    assert found == [("Institution", "省太中专"), ("Programme", "领航计划")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "着眼“争当表率、争做示范、走在前列”，立足新发展阶段",
+    "持续用力纠“四风”、树新风",
+    "用好“互联网+”，优化履职信息平台",
+    "制订“十四五”教育规划",
+    "持续开展“四史”学习教育",
+    "开展思政教师“师说新语”展评活动",
+    "扎实做好“一张网”运行和“不见面”审批工作",
+    "扩大乡村定向师范生招生计划和签约师范生数量",
+    "全力推进苏州、太仓两级政府实事工程项目",
+    "在部分学校试点开设德语课程",
+])
+def test_slogans_abbreviations_events_and_generic_plans_are_not_programmes(sentence: str) -> None:
+    assert names(sentence, "Programme") == []
+
+
+# --- institutions ------------------------------------------------------------------------
+
+def test_institution_span_does_not_swallow_the_verb() -> None:
+    m = only("建好教育系统党群服务中心，创建市级示范点", "Institution")
+    assert (m.name, m.kind, m.text) == ("教育系统党群服务中心", "centre", "教育系统党群服务中心")
+
+
+@pytest.mark.parametrize(("sentence", "name", "kind"), [
+    ("推进与西北工业大学太仓长三角研究院交流合作", "西北工业大学太仓长三角研究院", "research_institute"),
+    ("推动“双元制”教育研究院稳步运行", "“双元制”教育研究院", "research_institute"),
+    ("建立心理健康工作联盟", "心理健康工作联盟", "alliance"),
+    ("建成教师勤廉教育基地", "教师勤廉教育基地", "base"),
+    ("社区教育要指导创建科教新城社区教育中心", "科教新城社区教育中心", "centre"),
+    ("对照教育部《县域义务教育优质均衡发展督导评估办法》要求", "教育部", "ministry"),
+    ("牵头考核单位：市住建局", "市住建局", "bureau"),
+])
+def test_named_bodies_with_kind(sentence: str, name: str, kind: str) -> None:
+    m = only(sentence, "Institution")
+    assert (m.name, m.kind) == (name, kind)
+
+
+def test_a_place_inside_an_institution_name_is_not_a_place() -> None:
+    assert names("推进与西北工业大学太仓长三角研究院交流合作", "Place") == []
+
+
+def test_relative_names_resolve_against_the_locality() -> None:
+    m = only("完善市委教育工作领导小组的组织体系", "Institution", TAICANG)
+    assert m.name == "太仓市委教育工作领导小组"
+    assert m.aliases == ("市委教育工作领导小组",)
+    assert names("落实省太中专领航计划", "Institution", TAICANG) == ["省太中专"]
+
+
+def test_locality_from_the_issuer() -> None:
+    assert locality_of("太仓市教育局") == TAICANG
+    assert locality_of("教育局") is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "完善民办学校党建工作考核机制",
+    "社区教育中心要加强建设",
+    "举行区域教育联盟集团化办学成果系列展示活动",
+    "做好2021年度省、市级课程基地申报",
+    "做好苏州市第八批语言文字工作规范化示范学校申报",
+    "认真办好人大代表议案和政协委员提案",
+    "深化学校思想政治理论课改革创新",
+    "适度发展高端民办学校",
+    "建设政务服务大厅，优化整体布局",
+])
+def test_types_designations_people_and_common_words_are_not_institutions(sentence: str) -> None:
+    assert names(sentence, "Institution") == []
+
+
+# --- places ------------------------------------------------------------------------------
+
+def test_short_and_full_forms_name_one_place() -> None:
+    assert names("加强与上海等地优质学校的结对共建", "Place") == ["上海"]
+    m = only("吸引更多人才落户太仓市", "Place")
+    assert (m.name, m.text, m.name_en, m.level) == ("太仓", "太仓市", "Taicang", "county")
+    assert "苏州" in m.parents and "嘉昆太" in m.parents
+
+
+def test_groupings_have_members_and_members_are_part_of_them() -> None:
+    found = {m.name: m for m in extract_mentions("深化“江浙沪”“嘉昆太”区域联盟合作")}
+    assert set(found) == {"江浙沪", "嘉昆太"}
+    assert found["江浙沪"].members == ("江苏", "浙江", "上海")
+    assert found["嘉昆太"].members == ("嘉定", "昆山", "太仓")
+    assert found["江浙沪"].level == "region"
+    shanghai = place_entry("上海")
+    assert shanghai is not None and {"长三角", "江浙沪"} <= set(shanghai.parents)
+
+
+def test_one_character_country_form_needs_a_relation_word() -> None:
+    m = only("扩大对德友好学校结对交流", "Place")
+    assert (m.name, m.name_en, m.text) == ("德国", "Germany", "德")
+    assert names("加强对德育工作的领导", "Place") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "提高政治判断力和政治执行力",
+    "认真办好人大代表议案和政协委员提案",
+    "创建平安校园，开发新城",
+])
+def test_common_words_are_not_places(sentence: str) -> None:
+    assert names(sentence, "Place") == []
+
+
+def test_english_names_use_proper_noun_readings() -> None:
+    for name, english in [("长治", "Changzhi"), ("六安", "Lu'an"), ("陕西", "Shaanxi"), ("长三角", "Yangtze River Delta")]:
+        entry = place_entry(name)
+        assert entry is not None and entry.name_en == english
+
+
+# --- targets -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sentence", "low", "high", "unit", "counts", "year"), [
+    ("2021年培训100名具备苏州市心理健康教师上岗资格证的兼职心理教师。", 100, 100, "名", "兼职心理教师", 2021),
+    ("新增省、市优质幼儿园4-5所。", 4, 5, "所", "优质幼儿园", None),
+    ("完成2021年度500位教师招聘工作，不断提高层次。", 500, 500, "位", "教师招聘", 2021),
+    ("培育省、苏州市级品格提升项目5个。", 5, 5, "个", "品格提升项目", None),
+    ("深入推进“社工进校园”项目，项目试点学校增加到22所，营造环境。", 22, 22, "所", "项目试点学校", None),
+])
+def test_targets(sentence: str, low: float, high: float, unit: str, counts: str, year: int | None) -> None:
+    m = only(sentence, "Target")
+    assert (m.value_min, m.value_max, m.unit, m.counts, m.year) == (low, high, unit, counts, year)
+    assert sentence[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("sentence", [
+    "2021年是开局之年。",
+    "以实际行动向建党100周年献礼。",
+    "举办第二届智慧教育云平台应用教学大赛，做好第五期骨干教师高研班中期成果汇报会。",
+    "办好人大1号议案，贯彻国办发〔2015〕71号文件。",
+    "完善“体育艺术2+1工程”，加强与331整治的对接。",
+    "5月底取得阶段性成效。（0.5分）",
+    "出台《行动计划（2021-2023年）》。",
+])
+def test_years_dates_ordinals_and_numbers_in_names_are_not_targets(sentence: str) -> None:
+    assert names(sentence, "Target") == []
+
+
+# --- normalisation -----------------------------------------------------------------------
+
+def test_traditional_and_variant_forms_match_while_text_keeps_the_original() -> None:
+    m = only("組織開展“領銜教師”評選，推進“新雪亮”工程", "Programme")
+    assert m.name == "“新雪亮”工程"
+    assert names("建立心理健康工作聯盟", "Institution") == ["心理健康工作联盟"]
+    inst = only("建立心理健康工作聯盟", "Institution")
+    assert inst.text == "心理健康工作聯盟"
+
+
+def test_offsets_are_code_points_into_the_sentence() -> None:
+    sentence = "深化“江浙沪”“嘉昆太”区域联盟合作，推进与西北工业大学太仓长三角研究院交流合作，加强与上海等地优质学校的结对共建。"
+    for m in extract_mentions(sentence):
+        assert sentence[m.start:m.end] == m.text
+
+
+# --- lead units and deadlines ------------------------------------------------------------
+
+def test_baotou_bracket_gives_deadline_and_lead() -> None:
+    text = "完善授权代理、亲友代办等功能。（6月底取得阶段性成效并持续推进，牵头考核单位：市政府办公室、市公安局）"
+    assert extract_task_fields(text) == ("市政府办公室、市公安局", "6月底取得阶段性成效并持续推进")
+    leads = lead_institutions("市政府办公室、市公安局", Locality(city="包头市"))
+    assert [(m.name, m.kind) for m in leads] == [("包头市政府办公室", "office"), ("包头市公安局", "bureau")]
+
+
+def test_putian_lead_line_stops_at_the_next_label() -> None:
+    text = "学校美育课程建设要以艺术课程为主体。\n牵头部门：市教育局　　配合部门：市文广局、市人社局、团市委"
+    assert extract_task_fields(text) == ("市教育局", None)
+
+
+def test_responsibility_brackets_and_collective_leads() -> None:
+    text = "做大做强美术教育。〔责任单位：市教育局、市文明办、各县（市、区）政府〕"
+    lead, deadline = extract_task_fields(text)
+    assert (lead, deadline) == ("市教育局、市文明办、各县（市、区）政府", None)
+    assert [m.name for m in lead_institutions(lead or "")] == ["市教育局", "市文明办"]
+    assert extract_task_fields("逐步开齐开足上好美育课程。（责任单位：省教育厅等）") == ("省教育厅", None)
+    assert extract_task_fields("完成时限：2022年底") == (None, "2022年底")
+    assert extract_task_fields("推进依法治校。") == (None, None)
+
+
+# --- the sample against its gold annotation ------------------------------------------------
+
+_GOLD_KEYS = {"programmes": "Programme", "institutions": "Institution", "places": "Place",
+              "documents": "PolicyDocument", "targets": "Target"}
+
+
+def _predicted() -> dict[str, set[tuple[str, str]]]:
+    parsed = parse_document(read_text_file(SAMPLE))
+    locality = locality_of(parsed.header.issuer)
+    out: dict[str, set[tuple[str, str]]] = {}
+    for task in parsed.tasks:
+        found: set[tuple[str, str]] = set()
+        for span in split_sentences(task.text):
+            for m in extract_mentions(span.text, locality):
+                assert span.text[m.start:m.end] == m.text
+                found.add((m.label, normalise_key(m.name)))
+        out[task.path] = found
+    return out
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared corpus is not checked out")
+def test_precision_and_recall_against_the_gold_annotation() -> None:
+    gold_doc = json.loads(GOLD.read_text(encoding="utf-8"))
+    predicted = _predicted()
+    assert set(predicted) == set(gold_doc["tasks"])
+    rows = []
+    failures = []
+    for key, label in _GOLD_KEYS.items():
+        tp = fp = fn = 0
+        for path, annotation in gold_doc["tasks"].items():
+            gold = {(label, normalise_key(n)) for n in annotation[key]}
+            pred = {p for p in predicted[path] if p[0] == label}
+            tp += len(gold & pred)
+            fp += len(pred - gold)
+            fn += len(gold - pred)
+            failures += [f"{path} extra {n}" for _, n in pred - gold]
+            failures += [f"{path} missed {n}" for _, n in gold - pred]
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        rows.append((label, tp, fp, fn, precision, recall))
+    print("\nlabel            tp  fp  fn  precision  recall")
+    for label, tp, fp, fn, p, r in rows:
+        print(f"{label:15} {tp:3} {fp:3} {fn:3}  {p:9.3f}  {r:6.3f}")
+    print("\n".join(failures))
+    low = [(label, p, r) for label, _, _, _, p, r in rows if p < 0.9 or r < 0.9]
+    assert not low, low
