@@ -19,7 +19,7 @@ from service.wiring import Components, build_components, build_ingestor, build_s
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
 
 
 def _fail(message: str) -> typer.Exit:

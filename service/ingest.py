@@ -8,7 +8,7 @@ from embeddings.base import Embedder
 from embeddings.lexical_index import LexicalEntry, LexicalIndex
 from embeddings.vector_index import VectorEntry, VectorIndex, text_sha
 from graph.base import GraphStore
-from graph.models import GraphBatch, PolicyDocument, Relation
+from graph.models import GraphBatch, Institution, Place, PolicyDocument, Programme, Relation
 from loaders.files import LoadedDocument, load_bytes, load_file
 
 
@@ -122,11 +122,9 @@ class Ingestor:
     @staticmethod
     def _entity_names(batch: GraphBatch) -> list[str]:
         """Entity names and aliases, kept whole by the lexical tokenizer."""
-        names: list[str] = []
-        for node in (*batch.institutions, *batch.programmes):
-            names.extend([node.name, *node.aliases])
-        for place in batch.places:
-            names.extend([place.name, *place.aliases])
+        named: list[Institution | Programme | Place] = [
+            *batch.institutions, *batch.programmes, *batch.places]
+        names = [name for node in named for name in (node.name, *node.aliases)]
         names.extend(d.title for d in batch.cited_documents)
         return names
 

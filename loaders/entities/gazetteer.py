@@ -16,7 +16,8 @@ Sources:
 Which forms are matched (to keep common words out: 和平, 新城, 平安 are county names too):
 - provinces: full and short forms;
 - prefecture-level divisions and counties: the full name (3+ characters), and the short form
-  only when it has 2+ characters, is not the short form of another division, and CC-CEDICT
+  (districts: only those of Beijing, Tianjin, Shanghai and Chongqing, 嘉定 but not 鹿城 for
+  鹿城区, which is also Baotou's nickname) only when it has 2+ characters, is not the short form of another division, and CC-CEDICT
   lists it as a proper noun only (太仓, 昆山, 苏州 yes; 朝阳, 平安 no: they are also words);
   such a short form is not matched where its first or last character makes a common word with
   the character beside it (和政 county in 和政治, 和政协: 政治 and 政协 are CC-CEDICT words).
@@ -181,6 +182,7 @@ def gazetteer() -> Gazetteer:
     provinces = {full: _short_province(full) for full, _, level, parent, _ in rows if parent is None}
     short_of = {full: (provinces[full] if full in provinces else _short_division(full))
                 for full, *_ in rows}
+    municipalities = {full for full, type_, *_ in rows if type_ == "直辖市"}
     rank = {"prefecture": 1, "district": 2, "county": 2}
     shorts_by_rank: dict[int, Counter[str]] = defaultdict(Counter)
     for full, _, level, parent, _ in rows:
@@ -208,7 +210,8 @@ def gazetteer() -> Gazetteer:
     canonical_of_row: list[str] = []
     for full, _type, level, parent, _province in rows:
         short = short_of[full]
-        short_ok = parent is None or short_allowed(short, full, level)
+        short_ok = parent is None or (short_allowed(short, full, level)
+                                      and (level != "district" or parent in municipalities))
         if short_ok:
             canonical = short
         elif full_count[full] == 1:

@@ -29,6 +29,7 @@ from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
     QUOTE_CLOSE,
     QUOTE_OPEN,
+    cut_after_dictionary_verbs,
     cut_after_verbs,
     data_lines,
     quoted_spans,
@@ -55,6 +56,7 @@ HEADS: dict[str, str] = {
     "实验室": "laboratory",
     "科技馆": "venue", "图书馆": "venue", "博物馆": "venue", "美术馆": "venue", "文化馆": "venue",
     "纪念馆": "venue", "艺术馆": "venue", "少年宫": "venue", "青少年宫": "venue",
+    "艺术团": "troupe", "合唱团": "troupe", "乐团": "troupe", "剧团": "troupe",
     "集团": "company", "公司": "company", "银行": "bank", "支行": "bank", "分行": "bank",
     "党委": "party_committee", "市委": "party_committee", "省委": "party_committee",
     "县委": "party_committee", "区委": "party_committee", "团市委": "association", "团省委": "association",
@@ -64,16 +66,20 @@ _HEAD_RE = re.compile("|".join(sorted(map(re.escape, HEADS), key=len, reverse=Tr
 _SHORT_HEADS = {"局", "厅", "署", "委", "办", "部"}
 # Characters around a one-character head that show it is part of another word (格局, 大厅, 委托, 举办, 干部).
 _NOT_BEFORE = {"局": set("格布大全开结新当变破胜棋"), "厅": set("大餐客展门舞"), "署": set("部签"),
-               "委": set(""), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
-               "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背")}
+               "委": set("全常"), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
+               "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背"), "小学": set("中"), "中学": set("初高")}
 _NOT_AFTER = {"局": set("面部势限长"), "厅": set("堂"), "署": set("名"), "委": set("托员派屈婉身"),
               "办": set("学法理事公好成"), "部": set("分门署位长件队落"),
               "人大": set("代"), "政协": set("委"), "中心": set("城任工思环"), "学院": set("派"),
               "基地": set("址"), "大学": set("生"), "学校": set("长"), "中学": set("生"), "小学": set("生"),
+              "银行": set("贷"),
               "集团": set("化"), "联盟": set("化"), "共同体": set("化")}
 _LOCALITY_PREFIX = re.compile(r"(?:中共|中央|国家|国务院|全国|自治区|团市|团省|团县|省|市|县|区|州|盟|旗|镇|乡|街道)")
 _DESIGNATION = re.compile(r"(?:示范学校|示范校|特色学校|示范基地|实践基地|示范中心|示范点|达标学校|基地学校|示范区)$")
 _PEOPLE = ("代表", "委员")
+_COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
+# A head followed by one of these names a person in office (厅长, 局长), not the body.
+_OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部", "总经理", "经理", "董事")
 _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
                      "congress", "venue", "working_group", "court", "procuratorate", "association"}
 
@@ -157,6 +163,8 @@ def _accept(name: str, head: str, kind: str) -> bool:
         return _has_locality(name) and len(modifier) >= 2
     if kind == "venue" and _has_locality(name):
         return True
+    if kind == "bank":
+        return _has_locality(name) and len(modifier) >= 2
     return _uncovered(modifier) >= 2
 
 
@@ -188,6 +196,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             continue
         if head in {"人大", "政协"} and norm.startswith(_PEOPLE, end):
             continue
+        if norm.startswith(_OFFICE_HOLDER, end) and head not in {"市委", "省委", "县委", "区委"}:
+            continue
         start = scan_left(norm, m.start(), stop=stops) if m.start() else 0
         start = strip_lead(norm, start, end, keep=len(head))
         start = cut_after_verbs(norm, start, end, keep=len(head))
@@ -195,16 +205,18 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             cut = strip_lead(norm, inner, end, keep=len(head))
             if cut > inner:
                 start = cut
+        start = cut_after_dictionary_verbs(norm, start, end, keep=len(head))
         start = strip_qualifiers(norm, start, end, keep=len(head))
+        if _COLLECTIVE.search(norm, max(0, start - 3), start):
+            continue  # 各市人民政府, 相关市政府: every such body, not one
         name = norm[start:end]
         if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:
             start += 1
             name = name[1:]
-        if head == "委员会" and name.endswith("常委会"):
-            kind = "congress"
-        kind = _national_bodies().get(name, kind)
-        if _accept(name, head, kind):
-            found.append((start, end, name, kind))
+        k = "congress" if head == "委员会" and name.endswith("常委会") else kind
+        k = _national_bodies().get(name, k)
+        if _accept(name, head, k):
+            found.append((start, end, name, k))
     return found
 
 

@@ -1,6 +1,8 @@
 """Places: Chinese administrative divisions, regional groupings and foreign countries.
 
 Rules (the gazetteer module says which names and forms exist):
+- A short form is not matched where its edge characters make words with the characters
+  beside it (和政治: 政治; 隆重庆祝: 隆重 and 庆祝, for a province both sides must).
 - Matching is leftmost-longest over the folded sentence (上海市 is one mention of 上海, not
   上海 plus a stray 市), outside spans already taken by documents, institutions and programmes:
   a place named inside an institution's or a document's name is not a place mention (DESIGN.md).
@@ -20,9 +22,12 @@ def _mention(entry: PlaceEntry, sentence: str, start: int, end: int) -> Mention:
                    parents=tuple(entry.parents), members=tuple(entry.members))
 
 
-def _straddles_word(norm: str, start: int, end: int, words: frozenset[str]) -> bool:
-    """Whether the form's edge characters make a common word with their neighbours."""
-    return (start > 0 and norm[start - 1:start + 1] in words) or norm[end - 1:end + 1] in words
+def _straddles_word(norm: str, start: int, end: int, words: frozenset[str], *, both: bool) -> bool:
+    """Whether the form's edge characters make words with their neighbours: on either side, or
+    (``both``, for provinces, which are rarely inside words) on both sides (隆重庆祝)."""
+    left = start > 0 and norm[start - 1:start + 1] in words
+    right = norm[end - 1:end + 1] in words
+    return (left and right) if both else (left or right)
 
 
 def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
@@ -39,7 +44,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> li
             for length in lengths:
                 form = norm[i:i + length]
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and not (form in g.short_forms and _straddles_word(norm, i, i + length, g.words)):
+                        and not _straddles_word(norm, i, i + length, g.words,
+                                                both=form not in g.short_forms):
                     found = length
                     break
         if found:

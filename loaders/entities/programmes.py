@@ -24,6 +24,7 @@ import re
 from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
     CJK,
+    cut_after_classifier,
     cut_after_verbs,
     quoted_spans,
     scan_left,
@@ -40,7 +41,7 @@ _UNQUOTED = re.compile("|".join(UNQUOTED_HEADS))
 _NOT_AFTER_HEAD = set("化师生校学区县市内外经单员")
 _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", "年度计划", "改扩建计划", "新建计划",
                 "投资计划", "采购计划", "实事工程", "系统工程", "民心工程", "民生工程", "重点工程",
-                "重大工程", "基础工程", "建设工程", "改造工程")
+                "重大工程", "基础工程", "建设工程", "改造工程", "科技计划")
 _SCOPE = re.compile(r"(?:中小学|全市|全省|全区|全县|全国|各级|各类|我市|我省)")
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 
@@ -91,6 +92,8 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
             continue  # the quoted rule owns “…”X计划
         start = strip_lead(norm, start, end, keep=len(m.group(0)) + 2)
         start = cut_after_verbs(norm, start, end, keep=len(m.group(0)) + 2)
+        if start > 0 and norm[start - 1].isdigit():
+            start = cut_after_classifier(norm, start)
         surface_start = start
         ends = [p for p in institution_ends if start < p < m.start()]
         if ends:

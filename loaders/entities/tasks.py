@@ -21,7 +21,8 @@ from loaders.entities.normalise import fold
 
 _LEAD_LABEL = r"(?:牵头(?:考核)?(?:单位|部门)|责任(?:单位|部门)|主责(?:单位|部门))"
 _OTHER_LABEL = r"(?:配合(?:单位|部门)|协办(?:单位|部门)|参与(?:单位|部门)|协同(?:单位|部门)|完成时限|完成时间|时间节点|时限要求)"
-_LEAD = re.compile(rf"{_LEAD_LABEL}\s*[:：]\s*(.+?)\s*(?=[)\]）〕】]|{_OTHER_LABEL}|\s{{2,}}|\u3000|$)", re.M)
+_LEAD = re.compile(rf"{_LEAD_LABEL}\s*[:：]\s*")
+_OTHER = re.compile(rf"{_OTHER_LABEL}|\s{{2,}}|\u3000|\n")
 _DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.+?)\s*(?=[)\]）〕】;；。]|{_LEAD_LABEL}|$)", re.M)
 _BRACKET_DEADLINE = re.compile(rf"[(（〔\[]([^()（）〔〕\[\]]*?)[,，]\s*{_LEAD_LABEL}\s*[:：]")
 _TIMEISH = re.compile(r"(?:\d+\s*月|\d{4}\s*年|季度|年底|月底|年内|前|持续推进|长期坚持|持续优化|长期)")
@@ -34,16 +35,32 @@ def extract_task_fields(task_text: str) -> tuple[str | None, str | None]:
     norm = fold(task_text)
     lead = None
     if m := _LEAD.search(norm):
-        lead = task_text[m.start(1):m.end(1)].strip()
-        if lead.endswith("等"):
-            lead = lead[:-1]
-        lead = lead or None
+        end = _lead_end(norm, m.end())
+        lead = task_text[m.end():end].strip().removesuffix("等").strip() or None
     deadline = None
     if m := _DEADLINE.search(norm):
         deadline = task_text[m.start(1):m.end(1)].strip() or None
     elif (m := _BRACKET_DEADLINE.search(norm)) and _TIMEISH.search(m.group(1)):
         deadline = task_text[m.start(1):m.end(1)].strip() or None
     return lead, deadline
+
+
+def _lead_end(norm: str, start: int) -> int:
+    """Where a lead ends: an unmatched closing bracket, the next label, a wide gap, the line end."""
+    stop = _OTHER.search(norm, start)
+    limit = stop.start() if stop else len(norm)
+    depth = 0
+    for i in range(start, limit):
+        ch = norm[i]
+        if ch in "(（〔[【":
+            depth += 1
+        elif ch in ")）〕]】":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch in "。;" and depth == 0:
+            return i
+    return limit
 
 
 def _split_top(text: str) -> list[tuple[int, int]]:
