@@ -18,7 +18,7 @@ from graph.errors import (
     ReadOnlyViolationError,
 )
 from graph.models import QueryResult
-from graph.readonly import check_read_only
+from graph.readonly import check_read_only, return_columns
 
 
 class EmbeddedGraphStore(CypherGraphStore):
@@ -125,8 +125,9 @@ class EmbeddedGraphStore(CypherGraphStore):
             raise QueryError(f"the query returned more than {max_rows} rows: add a LIMIT")
         labels = self._table_labels()
         resolve = self._node_ids_by_internal_id(rows, labels)
+        written = return_columns(query)
         return QueryResult(
-            columns=columns,
+            columns=written if written is not None and len(written) == len(columns) else columns,
             rows=[[_to_json(v, labels, resolve) for v in row] for row in rows],
         )
 

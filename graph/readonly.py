@@ -40,3 +40,47 @@ def check_read_only(query: str) -> None:
             raise ReadOnlyViolationError(
                 f"CALL {match.group(1)} is not allowed: only schema procedures may be called"
             )
+
+
+_CLAUSE_END = re.compile(r"\b(ORDER\s+BY|SKIP|LIMIT|UNION)\b", re.IGNORECASE)
+_RETURN = re.compile(r"\bRETURN\b", re.IGNORECASE)
+_ALIAS = re.compile(r"\s+AS\s+(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)\s*$", re.IGNORECASE)
+
+
+def return_columns(query: str) -> list[str] | None:
+    """Column names as Neo4j gives them: the alias, else the expression as written.
+
+    LadybugDB renames unaliased expressions (``count(t)`` becomes ``COUNT(t._ID)``); this reads
+    the names from the final RETURN instead. None when it cannot tell (``RETURN *``).
+    """
+    masked = _STRING_OR_COMMENT.sub(lambda m: "\0" * len(m.group(0)), query)
+    depth = 0
+    top_level = []
+    for ch in masked:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        top_level.append(ch if depth == 0 else "\0")
+    flat = "".join(top_level)
+    returns = list(_RETURN.finditer(flat))
+    if not returns:
+        return None
+    start = returns[-1].end()
+    end_match = _CLAUSE_END.search(flat, start)
+    end = end_match.start() if end_match else len(query)
+    items, item_start = [], start
+    for i in range(start, end):
+        if flat[i] == ",":
+            items.append(query[item_start:i])
+            item_start = i + 1
+    items.append(query[item_start:end])
+    items = [re.sub(r"^\s*DISTINCT\s+", "", item, count=1, flags=re.IGNORECASE) if n == 0 else item
+             for n, item in enumerate(items)]
+    names = []
+    for item in (i.strip().rstrip(";").strip() for i in items):
+        if not item or item == "*":
+            return None
+        alias = _ALIAS.search(item)
+        names.append(alias.group(1).strip("`") if alias else item)
+    return names

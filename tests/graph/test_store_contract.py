@@ -243,3 +243,11 @@ def test_list_documents_holds_ingested_ones_unless_cited_are_asked_for(
     assert len(everything) == 1 + len(batch.cited_documents)
     found = graph_store.find_documents(["太教[2021]1号"], [])
     assert [d.id for d in found] == [batch.document.id]
+
+
+def test_columns_are_named_as_written_in_return(graph_store: GraphStore) -> None:
+    graph_store.write_document(sample_batch())
+    result = graph_store.run_read(
+        "MATCH (t:Task) WHERE t.number > 0 RETURN count(t), max(t.number) AS top, count(DISTINCT t.doc_id)")
+    assert result.columns == ["count(t)", "top", "count(DISTINCT t.doc_id)"]
+    assert result.rows == [[24, 24, 1]]
