@@ -27,6 +27,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         owned = components is None
         app.state.components = components or build_components(settings)
         app.state.search = build_search(app.state.components)
+        app.state.search.warm_up()
         yield
         if owned:
             app.state.components.close()

@@ -105,6 +105,11 @@ class SearchService:
                 self._bridge = QueryBridge.load(self._bridge_cache_dir)
             return self._bridge
 
+    def warm_up(self) -> None:
+        """Load the dictionary and build the BM25 matrix now rather than in the first request."""
+        self._query_bridge()
+        self._lexical.search("教育", 1)
+
     def lexical_query(self, normalised: str) -> str | dict[str, float]:
         """The question itself, or for English words their weighted Chinese terms."""
         if not _LATIN.search(normalised):

@@ -12,7 +12,8 @@ from graph.errors import GraphUnavailableError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
-SHARED = ROOT.parent / "shared"
+# The project's shared folder (corpus, eval questions) lies beside the checkout, as in CI.
+SHARED = Path(os.environ.get("POLICYKG_SHARED_DIR", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus"
 DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 BACKENDS = ["embedded", "neo4j"]
