@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError, IndexMismatchError
+from embeddings.index_dir import recover_interrupted_swap, staged_directory, write_json
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -176,7 +176,7 @@ class LexicalIndex:
     def open(cls, directory: Path) -> "LexicalIndex":
         """Open the index in ``directory`` (an empty one if there is none). Refuses another
         format version; an index cut by another tokenizer version is re-cut from its texts."""
-        _recover_interrupted_swap(directory)
+        recover_interrupted_swap(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
             return cls(directory, {}, {}, frozenset())
@@ -285,33 +285,23 @@ class LexicalIndex:
     def save(self) -> None:
         """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
         self._sync_dictionary()
-        parent = self.directory.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{self.directory.name}.new"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
         lengths = np.fromiter((len(r.token_ids) // 4 for r in self._rows.values()),
                               dtype=np.int64, count=len(self._rows))
         offsets = np.zeros(len(self._rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         tokens = np.frombuffer(b"".join(r.token_ids for r in self._rows.values()),
                                dtype=np.int32)
-        _write_npy(staging / "tokens.npy", tokens)
-        _write_npy(staging / "offsets.npy", offsets)
-        _write_json(staging / "entries.json",
-                    [[s, r.task_id, r.doc_id, r.text] for s, r in self._rows.items()])
-        _write_json(staging / "vocab.json", list(self._vocab))
-        _write_json(staging / "user_words.json", sorted(self._cut_with))
-        _write_json(staging / "manifest.json", {
-            "kind": "lexical", "format_version": FORMAT_VERSION, "tokenizer": TOKENIZER,
-            "count": self.count, "vocabulary": len(self._vocab), "scorer": "bm25s-robertson",
-        })
-        old = parent / f".{self.directory.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            os.rename(self.directory, old)
-        os.rename(staging, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        with staged_directory(self.directory) as staging:
+            _write_npy(staging / "tokens.npy", tokens)
+            _write_npy(staging / "offsets.npy", offsets)
+            write_json(staging / "entries.json",
+                       [[s, r.task_id, r.doc_id, r.text] for s, r in self._rows.items()])
+            write_json(staging / "vocab.json", list(self._vocab))
+            write_json(staging / "user_words.json", sorted(self._cut_with))
+            write_json(staging / "manifest.json", {
+                "kind": "lexical", "format_version": FORMAT_VERSION, "tokenizer": TOKENIZER,
+                "count": self.count, "vocabulary": len(self._vocab), "scorer": "bm25s-robertson",
+            })
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab
@@ -386,22 +376,9 @@ def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:
         sentence_ids=list(rows), rows=row_list, doc_codes=doc_codes, doc_code_of=doc_code_of)
 
 
-def _write_json(path: Path, data: object) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def _write_npy(path: Path, array: npt.NDArray[Any]) -> None:
     with path.open("wb") as f:
         np.save(f, array, allow_pickle=False)
         f.flush()
         os.fsync(f.fileno())
 
-
-def _recover_interrupted_swap(directory: Path) -> None:
-    """A crash between the two renames of ``save`` leaves only the ``.old`` directory."""
-    old = directory.parent / f".{directory.name}.old"
-    if not directory.exists() and old.exists():
-        os.rename(old, directory)

@@ -8,8 +8,6 @@ a crash leaves the old index or the new one, never a mix.
 
 import hashlib
 import json
-import os
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
+from embeddings.index_dir import recover_interrupted_swap, staged_directory, write_json
 
 FORMAT_VERSION = 1
 
@@ -60,7 +59,7 @@ class VectorIndex:
     def open(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
         """Open the index in ``directory`` (an empty one if there is none). Refuses an index
         built by another model or dimension, saying which."""
-        _recover_interrupted_swap(directory)
+        recover_interrupted_swap(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
             return cls(directory, model, dimension,
@@ -139,35 +138,11 @@ class VectorIndex:
 
     def save(self) -> None:
         """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
-        parent = self.directory.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{self.directory.name}.new"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        faiss.write_index(self._index, str(staging / "index.faiss"))
-        _write_json(staging / "entries.json",
-                    {str(k): asdict(v) for k, v in self._entries.items()})
-        _write_json(staging / "manifest.json", {
-            "format_version": FORMAT_VERSION, "model": self.model,
-            "dimension": self.dimension, "count": self.count, "metric": "inner_product",
-        })
-        old = parent / f".{self.directory.name}.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if self.directory.exists():
-            os.rename(self.directory, old)
-        os.rename(staging, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_json(path: Path, data: object) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _recover_interrupted_swap(directory: Path) -> None:
-    """A crash between the two renames of ``save`` leaves only the ``.old`` directory."""
-    old = directory.parent / f".{directory.name}.old"
-    if not directory.exists() and old.exists():
-        os.rename(old, directory)
+        with staged_directory(self.directory) as staging:
+            faiss.write_index(self._index, str(staging / "index.faiss"))
+            write_json(staging / "entries.json",
+                       {str(k): asdict(v) for k, v in self._entries.items()})
+            write_json(staging / "manifest.json", {
+                "format_version": FORMAT_VERSION, "model": self.model,
+                "dimension": self.dimension, "count": self.count, "metric": "inner_product",
+            })

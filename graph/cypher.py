@@ -187,6 +187,17 @@ TASKS_WITH_DOCUMENT = (
 )
 
 
+# Relationship values carry internal node ids; these map them back to the nodes' ``id``.
+NEO4J_NODE_IDS_BY_ELEMENT_ID = (
+    "MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id"
+)
+LADYBUG_TABLES = "CALL show_tables() RETURN id, name"
+
+
+def ladybug_node_ids_by_offset(label: str) -> str:
+    return f"MATCH (n:{label}) WHERE offset(id(n)) IN $offsets RETURN offset(id(n)), n.id"
+
+
 def task_linked(rel_type: str, label: NodeLabel) -> str:
     return (
         f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE t.id IN $ids "

@@ -132,7 +132,7 @@ class EmbeddedGraphStore(CypherGraphStore):
         )
 
     def _table_labels(self) -> dict[int, str]:
-        _, rows = self._execute("CALL show_tables() RETURN id, name")
+        _, rows = self._execute(cypher.LADYBUG_TABLES)
         return {int(r[0]): str(r[1]) for r in rows}
 
     def _node_ids_by_internal_id(self, rows: list[list[Any]], labels: dict[int, str]
@@ -146,11 +146,8 @@ class EmbeddedGraphStore(CypherGraphStore):
         resolved: dict[tuple[int, int], str] = {}
         for table, offsets in wanted.items():
             label = labels[table]
-            _, found = self._execute(
-                f"MATCH (n:{label}) WHERE offset(id(n)) IN $offsets "
-                "RETURN offset(id(n)), n.id",
-                {"offsets": sorted(offsets)},
-            )
+            _, found = self._execute(cypher.ladybug_node_ids_by_offset(label),
+                                     {"offsets": sorted(offsets)})
             resolved.update({(table, int(o)): str(i) for o, i in found})
         return resolved
 

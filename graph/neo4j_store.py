@@ -104,8 +104,7 @@ class Neo4jGraphStore(CypherGraphStore):
             node_ids = {}
             if element_ids:
                 node_ids = {r["e"]: r["id"] for r in tx.run(
-                    "MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
-                    ids=element_ids)}
+                    cypher.NEO4J_NODE_IDS_BY_ELEMENT_ID, ids=element_ids)}
             return columns, [[_to_json(v, node_ids) for v in row] for row in raw]
 
         try:

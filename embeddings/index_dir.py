@@ -1,0 +1,40 @@
+"""An index directory replaced atomically: write a staging copy, then swap it in with renames,
+so a crash leaves the old index or the new one, never a mix."""
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def staged_directory(directory: Path) -> Iterator[Path]:
+    """Yield an empty staging directory; on success it replaces ``directory``."""
+    parent = directory.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{directory.name}.new"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    yield staging
+    old = parent / f".{directory.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if directory.exists():
+        os.rename(directory, old)
+    os.rename(staging, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_interrupted_swap(directory: Path) -> None:
+    """A crash between the two renames of a swap leaves only the ``.old`` directory."""
+    old = directory.parent / f".{directory.name}.old"
+    if not directory.exists() and old.exists():
+        os.rename(old, directory)
+
+
+def write_json(path: Path, data: object) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
