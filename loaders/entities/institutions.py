@@ -5,15 +5,22 @@ Rules:
   委员会 -> committee, 中专 -> school, 研究院 -> research_institute, 联盟 -> alliance …).
 - It starts where a leftward scan from the head stops (punctuation, digits, 的 与 和 及 …,
   a quotation that is a slogan or a place), moved past leading clause words (verbs, adverbs,
-  determiners: 建好教育系统党群服务中心 -> 教育系统党群服务中心) and past award levels
-  (省、苏州市中小学生职业体验中心 -> 中小学生职业体验中心). A clause word right after an inner
-  head also starts a new name (市教育局会同市财政局 -> 市财政局).
+  determiners: 建好教育系统党群服务中心 -> 教育系统党群服务中心), past the verb and adverb
+  tokens it opens with (jieba's dictionary: 严厉查处长春长生公司 -> 长春长生公司), past a strong
+  clause verb inside it (``strong_verbs.txt``: 社区教育要指导创建科教新城社区教育中心 ->
+  科教新城社区教育中心; 市教育局会同市财政局 -> 市财政局) and past award levels
+  (省、苏州市中小学生职业体验中心 -> 中小学生职业体验中心). For type-like heads (学校, 中心,
+  基地) it also starts after the last verb in it (整合资源增强学校 -> 学校, then rejected).
 - It must be named, not a type: at least two characters of its modifier are not generic type
-  words (``generic_words.txt``: 民办学校, 社区教育中心, 课程基地 are not names), and designations
-  (示范学校, 示范校, 特色学校) are not bodies. Government heads with one character (局 厅 委 办 部)
-  need a locality prefix (市 省 县 区 国家 中共 …, or a place name) unless the body is a national
-  one (``national_bodies.txt``: 教育部); bare 人大/政协 are not resolved and not extracted, and
-  人大代表/政协委员 are people.
+  words (``generic_words.txt``: 民办学校, 社区教育中心, 课程基地 are not names); designations
+  (示范学校, 示范校, 特色学校) and counted kinds (建成一家…基地, 创建一批…学校, 重点建设200个
+  师生艺术团) are not bodies; inside a quotation only the head that ends it counts
+  (“莆田市学校美育指导专家库” names no school). Government heads with one character (局 厅 委
+  办 部) need a locality prefix (市 省 县 区 国家 中共 …, or a place name) unless the body is a
+  national one (``national_bodies.txt``: 教育部); bare 人大/政协 are not resolved and not
+  extracted, and 人大代表/政协委员 are people; 各市人民政府 is every such body, not one.
+- A school head followed by another noun modifies it (上海市学校美育工作: no school is named)
+  unless at least four characters of the name are not type words (…附属太仓实验学校项目).
 - Of overlapping candidates the longest wins: 西北工业大学太仓长三角研究院 is one institution
   (not 西北工业大学), and the places inside it are not place mentions.
 - Relative names (市教育局, 市委, 省教育厅) are resolved against the document's ``Locality``
@@ -27,23 +34,28 @@ from functools import lru_cache
 
 from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
+    FUNCTION_CHARS,
     QUOTE_CLOSE,
     QUOTE_OPEN,
     cut_after_dictionary_verbs,
     cut_after_verbs,
     data_lines,
+    is_cjk,
+    is_verb_like,
     quoted_spans,
     scan_left,
     strip_lead,
     strip_qualifiers,
+    tokens,
     word_list,
 )
 from loaders.entities.mention import Mention
 
 HEADS: dict[str, str] = {
-    "人大常委会": "congress", "常委会": "congress", "人大": "congress", "政协": "congress",
+    "人民代表大会": "congress", "人大常委会": "congress", "常委会": "congress", "人大": "congress", "政协": "congress",
     "委员会": "committee", "管理委员会": "government", "管委会": "government",
-    "领导小组": "working_group", "工作组": "working_group", "纪检监察组": "working_group", "专班": "working_group",
+    "领导小组": "working_group", "指导小组": "working_group", "工作组": "working_group",
+    "纪检监察组": "working_group", "专班": "working_group",
     "办公厅": "office", "办公室": "office", "秘书处": "office", "办事处": "government",
     "人民政府": "government", "政府": "government", "人民法院": "court", "法院": "court", "检察院": "procuratorate",
     "研究院": "research_institute", "研究所": "research_institute", "研究中心": "research_institute",
@@ -65,21 +77,25 @@ HEADS: dict[str, str] = {
 _HEAD_RE = re.compile("|".join(sorted(map(re.escape, HEADS), key=len, reverse=True)))
 _SHORT_HEADS = {"局", "厅", "署", "委", "办", "部"}
 # Characters around a one-character head that show it is part of another word (格局, 大厅, 委托, 举办, 干部).
-_NOT_BEFORE = {"局": set("格布大全开结新当变破胜棋"), "厅": set("大餐客展门舞"), "署": set("部签"),
+_NOT_BEFORE = {"局": set("格布大全开结新当变破胜棋"), "中心": set("个为"), "厅": set("大餐客展门舞"), "署": set("部签"),
                "委": set("全常"), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
                "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背"), "小学": set("中"), "中学": set("初高")}
 _NOT_AFTER = {"局": set("面部势限长"), "厅": set("堂"), "署": set("名"), "委": set("托员派屈婉身"),
               "办": set("学法理事公好成"), "部": set("分门署位长件队落"),
-              "人大": set("代"), "政协": set("委"), "中心": set("城任工思环"), "学院": set("派"),
+              "人大": set("代"), "政协": set("委"), "中心": set("城任工思环支镇区"), "学院": set("派"),
               "基地": set("址"), "大学": set("生"), "学校": set("长"), "中学": set("生"), "小学": set("生"),
               "银行": set("贷"),
               "集团": set("化"), "联盟": set("化"), "共同体": set("化")}
 _LOCALITY_PREFIX = re.compile(r"(?:中共|中央|国家|国务院|全国|自治区|团市|团省|团县|省|市|县|区|州|盟|旗|镇|乡|街道)")
-_DESIGNATION = re.compile(r"(?:示范学校|示范校|特色学校|示范基地|实践基地|示范中心|示范点|达标学校|基地学校|示范区)$")
+_DESIGNATION = re.compile(r"(?:示范学校|示范校|特色学校|示范基地|实践基地|示范中心|示范点|达标学校|基地学校|示范区|"
+                          r"命运共同体|民族共同体|利益共同体|责任共同体|生命共同体)$|^示范")
 _PEOPLE = ("代表", "委员")
+_QUANTIFIER = r"(?:一批|一些|多个|若干|各类|\d+[个所家座支批类次]|[一二两三四五六七八九十百千几]+大?[个所家座支批大次])"
+_QUANTIFIED_BEFORE = re.compile(_QUANTIFIER + "$")
+_QUANTIFIED = re.compile(_QUANTIFIER)
 _COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
 # A head followed by one of these names a person in office (厅长, 局长), not the body.
-_OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部", "总经理", "经理", "董事")
+_OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
 _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
                      "congress", "venue", "working_group", "court", "procuratorate", "association"}
 
@@ -103,7 +119,7 @@ def _national_bodies() -> dict[str, str]:
     return out
 
 
-def _uncovered(modifier: str) -> int:
+def uncovered(modifier: str) -> int:
     """Characters of ``modifier`` not covered by generic type words (greedy, longest first)."""
     words = word_list("generic_words.txt")
     i, left = 0, 0
@@ -125,6 +141,11 @@ def _has_locality(name: str) -> bool:
     return any(name[:n] in g.forms for n in range(2, min(len(name), 9)))
 
 
+def _names_place(name: str) -> bool:
+    g = gazetteer()
+    return any(name[i:i + n] in g.forms for i in range(len(name)) for n in range(2, 6))
+
+
 def resolve(name: str, locality: Locality | None) -> str:
     """市教育局 -> 太仓市教育局 when the locality's city is 太仓市."""
     if locality is None:
@@ -141,9 +162,9 @@ _PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡]|自治区|自�
 
 
 def _is_locality(modifier: str) -> bool:
-    """市 / 太仓市 / 苏州市人民 / 中共太仓市: a locality and nothing else."""
+    """市 / 太仓市 / 苏州市人民 / 中共太仓市 / 江苏省第十四届: a locality and nothing else."""
     g = gazetteer()
-    core = modifier.removeprefix("中共").removesuffix("人民")
+    core = re.sub(r"第[一二三四五六七八九十百\d]+届$", "", modifier.removeprefix("中共").removesuffix("人民"))
     if _PLAIN_LOCALITY.fullmatch(core):
         return True
     return core in g.forms or (core[:-1] in g.forms and core[-1] in "市省县区")
@@ -155,6 +176,8 @@ def _accept(name: str, head: str, kind: str) -> bool:
         return True
     if name == head:
         return head in _SELF_NAMED
+    if kind in {"school", "university", "centre", "base"} and all(is_verb_like(t) for t in tokens(modifier)):
+        return False  # 改进学校: a verb and its object (派驻纪检监察组 is a name)
     if _DESIGNATION.search(name) or len(name) > 25:
         return False
     if kind in {"party_committee", "congress", "government"} and head not in {"管委会", "管理委员会"}:
@@ -164,8 +187,8 @@ def _accept(name: str, head: str, kind: str) -> bool:
     if kind == "venue" and _has_locality(name):
         return True
     if kind == "bank":
-        return _has_locality(name) and len(modifier) >= 2
-    return _uncovered(modifier) >= 2
+        return _names_place(name) and len(modifier) >= 2
+    return uncovered(modifier) >= 2
 
 
 def _blocked_quotes(norm: str) -> list[tuple[int, int]]:
@@ -179,12 +202,37 @@ def _place_quote_starts(norm: str) -> frozenset[int]:
     return frozenset(e for s, e in quoted_spans(norm) if norm[s + 1:e - 1] in g.forms)
 
 
+_TYPE_KINDS = {"school", "university", "centre", "base"}
+_SCHOOL_HEADS = {"学校", "小学", "中学"}
+
+
+def _after_last_verb(norm: str, start: int, modifier_end: int) -> int:
+    """For heads that are also type words (学校, 中心, 基地), a verb inside the modifier shows
+    a verb phrase whose object is the type (整合资源增强学校 -> 学校): start after the last one."""
+    pos = start
+    cut = start
+    for token in tokens(norm[start:modifier_end]):
+        pos += len(token)
+        if is_verb_like(token) and token not in word_list("name_verbs.txt"):
+            cut = pos
+    return cut
+
+
+def _in_collective_list(norm: str, start: int, end: int, head: str) -> bool:
+    """A bare 市/县/区 body in a list that opened with 各 (各县（市）、区政府)."""
+    if end - start - len(head) > 1 or norm[start] not in "市县区镇乡":
+        return False
+    clause = max(norm.rfind(c, 0, start) for c in ",。;:")
+    return norm.startswith("各", clause + 1)
+
+
 def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
     """(start, end, name, kind) of every institution name in the folded sentence."""
     found: list[tuple[int, int, str, str]] = []
     head_ends = {m.end() for m in _HEAD_RE.finditer(norm)}
     blocked = _blocked_quotes(norm) + taken
     stops = _place_quote_starts(norm)
+    quotes = quoted_spans(norm)
     for m in _HEAD_RE.finditer(norm):
         head, end = m.group(0), m.end()
         kind = HEADS[head]
@@ -194,27 +242,39 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         after = norm[end] if end < len(norm) else ""
         if before in _NOT_BEFORE.get(head, set()) or after in _NOT_AFTER.get(head, set()):
             continue
+        if any(qs < m.start() and end < qe - 1 for qs, qe in quotes):
+            continue  # inside “莆田市学校美育指导专家库” the quotation goes on: not its head
         if head in {"人大", "政协"} and norm.startswith(_PEOPLE, end):
             continue
         if norm.startswith(_OFFICE_HOLDER, end) and head not in {"市委", "省委", "县委", "区委"}:
             continue
         start = scan_left(norm, m.start(), stop=stops) if m.start() else 0
+        if _QUANTIFIED_BEFORE.search(norm[max(0, start - 4):start]) or _QUANTIFIED.match(norm, start):
+            continue  # 创建一批…学校, 重点建设200个师生艺术团: a kind of body, counted, not one body
         start = strip_lead(norm, start, end, keep=len(head))
+        if _QUANTIFIED.match(norm, start):
+            continue
         start = cut_after_verbs(norm, start, end, keep=len(head))
+        strong = word_list("strong_verbs.txt")
         for inner in sorted(p for p in head_ends if start < p < m.start()):
-            cut = strip_lead(norm, inner, end, keep=len(head))
-            if cut > inner:
-                start = cut
+            verb = next((norm[inner:inner + n] for n in (4, 3, 2) if norm[inner:inner + n] in strong), None)
+            if verb and end - inner - len(verb) > len(head):
+                start = strip_lead(norm, inner + len(verb), end, keep=len(head))
         start = cut_after_dictionary_verbs(norm, start, end, keep=len(head))
+        if kind in _TYPE_KINDS:
+            start = _after_last_verb(norm, start, end - len(head))
         start = strip_qualifiers(norm, start, end, keep=len(head))
-        if _COLLECTIVE.search(norm, max(0, start - 3), start):
-            continue  # 各市人民政府, 相关市政府: every such body, not one
+        if _COLLECTIVE.search(norm, max(0, start - 3), start) or _in_collective_list(norm, start, end, head):
+            continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
         name = norm[start:end]
         if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:
             start += 1
             name = name[1:]
         k = "congress" if head == "委员会" and name.endswith("常委会") else kind
         k = _national_bodies().get(name, k)
+        if head in _SCHOOL_HEADS and end < len(norm) and is_cjk(norm[end]) \
+                and norm[end] not in FUNCTION_CHARS and uncovered(name[: -len(head)]) < 4:
+            continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun
         if _accept(name, head, k):
             found.append((start, end, name, k))
     return found

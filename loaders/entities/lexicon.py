@@ -5,22 +5,30 @@ A *name* is found by its head noun (计划, 中心, 局 …) and scanned leftwar
 boundary: punctuation, an ASCII digit, a function character (的 与 和 及 …), or the sentence
 start. Its start is then moved past leading clause words (verbs, adverbs, determiners: the
 ``lead_words.txt`` list), so 建好教育系统党群服务中心 gives 教育系统党群服务中心.
+
+Verbs are recognised from hand-vetted lists (``lead_words.txt``, ``strong_verbs.txt``) and from
+jieba's dictionary (words tagged v, d or ad), through a private jieba tokenizer with no HMM so
+that results never depend on user words other modules add to jieba's global tokenizer.
+``name_verbs.txt`` lists the verbs that do occur inside names (推广基地, 审批服务局).
 """
 
+import logging
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(rf"[{CJK}]")
 # Characters that end a leftward name scan (folded text: full-width punctuation is ASCII).
 BOUNDARY = set(",.;:!?()[]<>{}、。《》〈〉〔〕【】『』「」…—-～~/\\|\"'\n\t =+*&%#@$^_") | {"\u3000"}
 # Function characters that end a scan: 的 marks a modifier clause, the others join phrases.
-FUNCTION_CHARS = set("的与和及或等对在向把将由从")
+FUNCTION_CHARS = set("的与和及或等对向把将由各暨")
 # Official department names that contain 和 (发展和改革委员会): 和 does not end a scan inside them.
 _AND_NAMES = re.compile("发展和改革|经济和信息化|工业和信息化|人力资源和社会保障|住房和城乡建设|文化和旅游|"
                         "自然资源和规划|卫生和计划生育|科学技术和工业信息化|农业和农村|商务和口岸|"
                         "新闻出版和广电|教育和体育|文化广电和旅游|科学技术和|生态环境和")
+_DENG_WORDS = "高平同均对相初中上"
 QUOTE_OPEN, QUOTE_CLOSE = "“", "”"
 ORDINAL = re.compile(r"(?:第[一二三四五六七八九十百零〇\d]+[批届期轮次]|首批|新一轮|新一批|"
                      r"[一二两三四五六七八九十百千几数若干]+[个家所名位项批支座类种次届期轮])")
@@ -34,7 +42,7 @@ def _data_lines(name: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def word_list(name: str) -> frozenset[str]:
     """Whitespace-separated words of a data file (``#`` lines are comments)."""
     return frozenset(w for line in _data_lines(name) for w in line.split())
@@ -81,6 +89,9 @@ def scan_left(text: str, end: int, max_len: int = 24, *, quotes: bool = True,
         if ch == "和" and (i - 1 - offset) in ands:
             i -= 1
             continue
+        if ch == "等" and i >= 2 and text[i - 2] in _DENG_WORDS:
+            i -= 1  # 高等, 平等: not the list-closing 等
+            continue
         if ch in FUNCTION_CHARS or ch in BOUNDARY or ch.isdigit() or not (is_cjk(ch) or ch in "·"):
             break
         i -= 1
@@ -98,58 +109,90 @@ def _ends_lead(text: str, pos: int) -> bool:
     return any(text.endswith(w, 0, pos) for w in word_list("lead_words.txt") if len(w) >= 2)
 
 
+def is_deng_word(text: str, i: int) -> bool:
+    """Whether the 等 at ``i`` belongs to a word (高等, 平等) rather than closing a list."""
+    return text[i] == "等" and i > 0 and text[i - 1] in _DENG_WORDS
+
+
 def cut_after_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
     """Move ``start`` past the last strong clause verb inside the span (社区教育要指导创建科教新城
     社区教育中心 -> 科教新城社区教育中心): a name does not contain 开展, 加强, 创建 …"""
     verbs = word_list("strong_verbs.txt")
+    lead = word_list("lead_words.txt")
     cut = start
     for i in range(start + 1, end - keep):
         for n in (4, 3, 2):
             if text[i:i + n] in verbs and end - (i + n) >= keep:
                 cut = max(cut, i + n)
-    return cut
+        # A modal verb before a clause word (教育部门要定期组织学校) ends what came before.
+        if text[i] in "要应须" and any(text.startswith(w, i + 1) for w in lead if len(w) >= 2):
+            cut = max(cut, i + 1)
+    return strip_lead(text, cut, end, keep) if cut > start else cut
 
 
-# Verbs that do occur inside names of bodies (推广基地, 孵化器, 审批服务局): never cut at them.
-_NAME_VERBS = frozenset("推广 孵化 促进 创新 干预 体验 审批 监管 执法 保障 督导 转化 检测 检验 认证 交易 救助 展示 "
-                        "开发 实训 实践 实验 示范 研发 监测 评价 指导 组织 防治 预防 康复 培养 提升 提高 科普 "
-                        "援助 调解 仲裁 发展 改革 合作 交流 服务 管理 研究 教育 培训 自治 应急 退役 统计 审计 扶贫 "
-                        "招商 信访 征收 拆迁 接待 税务 稽查 监察 考试 招生 评审 鉴定 登记 出入境 监督 治理".split())
-_CLASSIFIER = re.compile(r"[个家所名位项批支座类种期届次]")
+_CLASSIFIER = re.compile(r"人次|[个家所名位项批支座类种期届次人]")
 
 
 @lru_cache(maxsize=1)
-def dictionary_verbs() -> frozenset[str]:
-    """Two- to four-character words that jieba's dictionary tags as plain verbs (v), seen at
-    least 100 times in its corpus, less ``_NAME_VERBS``: a body's name does not contain them,
-    so a candidate name starts after the last one (严厉查处长春长生公司 -> 长春长生公司)."""
-    path = resources.files("jieba").joinpath("dict.txt")
+def _dictionary() -> tuple[Any, frozenset[str]]:
+    """A private jieba tokenizer (so user words that other modules add to jieba's global one do
+    not change these results) and the words its dictionary tags as plain verbs or adverbs (v, d,
+    ad), seen at least 20 times, less the verbs that occur inside names (``name_verbs.txt``)."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # jieba announces its dictionary loading at INFO
+    try:
+        tokenizer.initialize()
+    finally:
+        logger.setLevel(level)
     verbs = set()
+    path = resources.files("jieba").joinpath("dict.txt")
     with path.open("r", encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
-            if len(parts) == 3 and parts[2] == "v" and 2 <= len(parts[0]) <= 4 and int(parts[1]) >= 100:
+            if len(parts) == 3 and parts[2] in ("v", "d", "ad") and 2 <= len(parts[0]) <= 4 \
+                    and int(parts[1]) >= 20:
                 verbs.add(parts[0])
-    return frozenset(verbs - _NAME_VERBS)
+    return tokenizer, frozenset(verbs - word_list("name_verbs.txt"))
 
 
 def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
-    """Like ``cut_after_verbs`` with every dictionary verb; also drops a classifier left
-    behind by a number (组建50个美育大师工作室 -> 美育大师工作室)."""
-    verbs = dictionary_verbs()
+    """Move ``start`` past the verb and adverb tokens the span opens with (jieba's dictionary,
+    no HMM): 严厉查处长春长生公司 -> 长春长生公司, 撬动银行 -> 银行. Verbs further in are kept
+    (技术转移转化中心). At least ``keep`` + 1 characters stay (派驻纪检监察组 stays whole). A
+    classifier that a number leaves behind is dropped too (组建50个美育大师工作室 -> 美育大师工作室)."""
+    tokenizer, verbs = _dictionary()
     cut = start
-    for i in range(start, end - keep):
-        for n in (4, 3, 2):
-            if i + n <= end - keep and text[i:i + n] in verbs:
-                cut = max(cut, i + n)
-    if cut < end - keep and _CLASSIFIER.match(text, cut) and cut > 0 and text[cut - 1].isdigit():
-        cut += 1
+    if cut > 0 and text[cut - 1].isdigit():
+        cut = cut_after_classifier(text, cut)
+    for token in tokenizer.cut(text[cut:end], HMM=False):
+        verb_like = token in verbs or (len(token) == 4 and token[:2] in verbs and token[2:] in verbs)
+        if not verb_like or end - (cut + len(token)) <= keep:
+            break
+        cut += len(token)
     return cut
+
+
+def tokens(text: str) -> list[str]:
+    """jieba's dictionary segmentation of ``text`` (no HMM), from the private tokenizer."""
+    tokenizer, _ = _dictionary()
+    return list(tokenizer.cut(text, HMM=False))
+
+
+def is_verb_like(word: str) -> bool:
+    """A dictionary verb or adverb, or a clause word: 保证, 增长, 最高, 新建."""
+    _, verbs = _dictionary()
+    return word in verbs or word in word_list("lead_words.txt") or \
+        (len(word) == 4 and word[:2] in verbs and word[2:] in verbs)
 
 
 def cut_after_classifier(text: str, start: int) -> int:
     """Skip the classifier a number leaves in front of a name (5个项目 -> 项目)."""
-    return start + 1 if _CLASSIFIER.match(text, start) else start
+    m = _CLASSIFIER.match(text, start)
+    return m.end() if m else start
 
 
 def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
@@ -162,6 +205,8 @@ def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
         moved = False
         for n in range(min(longest, end - start - keep), 0, -1):
             if text[start:start + n] in words:
+                if n == 1 and len(tokens(text[start:end])[0]) > 1:
+                    continue  # 应用型大学, 共建国家: the character opens a word here
                 start += n
                 moved = True
                 break

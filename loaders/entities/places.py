@@ -27,7 +27,11 @@ def _straddles_word(norm: str, start: int, end: int, words: frozenset[str], *, b
     (``both``, for provinces, which are rarely inside words) on both sides (隆重庆祝)."""
     left = start > 0 and norm[start - 1:start + 1] in words
     right = norm[end - 1:end + 1] in words
-    return (left and right) if both else (left or right)
+    if (left and right) if both else (left or right):
+        return True
+    # A four-character idiom around it (安居乐业 holds 乐业 county).
+    return any(norm[k:k + 4] in words for k in range(max(0, end - 4), start + 1)
+               if k < start or k + 4 > end)
 
 
 def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:

@@ -15,16 +15,19 @@ Rules:
    institution name (scan left, skip clause words), then drops award levels, batches and scope
    words (第三批市级, 中小学, 全市) and a leading institution (省太中专领航计划 -> 领航计划, with
    the institution as its own mention); the surface form stays an alias. Generic plans
-   (招生计划, 教学计划, 实事工程, 系统工程 …) are not programmes, and a head followed by a
-   character that makes another word (项目化, 计划生育, 试点学校) is not a head.
+   (招生计划, 教学计划, 实事工程, 系统工程 …) and construction works (二期工程, 土建工程, 枢纽
+   工程, 航道整治工程) are not programmes, nor is a name a number runs into (80吨污泥焚烧厂土建
+   工程); a head followed by a character that makes another word (项目化, 计划生育, 试点学校)
+   is not a head. As for institutions, two characters of the name must not be generic words
+   (重大水利工程, 改革试点 are descriptions).
 """
 
 import re
 
 from loaders.entities.gazetteer import gazetteer
+from loaders.entities.institutions import uncovered
 from loaders.entities.lexicon import (
     CJK,
-    cut_after_classifier,
     cut_after_verbs,
     quoted_spans,
     scan_left,
@@ -38,16 +41,22 @@ QUOTED_HEADS = ("三年行动计划", "行动计划", "专项行动", "专项整
 UNQUOTED_HEADS = ("行动计划", "专项行动", "计划", "工程", "试点")
 _QUOTED_TAIL = re.compile(rf"[{CJK}·]{{0,10}}?(?:{'|'.join(QUOTED_HEADS)})")
 _UNQUOTED = re.compile("|".join(UNQUOTED_HEADS))
-_NOT_AFTER_HEAD = set("化师生校学区县市内外经单员")
+_NOT_AFTER_HEAD = set("化师生校学区县市内外经单员地产")
 _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", "年度计划", "改扩建计划", "新建计划",
                 "投资计划", "采购计划", "实事工程", "系统工程", "民心工程", "民生工程", "重点工程",
-                "重大工程", "基础工程", "建设工程", "改造工程", "科技计划")
+                "重大工程", "基础工程", "建设工程", "改造工程", "科技计划", "期工程", "土建工程",
+                "枢纽工程", "整治工程", "道路工程", "桥梁工程", "管网工程", "景观工程", "绿化工程",
+                "配套工程", "扩建工程", "大修工程", "安装工程", "装修工程", "课程计划", "使用计划",
+                "经费计划", "预算计划")
 _SCOPE = re.compile(r"(?:中小学|全市|全省|全区|全县|全国|各级|各类|我市|我省)")
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 
 
 def _head_ok(norm: str, end: int) -> bool:
-    return end >= len(norm) or norm[end] not in _NOT_AFTER_HEAD
+    """计划生育, 项目化, 有计划地, 工程建设项目: the head is part of another word."""
+    if end >= len(norm):
+        return True
+    return norm[end] not in _NOT_AFTER_HEAD and not (norm.endswith("工程", 0, end) and norm[end] == "建")
 
 
 def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
@@ -65,7 +74,7 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
                                aliases=(f"“{inner}”",)))
             continue
         m = _QUOTED_TAIL.match(norm, e)
-        if m and _head_ok(norm, m.end()) and not any(c in m.group(0) for c in "的与和及或等对在"):
+        if m and _head_ok(norm, m.end()) and not any(c in m.group(0) for c in "的与和及或等对在为是以"):
             name = f"“{inner}”{m.group(0)}"
             out.append(Mention(label="Programme", name=name, text=sentence[s:m.end()], start=s,
                                end=m.end(), aliases=(inner + m.group(0),)))
@@ -90,10 +99,12 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         start = scan_left(norm, m.start(), quotes=False) if m.start() else 0
         if start > 0 and norm[start - 1] in "”\"":
             continue  # the quoted rule owns “…”X计划
-        start = strip_lead(norm, start, end, keep=len(m.group(0)) + 2)
+        start = strip_lead(norm, start, end, keep=len(m.group(0)))
         start = cut_after_verbs(norm, start, end, keep=len(m.group(0)) + 2)
+        if norm[start:start + 1] in ("本", "该", "此") or norm.startswith("上述", start):
+            continue  # 本行动计划: the document itself
         if start > 0 and norm[start - 1].isdigit():
-            start = cut_after_classifier(norm, start)
+            continue  # 日处理80吨污泥焚烧厂土建工程: a quantity runs into it, not a name
         surface_start = start
         ends = [p for p in institution_ends if start < p < m.start()]
         if ends:
@@ -102,7 +113,8 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]
-        if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END):
+        if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) \
+                or uncovered(name[: -len(m.group(0))]) < 2:
             continue
         surface = norm[surface_start:end]
         aliases = (surface,) if surface != name else ()

@@ -7,11 +7,15 @@ Rules:
 - Not targets: years and dates (2021年, 5月底: 年 月 日 are not units), ordinals (第二届: 第
   before the number), anniversaries (100周年), scores (0.5分), 文号 and numbered items (1号),
   numbers joined by + or × (2+1, 7×24小时), and numbers inside a cited document's title.
-- What is counted (``counts``): the noun phrase after the unit, or the part after the last 的
-  when a clause qualifies it (100名具备…资格证的兼职心理教师 -> 兼职心理教师); a trailing 工作
-  is dropped (500位教师招聘工作 -> 教师招聘). When nothing follows, the phrase before the
+- What is counted (``counts``): the noun phrase after the unit; when a 的 follows, the part
+  after the last 的 if a verb opens the phrase (a relative clause: 100名具备…资格证的兼职心理
+  教师 -> 兼职心理教师), else the part before it (possessive: 50个部门的政务数据 -> 部门); a
+  trailing 工作 is dropped (500位教师招聘工作 -> 教师招聘). A phrase of verbs and adverbs only
+  (增长, 最高, 保证) counts nothing. When nothing follows, the phrase before the
   number, without the verb that joins them (项目试点学校增加到22所 -> 项目试点学校). Clause
   words and award levels are dropped (新增省、市优质幼儿园4-5所 -> 优质幼儿园).
+- Before the number, adverbs (年均, 最高, 分别) and the joining verb (增长, 达到, 增加到) are
+  dropped, and a phrase longer than 12 characters is a clause, not what is counted.
 - ``year`` is the last year written before the number in the sentence (2021年培训100名 -> 2021).
 - The canonical name is value, unit and counts: 4-5所优质幼儿园.
 """
@@ -20,12 +24,13 @@ import re
 
 from loaders.entities.lexicon import (
     BOUNDARY,
-
     FUNCTION_CHARS,
     is_cjk,
+    is_deng_word,
+    is_verb_like,
     strip_lead,
     strip_qualifiers,
-    word_list,
+    tokens,
 )
 from loaders.entities.mention import Mention
 
@@ -36,9 +41,14 @@ _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|至|到|—)\s*(\d+(?:\.\
                      rf"([万亿千百]?)({'|'.join(map(re.escape, UNITS))})")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _JOINING_VERBS = ("增加到", "增加至", "提高到", "提高至", "提升到", "提升至", "扩大到", "扩大至", "增至",
+                  "增长", "下降", "提高", "提升", "降低", "减少", "增加", "达", "超过",
                   "达到", "超过", "不少于", "不低于", "不超过", "控制在", "保持在", "稳定在", "新增", "累计",
                   "共计", "达", "超", "约", "为", "有", "到", "至", "共")
 _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
+# Adverbs that sit between what is counted and the number (…总额年均增长9%, 单个企业最高1000万元).
+_TRAILING_ADVERBS = ("分别", "每年", "年均", "最高", "最低", "累计", "合计", "共计", "均", "共", "约",
+                     "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
+_MAX_COUNTS_BEFORE = 12
 
 
 def _format(value: float) -> str:
@@ -49,7 +59,15 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
     i = start
     while i < len(norm) and i - start < max_len:
         ch = norm[i]
+        if ch == "“":
+            close = norm.find("”", i + 1)
+            if 0 < close - i <= 16:
+                i = close + 1  # a quoted name is one piece: 10个“郑和学院”
+                continue
         if ch in "“”\"":
+            i += 1
+            continue
+        if is_deng_word(norm, i):
             i += 1
             continue
         if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and ch != "的") or not is_cjk(ch):
@@ -63,15 +81,27 @@ def _counts_after(norm: str, start: int) -> tuple[str, int, int]:
         start += 2 if norm[start] != "余" else 1
     end = _scan_right(norm, start)
     phrase_start = start
-    last_de = norm.rfind("的", start, end)
-    if last_de >= 0:
-        phrase_start = last_de + 1
-    words = word_list("lead_words.txt")
-    # A clause word inside the run ends the noun phrase (建成20所学校投入使用 keeps 学校).
-    for i in range(phrase_start + 2, end):
-        if any(norm.startswith(w, i) for w in words if len(w) >= 2):
-            end = i
+    first_de = norm.find("的", start, end)
+    if first_de == start:
+        return "", start, start  # 13672户的年度改造任务, 30万吨级航道: nothing is counted
+    lead_tokens = tokens(norm[start:end]) if end > start else []
+    if lead_tokens and first_de < 0 and is_verb_like(lead_tokens[0]):
+        return "", start, start  # 10%给予奖补, 10条具有国际优势: a verb follows, not a noun
+    if first_de > start:
+        before = tokens(norm[start:first_de])
+        if before and is_verb_like(before[0]):
+            phrase_start = norm.rfind("的", start, end) + 1  # 100名具备…资格证的兼职心理教师
+        else:
+            end = first_de  # 50个部门的政务数据: the possessor is counted
+    # A verb inside the run ends the noun phrase (80吨污泥焚烧厂开工建设 keeps 污泥焚烧厂).
+    pos = phrase_start
+    words = tokens(norm[phrase_start:end])
+    for k, token in enumerate(words):
+        nominal = k + 1 < len(words) and words[k + 1] in ("工作", "任务", "活动")  # 教师招聘工作
+        if pos - phrase_start >= 2 and is_verb_like(token) and not nominal and token != "试点":
+            end = pos
             break
+        pos += len(token)
     phrase_start = strip_qualifiers(norm, phrase_start, end)
     phrase = norm[phrase_start:end]
     if phrase.endswith("工作") and len(phrase) > 3:
@@ -102,9 +132,35 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
                 stop -= len(verb)
                 moved = True
                 break
+    if i > 0 and norm[i - 1].isdigit():
+        return "", end  # 3万元提高到10万元: another quantity, not a noun, comes first
     start = strip_lead(norm, i, stop, keep=2)
     start = strip_qualifiers(norm, start, stop, keep=2)
-    return norm[start:stop], start
+    # Adverbs before the number and verbs opening the phrase are not what is counted.
+    moved = True
+    while moved:
+        moved = False
+        for word in _TRAILING_ADVERBS + _JOINING_VERBS:
+            if norm.endswith(word, start, stop) and stop - len(word) > start:
+                stop -= len(word)
+                moved = True
+    words = tokens(norm[start:stop])
+    while len(words) > 1 and is_verb_like(words[0]) and words[1][:1] not in "性型化":
+        start += len(words.pop(0))  # 给予一次性奖补 -> 一次性奖补; 保障性租赁住房 stays
+    while words and words[-1] in ("要", "将", "应", "须", "需"):
+        stop -= len(words.pop())  # 氨氮排放量要下降2%
+    phrase = norm[start:stop]
+    inner_verbs = {"累计", "发放", "安排", "举全", "完成", "开展", "实施", "建成", "今年", "明年", "扩招",
+                   "我区", "我市", "我省", "比去年", "比上年", "处于", "共投资", "月增"}
+    if len(phrase) > _MAX_COUNTS_BEFORE or phrase in _TRAILING_ADVERBS or \
+            any(norm.startswith(w, i) for i in range(start, stop) for w in inner_verbs):
+        return "", end  # a clause or an adverb, not a noun phrase
+    return phrase, start
+
+
+def _only_verbs(phrase: str) -> bool:
+    """增长, 最高, 保证, 新建: a verb or adverb says what happens, not what is counted."""
+    return all(is_verb_like(t) for t in tokens(phrase))
 
 
 def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
@@ -114,6 +170,8 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         if any(a <= s < b for a, b in taken):
             continue
         before = norm[s - 1] if s else ""
+        if before == "“" and norm.find("”", e) == e:
+            continue  # “33条”: a name, not a quantity
         if before in "第+×*xX.-/" or before.isdigit() or (before and before.isascii() and before.isalpha()):
             continue
         after = norm[e:e + 2]
@@ -124,12 +182,14 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         low = float(m.group(1))
         high = float(m.group(2)) if m.group(2) else low
         unit = m.group(3) + m.group(4)
+        if norm.startswith("级", e):
+            continue  # 30万吨级航道: a class, not a quantity
         counts, c_start, c_end = _counts_after(norm, e)
         span_start, span_end = s, max(e, c_end)
-        if not counts:
+        if not counts or _only_verbs(counts):
             counts, c_start = _counts_before(norm, s)
             span_start, span_end = (c_start if counts else s), e
-        if not counts:
+        if len(counts) < 2 or _only_verbs(counts):
             continue
         years = [int(y.group(1)) for y in _YEAR.finditer(norm, 0, s)]
         value = _format(low) + (f"-{_format(high)}" if high != low else "")

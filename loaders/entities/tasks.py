@@ -3,7 +3,7 @@
 Recognised forms (from the corpus):
 - a line or bracket with a label and a colon: 牵头单位：…, 牵头部门：…, 牵头考核单位：…,
   责任单位：…, 责任部门：…; the lead is what follows the colon up to the next label
-  (配合部门：, 协办单位：), the closing bracket or the line end (putian: ``牵头部门：市教育局　
+  (配合部门：, 协办单位：), the closing bracket or the line end (putian: ``牵头部门：市教育局
   配合部门：市文广局``; nantong: ``〔责任单位：市教育局、各县（市、区）政府〕``; a trailing 等 is dropped);
 - a deadline labelled 完成时限：, 完成时间：, 时间节点：, 时限要求：;
 - baotou's bracket ``（6月底完成，牵头考核单位：市审批服务局）``: the phrase before the lead
@@ -20,10 +20,12 @@ from loaders.entities.mention import Mention
 from loaders.entities.normalise import fold
 
 _LEAD_LABEL = r"(?:牵头(?:考核)?(?:单位|部门)|责任(?:单位|部门)|主责(?:单位|部门))"
-_OTHER_LABEL = r"(?:配合(?:单位|部门)|协办(?:单位|部门)|参与(?:单位|部门)|协同(?:单位|部门)|完成时限|完成时间|时间节点|时限要求)"
+_OTHER_LABEL = (r"(?:配合(?:单位|部门)|协办(?:单位|部门)|参与(?:单位|部门)|协同(?:单位|部门)"
+                r"|完成时限|完成时间|时间节点|时限要求)")
 _LEAD = re.compile(rf"{_LEAD_LABEL}\s*[:：]\s*")
 _OTHER = re.compile(rf"{_OTHER_LABEL}|\s{{2,}}|\u3000|\n")
-_DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.+?)\s*(?=[)\]）〕】;；。]|{_LEAD_LABEL}|$)", re.M)
+_DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.+?)\s*"
+                       rf"(?=[)\]）〕】;；。]|{_LEAD_LABEL}|$)", re.M)
 _BRACKET_DEADLINE = re.compile(rf"[(（〔\[]([^()（）〔〕\[\]]*?)[,，]\s*{_LEAD_LABEL}\s*[:：]")
 _TIMEISH = re.compile(r"(?:\d+\s*月|\d{4}\s*年|季度|年底|月底|年内|前|持续推进|长期坚持|持续优化|长期)")
 _SPLIT = re.compile(r"[、，,；;]")
@@ -38,9 +40,7 @@ def extract_task_fields(task_text: str) -> tuple[str | None, str | None]:
         end = _lead_end(norm, m.end())
         lead = task_text[m.end():end].strip().removesuffix("等").strip() or None
     deadline = None
-    if m := _DEADLINE.search(norm):
-        deadline = task_text[m.start(1):m.end(1)].strip() or None
-    elif (m := _BRACKET_DEADLINE.search(norm)) and _TIMEISH.search(m.group(1)):
+    if (m := _DEADLINE.search(norm)) or ((m := _BRACKET_DEADLINE.search(norm)) and _TIMEISH.search(m.group(1))):
         deadline = task_text[m.start(1):m.end(1)].strip() or None
     return lead, deadline
 

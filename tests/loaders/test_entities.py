@@ -162,6 +162,15 @@ def test_types_designations_people_and_common_words_are_not_institutions(sentenc
     assert names(sentence, "Institution") == []
 
 
+def test_a_name_starts_after_the_verbs_that_open_it() -> None:
+    assert names("加强食品药品安全监管，严厉查处长春长生公司等问题疫苗案件。", "Institution") == ["长春长生公司"]
+    assert names("组建50个美育大师工作室（工作坊）。", "Institution") == ["美育大师工作室"]
+
+
+def test_collective_bodies_are_not_one_institution() -> None:
+    assert names("纳入各市人民政府考核，各县（市）、区政府要通过多种形式筹措。", "Institution") == []
+
+
 # --- places ------------------------------------------------------------------------------
 
 def test_short_and_full_forms_name_one_place() -> None:
@@ -196,6 +205,12 @@ def test_common_words_are_not_places(sentence: str) -> None:
     assert names(sentence, "Place") == []
 
 
+def test_a_province_inside_words_and_district_nicknames_are_not_places() -> None:
+    assert names("我们隆重庆祝改革开放40周年。", "Place") == []
+    assert names("整理历届鹿城文化艺术节。", "Place") == []
+    assert names("推动嘉定、昆山、太仓协同发展。", "Place") == ["嘉定", "昆山", "太仓"]
+
+
 def test_english_names_use_proper_noun_readings() -> None:
     for name, english in [("长治", "Changzhi"), ("六安", "Lu'an"), ("陕西", "Shaanxi"), ("长三角", "Yangtze River Delta")]:
         entry = place_entry(name)
@@ -228,6 +243,12 @@ def test_targets(sentence: str, low: float, high: float, unit: str, counts: str,
 ])
 def test_years_dates_ordinals_and_numbers_in_names_are_not_targets(sentence: str) -> None:
     assert names(sentence, "Target") == []
+
+
+def test_possessive_and_class_quantities() -> None:
+    assert only("联通市本级50个部门的政务数据。", "Target").counts == "部门"
+    assert names("连云港30万吨级航道改扩建工程开工。", "Target") == []
+    assert names("公共财政预算收入同比增长10.3%。", "Target") == ["10.3%公共财政预算收入"]
 
 
 # --- normalisation -----------------------------------------------------------------------
