@@ -7,6 +7,7 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from graph.models import (
+    ENTITY_LABELS,
     RELATIONSHIP_SCHEMA,
     Institution,
     NodeLabel,
@@ -35,7 +36,6 @@ NODE_MODELS: dict[NodeLabel, type[BaseModel]] = {
 # Edges a document's write owns and replaces: outgoing from the document, its tasks, its sentences.
 DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO")
 TASK_OUT_TYPES = ("INVOLVES", "ADVANCES", "CONCERNS", "CITES", "SETS", "LED_BY")
-ENTITY_LABELS_TO_PRUNE: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")
 
 # Context lists of a task, as search returns them: (result key, relationship type, label).
 TASK_CONTEXT_EDGES: tuple[tuple[str, str, NodeLabel], ...] = (
@@ -114,7 +114,7 @@ def delete_owned_edges(doc_id: str) -> list[Statement]:
 def prune_orphans() -> list[Statement]:
     """Entities without any edge, and cited-only documents nobody cites, are deleted."""
     statements: list[Statement] = [
-        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {}) for label in ENTITY_LABELS_TO_PRUNE
+        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {}) for label in ENTITY_LABELS
     ]
     statements.append(
         ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})
@@ -203,10 +203,6 @@ def task_linked(rel_type: str, label: NodeLabel) -> str:
         f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE t.id IN $ids "
         "RETURN t.id AS task_id, properties(e) AS e"
     )
-
-
-def node_labels() -> tuple[NodeLabel, ...]:
-    return get_args(NodeLabel)
 
 
 def count_nodes(label: NodeLabel) -> str:
