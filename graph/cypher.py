@@ -2,7 +2,7 @@
 the only names formatted into statements are labels, relationship types and property names
 taken from the fixed schema in ``graph.models``."""
 
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -111,11 +111,20 @@ def delete_owned_edges(doc_id: str) -> list[Statement]:
     ]
 
 
+# Longest PART_OF path between two places of one document's places (太仓 -> 苏州 -> 江苏 -> 长三角 <- 上海).
+_PART_OF_REACH = 8
+
+
 def prune_orphans() -> list[Statement]:
-    """Entities without any edge, and cited-only documents nobody cites, are deleted."""
+    """Entities without any edge, and cited-only documents nobody cites, are deleted. A place
+    stays while a task concerns it or a place PART_OF-connected to it (江苏 for 太仓)."""
     statements: list[Statement] = [
-        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {}) for label in ENTITY_LABELS
+        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {})
+        for label in ENTITY_LABELS if label != "Place"
     ]
+    statements.append((
+        "MATCH (p:Place) WHERE NOT (p)<-[:CONCERNS]-() "
+        f"AND NOT (p)-[:PART_OF*1..{_PART_OF_REACH}]-(:Place)<-[:CONCERNS]-() DETACH DELETE p", {}))
     statements.append(
         ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})
     )
@@ -219,9 +228,11 @@ _LADYBUG_TYPES = {str: "STRING", int: "INT64", float: "DOUBLE", bool: "BOOLEAN"}
 
 
 def _ladybug_type(annotation: Any) -> str:
+    if get_origin(annotation) is list:
+        return "STRING[]"
     args = [a for a in get_args(annotation) if a is not type(None)]
     base = args[0] if args else annotation
-    if getattr(base, "__origin__", None) is list:
+    if get_origin(base) is list:
         return "STRING[]"
     return _LADYBUG_TYPES[base]
 

@@ -1,7 +1,13 @@
-"""Parsed document -> graph records (a ``GraphBatch``) with stable ids."""
+"""Parsed document -> graph records (a ``GraphBatch``) with stable ids.
+
+Entities come from ``loaders.entities``: every mention in a task's sentence gives a
+``(Sentence)-[:MENTIONS]->(entity)`` evidence edge and the task-level edge of its label
+(INVOLVES, ADVANCES, CONCERNS, CITES, SETS). Places bring their PART_OF chain (太仓 -> 苏州 ->
+江苏 -> 长三角), so a question about Jiangsu can reach a task that names Taicang.
+"""
 
 import hashlib
-import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from graph import ids
@@ -9,23 +15,126 @@ from graph.models import (
     GraphBatch,
     Institution,
     NodeLabel,
+    Place,
     PolicyDocument,
+    Programme,
     Relation,
     RelType,
     Section,
     Sentence,
+    Target,
     Task,
 )
-from loaders.outline import ParsedDocument
-from loaders.sentences import split_sentences
+from loaders.entities import (
+    Locality,
+    Mention,
+    extract_mentions,
+    extract_task_fields,
+    lead_institutions,
+    locality_of,
+    place_entry,
+)
+from loaders.outline import ParsedDocument, ParsedTask
+from loaders.sentences import SentenceSpan, split_sentences
 
-_CITED_TITLE = re.compile(r"《([^《》]{2,80})》")
+TASK_EDGE: dict[str, RelType] = {
+    "Institution": "INVOLVES", "Programme": "ADVANCES", "Place": "CONCERNS",
+    "PolicyDocument": "CITES", "Target": "SETS",
+}
+# Regional groupings nest at most a few levels (县 -> 市 -> 省 -> 长三角); a bound guards cycles.
+_MAX_PART_OF_DEPTH = 6
 
 
 def _relation(rel_type: RelType, start_label: NodeLabel, start_id: str,
               end_label: NodeLabel, end_id: str) -> Relation:
     return Relation(type=rel_type, start_label=start_label, start_id=start_id,
                     end_label=end_label, end_id=end_id)
+
+
+def _merged_aliases(name: str, *alias_lists: Iterable[str]) -> list[str]:
+    return sorted({a for aliases in alias_lists for a in aliases if a and a != name})
+
+
+class _Entities:
+    """The entity nodes of one document, one per id, aliases merged across mentions."""
+
+    def __init__(self, document: PolicyDocument) -> None:
+        self.document = document
+        self.institutions: dict[str, Institution] = {}
+        self.programmes: dict[str, Programme] = {}
+        self.places: dict[str, Place] = {}
+        self.targets: dict[str, Target] = {}
+        self.cited: dict[str, PolicyDocument] = {}
+        self.part_of: list[Relation] = []
+        # A title cited once with its 文号 (《…》（国办发〔2015〕71号）) and elsewhere alone is one document.
+        self.number_by_title: dict[str, str] = {}
+
+    def institution(self, name: str, kind: str | None, aliases: Iterable[str] = ()) -> str:
+        node_id = ids.entity_id("Institution", name)
+        old = self.institutions.get(node_id)
+        self.institutions[node_id] = Institution(
+            id=node_id, name=name, kind=(old.kind if old and old.kind else kind),
+            aliases=_merged_aliases(name, aliases, old.aliases if old else []))
+        return node_id
+
+    def programme(self, m: Mention) -> str:
+        node_id = ids.entity_id("Programme", m.name)
+        old = self.programmes.get(node_id)
+        self.programmes[node_id] = Programme(
+            id=node_id, name=m.name, aliases=_merged_aliases(m.name, m.aliases, old.aliases if old else []))
+        return node_id
+
+    def place(self, name: str, depth: int = 0) -> str:
+        """The place node and, once per place, its PART_OF edges to parents and from members."""
+        node_id = ids.entity_id("Place", name)
+        if node_id in self.places:
+            return node_id
+        entry = place_entry(name)
+        self.places[node_id] = Place(id=node_id, name=name, name_en=entry.name_en if entry else None,
+                                     aliases=sorted(entry.aliases) if entry else [],
+                                     level=entry.level if entry else None)
+        if entry is None or depth >= _MAX_PART_OF_DEPTH:
+            return node_id
+        for parent in entry.parents:
+            self.part_of.append(_relation("PART_OF", "Place", node_id, "Place", self.place(parent, depth + 1)))
+        for member in entry.members:
+            self.part_of.append(_relation("PART_OF", "Place", self.place(member, depth + 1), "Place", node_id))
+        return node_id
+
+    def target(self, m: Mention) -> str:
+        # Targets belong to their document: two plans that both say 培训100名教师 set two targets.
+        node_id = ids.make_id("target", self.document.id, m.name)
+        self.targets.setdefault(node_id, Target(
+            id=node_id, text=m.text, value_min=m.value_min, value_max=m.value_max, unit=m.unit,
+            counts=m.counts, year=m.year))
+        return node_id
+
+    def cited_document(self, m: Mention) -> str | None:
+        """The cited document's node id, or None for a citation of the document itself."""
+        doc = self.document
+        number = m.doc_number or self.number_by_title.get(ids.normalise_title(m.name))
+        title_is_number = m.doc_number is not None and m.name == m.doc_number
+        key = ids.normalise_title(m.name)
+        if (number and doc.doc_number == number) or (not title_is_number and key == doc.title_key):
+            return None
+        node_id = ids.cited_document_id(number, None if title_is_number else m.name)
+        old = self.cited.get(node_id)
+        if old is None or (old.title == old.doc_number and not title_is_number):
+            # A title is a better name for the node than its 文号.
+            self.cited[node_id] = PolicyDocument(id=node_id, title=m.name, doc_number=number,
+                                                 ingested=False, title_key=key)
+        return node_id
+
+    def node_id(self, m: Mention) -> str | None:
+        if m.label == "Institution":
+            return self.institution(m.name, m.kind, m.aliases)
+        if m.label == "Programme":
+            return self.programme(m)
+        if m.label == "Place":
+            return self.place(m.name)
+        if m.label == "Target":
+            return self.target(m)
+        return self.cited_document(m)
 
 
 def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> GraphBatch:
@@ -44,23 +153,18 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
         title_key=ids.normalise_title(title),
     )
     batch = GraphBatch(document=document)
-
-    institutions: dict[str, Institution] = {}
-
-    def institution(name: str, kind: str | None) -> str:
-        node = institutions.setdefault(
-            name, Institution(id=ids.entity_id("Institution", name), name=name, kind=kind))
-        return node.id
+    entities = _Entities(document)
+    locality = _locality(parsed)
 
     if header.issuer:
         batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",
-                                         institution(header.issuer, "issuer")))
+                                         entities.institution(header.issuer, "issuer")))
     for name in header.recipients:
         batch.relations.append(_relation("SENT_TO", "PolicyDocument", doc_id, "Institution",
-                                         institution(name, "recipient")))
+                                         entities.institution(name, "recipient")))
     for name in header.cc:
         batch.relations.append(_relation("COPIED_TO", "PolicyDocument", doc_id, "Institution",
-                                         institution(name, None)))
+                                         entities.institution(name, None)))
 
     section_ids = {}
     for s in parsed.sections:
@@ -76,35 +180,74 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
             batch.relations.append(_relation("HAS_SECTION", "Section", section_ids[parent],
                                              "Section", sid))
 
-    cited: dict[str, PolicyDocument] = {}
+    spans_by_task = {t.path: split_sentences(t.text) for t in parsed.tasks}
+    mentions_by_task = {path: [extract_mentions(span.text, locality) for span in spans]
+                        for path, spans in spans_by_task.items()}
+    for sentence_mentions in mentions_by_task.values():
+        for mentions in sentence_mentions:
+            for m in mentions:
+                if m.label == "PolicyDocument" and m.doc_number and m.name != m.doc_number:
+                    entities.number_by_title.setdefault(ids.normalise_title(m.name), m.doc_number)
+
     for t in parsed.tasks:
-        tid = ids.task_id(doc_id, t.path)
-        batch.tasks.append(Task(id=tid, doc_id=doc_id, number=t.number, path=t.path,
-                                title=t.title, text=t.text))
-        if t.section_path is None:
-            batch.relations.append(_relation("HAS_TASK", "PolicyDocument", doc_id, "Task", tid))
-        else:
-            batch.relations.append(_relation("HAS_TASK", "Section", section_ids[t.section_path],
-                                             "Task", tid))
-        for ordinal, span in enumerate(split_sentences(t.text)):
-            sent_id = ids.sentence_id(tid, ordinal)
-            batch.sentences.append(Sentence(id=sent_id, task_id=tid, ordinal=ordinal,
-                                            text=span.text, start=span.start, end=span.end))
-            batch.relations.append(_relation("HAS_SENTENCE", "Task", tid, "Sentence", sent_id))
-            for cited_title in _CITED_TITLE.findall(span.text):
-                key = ids.normalise_title(cited_title)
-                if key == document.title_key:
-                    continue  # a document never cites itself
-                node = cited.setdefault(key, PolicyDocument(
-                    id=ids.cited_document_id(None, cited_title), title=cited_title,
-                    ingested=False, title_key=key))
-                batch.relations.append(_relation("MENTIONS", "Sentence", sent_id,
-                                                 "PolicyDocument", node.id))
-                batch.relations.append(_relation("CITES", "Task", tid, "PolicyDocument", node.id))
-    for node in cited.values():
-        batch.relations.append(_relation("CITES", "PolicyDocument", doc_id, "PolicyDocument",
-                                         node.id))
-    batch.cited_documents = list(cited.values())
-    batch.institutions = list(institutions.values())
+        _add_task(batch, entities, t, spans_by_task[t.path], mentions_by_task[t.path], doc_id,
+                  section_ids.get(t.section_path) if t.section_path else None, locality)
+
+    for cited_id in entities.cited:
+        batch.relations.append(_relation("CITES", "PolicyDocument", doc_id, "PolicyDocument", cited_id))
+    batch.relations.extend(entities.part_of)
+    batch.cited_documents = list(entities.cited.values())
+    batch.institutions = list(entities.institutions.values())
+    batch.programmes = list(entities.programmes.values())
+    batch.places = list(entities.places.values())
+    batch.targets = list(entities.targets.values())
     batch.relations = list(dict.fromkeys(batch.relations))
     return batch
+
+
+def _locality(parsed: ParsedDocument) -> Locality | None:
+    """Where relative names (市教育局) point: the issuer's division, else the first division the
+    title or the opening lines name (包头市2022年数字政府建设考评办法 -> 包头市)."""
+    header = parsed.header
+    opening = "\n".join(t.text for t in parsed.tasks[:5])[:600]
+    for text in (header.issuer, header.title, header.notice_title, opening):
+        if locality := locality_of(text):
+            return locality
+    return None
+
+
+def _add_task(batch: GraphBatch, entities: _Entities, t: ParsedTask, spans: list[SentenceSpan],
+              sentence_mentions: list[list[Mention]], doc_id: str, section_id: str | None,
+              locality: Locality | None) -> None:
+    tid = ids.task_id(doc_id, t.path)
+    lead, deadline = extract_task_fields(t.text)
+    batch.tasks.append(Task(id=tid, doc_id=doc_id, number=t.number, path=t.path, title=t.title,
+                            text=t.text, lead=lead, deadline=deadline))
+    if section_id is None:
+        batch.relations.append(_relation("HAS_TASK", "PolicyDocument", doc_id, "Task", tid))
+    else:
+        batch.relations.append(_relation("HAS_TASK", "Section", section_id, "Task", tid))
+    sentence_ids = []
+    for ordinal, (span, mentions) in enumerate(zip(spans, sentence_mentions, strict=True)):
+        sent_id = ids.sentence_id(tid, ordinal)
+        sentence_ids.append(sent_id)
+        batch.sentences.append(Sentence(id=sent_id, task_id=tid, ordinal=ordinal,
+                                        text=span.text, start=span.start, end=span.end))
+        batch.relations.append(_relation("HAS_SENTENCE", "Task", tid, "Sentence", sent_id))
+        for m in mentions:
+            node_id = entities.node_id(m)
+            if node_id is None:
+                continue  # the document citing itself
+            label: NodeLabel = m.label
+            batch.relations.append(_relation("MENTIONS", "Sentence", sent_id, label, node_id))
+            batch.relations.append(_relation(TASK_EDGE[m.label], "Task", tid, label, node_id))
+    if lead is None:
+        return
+    for m in lead_institutions(lead, locality):
+        node_id = entities.institution(m.name, m.kind, m.aliases)
+        batch.relations.append(_relation("LED_BY", "Task", tid, "Institution", node_id))
+        # Evidence: the sentence that states the lead unit.
+        for span, sent_id in zip(spans, sentence_ids, strict=True):
+            if m.text in span.text:
+                batch.relations.append(_relation("MENTIONS", "Sentence", sent_id, "Institution", node_id))
+                break
