@@ -30,7 +30,6 @@ _CC = re.compile(r"^(?:抄送|抄)[:：]\s*(.+)$")
 _COVER = re.compile(r"(?:印发|转发|发)给你们|全文如下|现予印发")
 _PUBLIC_NOTE = re.compile(r"^[（(]此件[^（）()]{0,10}[）)]$")
 _ADDRESS = re.compile(r"^各位代表\s*[:：]$")
-_SOURCE = re.compile(r"^来源\s*[:：]")
 _SPEAKER = re.compile(r"(?:省长|市长|区长|县长|旗长|州长|总理|主席)")
 _REPORT_FORMULA = re.compile(r"我代表(.+?)(?:，|,)?向大会")
 _REPORT_PLACE = re.compile(r"\d{4}年(.+?[省市区县])政府工作报告")
@@ -134,6 +133,8 @@ def read_front_matter(paras: list[str], numbered: Callable[[str], bool]) -> Fron
 
 
 def _read_official(paras: list[str], numbered: Callable[[str], bool]) -> FrontMatter:
+    """An official document: title, 文号 and issuer lines up to the recipients line (or the
+    first sentence), then a notice's cover letter and signature."""
     header = DocumentHeader()
     zone = paras[:_FRONT_ZONE]
     outline_start = next((i for i, p in enumerate(zone) if numbered(p)), len(zone))
@@ -176,7 +177,7 @@ def _read_official(paras: list[str], numbered: Callable[[str], bool]) -> FrontMa
                 pass
             elif is_signature_line(line):
                 if _PRINTED.match(line):
-                    header.issued_date = iso_date(line)  # the notice's own date, not a later print run
+                    header.issued_date = iso_date(line)  # the notice's own date line (…日 / …日印发)
                 else:
                     read_signature(line, header)
             else:

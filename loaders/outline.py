@@ -54,9 +54,11 @@ _BARE_ARABIC = re.compile(rf"^(\d{{1,2}})(?=[\u4e00-\u9fff])(?![{_UNITS}])(.+)$"
 _DECIMAL_ITEM = re.compile(r"^(\d{1,3})[.．﹒](\d.+)$")
 _SEQUENCE_LOOKAHEAD = 3
 
-_ATTACHMENT = re.compile(r"^附\s*件\s*([0-9０-９]{0,2})\s*[:：]?\s*([^。！？；:：]{0,40})$")
+# 附件, 附件：, 附件1 …, 附件2名词解释; not prose that starts with the word (附件中的表格…).
+_ATTACHMENT = re.compile(r"^附\s*件\s*(?:([0-9０-９]{1,2})|(?=[:：]|$))\s*[:：]?\s*([^。！？；:：]{0,40})$")
 _APPENDIX = re.compile(r"^(?:名词解释|名词注释|注释|附录)\s*[:：]?$")
-_DOC_KIND = re.compile(r"(?:意见|方案|办法|计划|政策|规定|通知|要点|细则|纲要|规划|条例|措施|指南|决定|标准|名单|清单)"
+_DOC_KIND = re.compile(r"(?:意见|方案|办法|计划|政策|规定|通知|要点|细则|纲要|规划|条例|措施|指南|决定|标准|名单|清单"
+                       r"|安排|任务|制度|公告|决议)"
                        r"(?:[（(][^（）()]*[）)])?$")
 _HEADING = re.compile(r"^[\u4e00-\u9fff0-9“”]{2,20}$")
 _BOX = "专栏"  # a box inside an item (专栏1 …工程) belongs to the item's text
@@ -259,74 +261,94 @@ def _document_title(lines: list[str], numbers: list[Numbering | None], i: int) -
     return size if _ends_sentence(lines[i - 1]) and first is not None and first.number == 1 else 0
 
 
+@dataclass
+class _Marker:
+    """A line (or two) that opens a part: 附件1 + its title, 名词解释, a printed document's title."""
+
+    start: int
+    size: int
+    kind: str  # "附件", "文件" or the appendix's own name
+    title: str
+    number: int = 0
+
+
+def _markers(lines: list[str]) -> list[_Marker]:
+    numbers = number_lines(lines)
+    markers: list[_Marker] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        size = 1
+        if m := _ATTACHMENT.match(line):
+            title = m.group(2).strip()
+            if not title and i + 1 < len(lines) and _title_like(lines[i + 1]):
+                title, size = lines[i + 1], 2
+            digits = (m.group(1) or "0").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+            markers.append(_Marker(start=i, size=size, kind="附件", title=title, number=int(digits)))
+        elif _APPENDIX.match(line):
+            name = line.rstrip("：:").strip()
+            markers.append(_Marker(start=i, size=size, kind=name, title=name))
+        elif title_size := _document_title(lines, numbers, i):
+            size = title_size
+            markers.append(_Marker(start=i, size=size, kind="文件", title="".join(lines[i:i + size])))
+        i += size
+    return markers
+
+
 def split_parts(lines: list[str]) -> tuple[list[_Part], list[str], str | None]:
     """Cut the body into the parts that carry their own outline.
 
     Returns the parts, the lines read as metadata (the title of the one printed document, a
-    notice's list of attachments) and that title.
+    notice's list of attachments) and that title. Several printed documents become 文件1,
+    文件2 …; a single one keeps plain paths, as the sample does.
     """
-    numbers = number_lines(lines)
-    # (first line, line count, label kind, title, number)
-    markers: list[tuple[int, int, str, str, int]] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if m := _ATTACHMENT.match(line):
-            title, size = m.group(2).strip(), 1
-            if not title and i + 1 < len(lines) and _title_like(lines[i + 1]):
-                title, size = lines[i + 1], 2
-            digits = m.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-            markers.append((i, size, "附件", title, int(digits or 0)))
-        elif _APPENDIX.match(line):
-            size = 1
-            markers.append((i, size, line.rstrip("：:").strip(), line.rstrip("：:").strip(), 0))
-        elif size := _document_title(lines, numbers, i):
-            markers.append((i, size, "文件", "".join(lines[i:i + size]), 0))
-        else:
-            size = 1
-        i += size
-
+    markers = _markers(lines)
     skipped: list[str] = []
     own_title = None
-    documents = [m for m in markers if m[2] == "文件"]
-    if len(documents) == 1 and documents[0][0] == 0:
-        # The title of the one document a notice prints (or the report's heading): metadata.
-        start, size = documents[0][0], documents[0][1]
-        skipped.extend(lines[start:start + size])
-        own_title = documents[0][3]
-        markers.remove(documents[0])
-        lines = lines[size:]
-        markers = [(s - size, n, kind, title, num) for s, n, kind, title, num in markers]
+    documents = [m for m in markers if m.kind == "文件"]
+    if len(documents) == 1 and documents[0].start == 0:
+        own = documents[0]
+        skipped.extend(lines[:own.size])
+        own_title = own.title
+        markers.remove(own)
+        lines = lines[own.size:]
+        for m in markers:
+            m.start -= own.size
 
     parts: list[_Part] = []
-    first = markers[0][0] if markers else len(lines)
+    first = markers[0].start if markers else len(lines)
     if lines[:first]:
         parts.append(_Part(label=None, number=0, title="", lines=lines[:first]))
-    doc_count = 1 if parts and documents and documents[0][0] > 0 else 0
-    for k, (start, size, kind, title, number) in enumerate(markers):
-        end = markers[k + 1][0] if k + 1 < len(markers) else len(lines)
-        content = lines[start + size:end]
-        if kind == "附件" and not content:
-            skipped.extend(lines[start:end])  # a notice's list of its attachments
+    # Body before the first printed title is the first document, untitled.
+    doc_count = 1 if parts and documents and documents[0].start > 0 else 0
+    for k, marker in enumerate(markers):
+        end = markers[k + 1].start if k + 1 < len(markers) else len(lines)
+        content = lines[marker.start + marker.size:end]
+        if marker.kind == "附件" and not content:
+            skipped.extend(lines[marker.start:end])  # a notice's list of its attachments
             continue
-        if kind == "文件":
+        number = marker.number
+        if marker.kind == "文件":
             doc_count += 1
             label, number = f"文件{doc_count}", doc_count
+        elif marker.kind == "附件":
+            label = f"附件{number or ''}"
         else:
-            label = f"{kind}{number or ''}" if kind == "附件" else kind
-        parts.append(_Part(label=label, number=number, title=title, lines=content))
+            label = marker.kind
+        parts.append(_Part(label=label, number=number, title=marker.title, lines=content))
     return parts, skipped, own_title
 
 
 def _headings(lines: list[str], numbers: list[Numbering | None]) -> set[int]:
-    """Unnumbered headings that stand above the numbered outline (a report's 2024年工作回顾)."""
+    """Unnumbered headings that stand above the numbered outline (a report's 2024年工作回顾,
+    2025年工作安排建议 …); a lone short line is not taken for an outline of its own."""
     found = set()
     for i, line in enumerate(lines):
         if (numbers[i] is None and _HEADING.match(line) and not line.startswith(_BOX)
                 and (i == 0 or _ends_sentence(lines[i - 1]))
                 and i + 1 < len(lines) and (numbers[i + 1] is not None or _ends_sentence(lines[i + 1]))):
             found.add(i)
-    return found
+    return found if len(found) >= 2 else set()
 
 
 def build_tree(lines: list[str]) -> Block:
@@ -352,8 +374,8 @@ def build_tree(lines: list[str]) -> Block:
         if numbering.style in _DIVISIONS:
             # 第…部分 / 章 / 节 / 条 rank above any list: they close lists and lower divisions.
             higher = _DIVISIONS[:_DIVISIONS.index(numbering.style)]
-            keep = next((i for i, style in enumerate(open_styles)
-                         if i > 0 and style not in higher and style != "heading"), len(stack))
+            keep = next((depth for depth, style in enumerate(open_styles)
+                         if depth > 0 and style not in higher and style != "heading"), len(stack))
             del stack[keep:]
         elif numbering.style in open_styles:
             del stack[open_styles.index(numbering.style):]
@@ -367,7 +389,7 @@ def build_tree(lines: list[str]) -> Block:
 
 
 def _split_inline_first_item(parent: Block, style: str) -> None:
-    """"（二）基本原则。1.普及型原则。…" followed by "2.…": item 1 shares its heading's line."""
+    """Item 1 written on its heading's line (（二）基本原则。1.普及型原则。…) before item 2."""
     if parent.children or parent.prose:
         return
     title = _title_of(parent.head)

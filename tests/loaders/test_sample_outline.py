@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from loaders.coverage import check_coverage
 from loaders.files import load_file
 from loaders.outline import cn_to_int, join_page_breaks, parse_document
 from loaders.sentences import split_sentences
@@ -105,3 +106,20 @@ def test_spacing_normaliser_keeps_latin_spaces() -> None:
 def test_heading_never_joins_the_next_paragraph() -> None:
     paras = ["一、总体要求", "坚持以人为本的发展思想，推进各项工作落实，不断提高人民群众满意度和获得感水平等", "二、主要任务"]
     assert join_page_breaks(paras) == paras
+
+
+def test_task_paths_of_the_sample_are_stable(parsed) -> None:  # type: ignore[no-untyped-def]
+    ranges = {"一": range(1, 5), "二": range(5, 9), "三": range(9, 12), "四": range(12, 16),
+              "五": range(16, 20), "六": range(20, 25)}
+    expected = ["前言"] + [f"{section}/{n}" for section, numbers in ranges.items() for n in numbers]
+    assert [t.path for t in parsed.tasks] == expected
+    assert [s.path for s in parsed.sections] == list(ranges)
+    assert all(s.level == 1 for s in parsed.sections)
+
+
+def test_every_body_character_of_the_sample_reaches_a_task(parsed) -> None:  # type: ignore[no-untyped-def]
+    coverage = check_coverage(read_text_file(SAMPLE), parsed)
+    assert coverage.uncovered == [] and coverage.invented == []
+    # The notice's header, its cover letter, 抄送, 印发 lines and the printed document's own title.
+    assert parsed.skipped[0] == "太仓市教育局" and parsed.skipped[-1] == "2021年教育工作要点"
+    assert len(parsed.skipped) == 10
