@@ -11,3 +11,7 @@ class UnsupportedFormatError(LoaderError):
 
 class UnreadableFileError(LoaderError):
     """The file could not be decoded or has no usable text."""
+
+
+class FileTooLargeError(LoaderError):
+    """The file is larger than the configured limit; refused before any parsing."""

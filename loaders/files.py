@@ -1,16 +1,31 @@
-"""Read a file of a supported format into a parsed document."""
+"""Read a file of a supported format into a parsed document.
+
+Each format yields plain text, a paragraph per line, which the outline parser turns into
+sections and tasks. The suffix chooses the format; for Word files the content decides which
+reader, since .doc files that are really .docx, RTF or web pages (and the reverse) are common.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.models import GraphBatch
-from loaders.errors import UnreadableFileError, UnsupportedFormatError
+from loaders.errors import FileTooLargeError, UnreadableFileError, UnsupportedFormatError
+from loaders.formats.libreoffice import DEFAULT_TIMEOUT_S
 from loaders.outline import ParsedDocument, parse_document
 from loaders.records import build_batch
 from loaders.text import decode_text
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+WORD_SUFFIXES = (".docx", ".doc", ".wps")
+PDF_SUFFIXES = (".pdf",)
+HTML_SUFFIXES = (".html", ".htm")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + WORD_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, WPS, and password-protected .docx
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_RTF = b"{\\rtf"
 
 
 @dataclass
@@ -21,18 +36,60 @@ class LoadedDocument:
     batch: GraphBatch
 
 
-def extract_text(name: str, content: bytes) -> str:
+def extract_text(name: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                 convert_timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
+    """The file's text, a paragraph per line. ``convert_timeout_s`` bounds a LibreOffice
+    conversion (.doc, .wps)."""
+    check_size(name, len(content), max_bytes)
     suffix = Path(name).suffix.lower()
+    # Format readers are imported on first use: together they take ~0.7 s to import, which
+    # a CLI run over .txt files should not pay.
     if suffix in TEXT_SUFFIXES:
         return decode_text(content, name)
+    if suffix in WORD_SUFFIXES:
+        return _word_text(name, content, suffix, convert_timeout_s)
+    if suffix in PDF_SUFFIXES:
+        from loaders.formats.pdf import pdf_text
+
+        return pdf_text(content, name)
+    if suffix in HTML_SUFFIXES:
+        from loaders.formats.webpage import html_text
+
+        return html_text(content, name)
     raise UnsupportedFormatError(
         f"{name}: unsupported file type {suffix or '(none)'}; "
         f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
     )
 
 
-def load_bytes(name: str, content: bytes) -> LoadedDocument:
-    text = extract_text(name, content)
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise FileTooLargeError(f"{name}: {size / 2**20:.1f} MiB is over the limit of "
+                                f"{max_bytes / 2**20:g} MiB for one file")
+
+
+def _word_text(name: str, content: bytes, suffix: str, convert_timeout_s: float) -> str:
+    from loaders.formats.libreoffice import convert_to_docx
+    from loaders.formats.webpage import html_text
+    from loaders.formats.word import docx_text
+
+    if content.startswith(_ZIP):
+        return docx_text(content, name)
+    if content.startswith(_OLE):
+        if _ENCRYPTED_PACKAGE in content:
+            raise UnreadableFileError(f"{name}: password-protected Word document; remove the password "
+                                      "and load it again")
+        legacy_suffix = ".doc" if suffix == ".docx" else suffix
+        return docx_text(convert_to_docx(content, name, legacy_suffix, convert_timeout_s), name)
+    if content.lstrip().startswith(_RTF):
+        return docx_text(convert_to_docx(content, name, ".rtf", convert_timeout_s), name)
+    if b"<html" in content[:1024].lower():
+        return html_text(content, name)  # a web page saved under a Word name
+    raise UnreadableFileError(f"{name}: not a Word document (no .docx, Word 97-2003/WPS or RTF content)")
+
+
+def load_bytes(name: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+    text = extract_text(name, content, max_bytes=max_bytes)
     parsed = parse_document(text)
     if not parsed.tasks:
         raise UnreadableFileError(f"{name}: no text found")
@@ -40,9 +97,10 @@ def load_bytes(name: str, content: bytes) -> LoadedDocument:
                           batch=build_batch(parsed, name, content))
 
 
-def load_file(path: Path) -> LoadedDocument:
+def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
     try:
+        check_size(path.name, path.stat().st_size, max_bytes)
         content = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot read ({exc.strerror})") from exc
-    return load_bytes(path.name, content)
+    return load_bytes(path.name, content, max_bytes=max_bytes)

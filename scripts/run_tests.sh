@@ -23,6 +23,15 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose >/dev/null
 fi
 
+# LibreOffice, headless and without GUI (~86 MB download, ~20 s here), converts .doc/.wps files
+# for the loaders and their tests.
+if ! command -v soffice >/dev/null 2>&1 && ! command -v libreoffice >/dev/null 2>&1; then
+  echo "run_tests: installing LibreOffice Writer (Debian package libreoffice-writer-nogui) for .doc/.wps"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
+fi
+
 "$BIN/ruff" check .
 "$BIN/mypy"
 

@@ -1,0 +1,132 @@
+"""Word .docx -> plain text: body paragraphs and tables in order, list numbering restored.
+
+Text is read from the XML rather than python-docx's ``Paragraph.text``, which skips runs inside
+tracked insertions, smart tags and simple fields. Deleted text, text boxes (their drawings'
+fallbacks would repeat them) and page headers and footers are left out.
+"""
+
+import io
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.exceptions import PackageNotFoundError
+from lxml import etree
+
+from loaders.errors import UnreadableFileError
+from loaders.formats.numbering import ListNumbering, W
+from loaders.formats.tables import Cell, table_lines
+
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIPPED = {f"{W}del", f"{W}moveFrom", f"{W}txbxContent", f"{W}pPr", f"{W}rPr", f"{W}instrText",
+            f"{W}delText", _MC_FALLBACK}
+# Containers whose children are read as if they stood in their place.
+_TRANSPARENT = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag", f"{W}ins", f"{W}moveTo"}
+
+
+def docx_text(content: bytes, name: str) -> str:
+    """The document body as lines; paragraphs in order, tables row by row."""
+    try:
+        document = docx.Document(io.BytesIO(content))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise UnreadableFileError(f"{name}: not a readable .docx file ({exc or type(exc).__name__})") from exc
+    part = document.part
+    numbering = ListNumbering(_related_xml(part, RT.NUMBERING), _related_xml(part, RT.STYLES))
+    return "\n".join(_block_lines(document.element.body, numbering))
+
+
+def _related_xml(part: Any, relationship: str) -> Any | None:
+    try:
+        return part.part_related_by(relationship).element
+    except KeyError:
+        return None
+
+
+def _block_lines(container: Any, numbering: ListNumbering) -> Iterator[str]:
+    """Lines of the paragraphs and tables directly in ``container`` (a body or a table cell)."""
+    for child in container:
+        if child.tag == f"{W}p":
+            label = numbering.label(child)
+            text = paragraph_text(child)
+            if text.strip():
+                yield _join_label(label, text.strip())
+        elif child.tag == f"{W}tbl":
+            yield from table_lines(_table_rows(child, numbering))
+        elif child.tag in _TRANSPARENT:
+            yield from _block_lines(child, numbering)
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """The visible text of a w:p: runs in order, tabs and breaks kept as whitespace."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIPPED:
+                continue  # comments and processing instructions have no string tag
+            if tag == f"{W}t":
+                parts.append(child.text or "")
+            elif tag == f"{W}tab":
+                parts.append("\t")
+            elif tag in (f"{W}br", f"{W}cr"):
+                parts.append("\n")
+            elif tag == f"{W}noBreakHyphen":
+                parts.append("-")
+            else:
+                walk(child)
+
+    walk(paragraph)
+    return "".join(parts)
+
+
+def _join_label(label: str, text: str) -> str:
+    if label and label[-1].isascii() and label[-1].isalnum() and text[0].isascii() and text[0].isalnum():
+        return f"{label} {text}"
+    return label + text
+
+
+def _table_rows(table: Any, numbering: ListNumbering) -> list[list[Cell]]:
+    """Cells on the table grid: a cell spanning columns is followed by empty ones, the lower
+    parts of a vertically merged cell repeat its text, marked ``continued``."""
+    rows: list[list[Cell]] = []
+    above: dict[int, str] = {}
+    for tr in _children(table, "tr"):
+        row: list[Cell] = []
+        before = _int_val(tr.find(f"{W}trPr/{W}gridBefore"), 0)
+        row.extend(Cell("") for _ in range(before))
+        for tc in _children(tr, "tc"):
+            column = len(row)
+            props = tc.find(f"{W}tcPr")
+            span = max(_int_val(props.find(f"{W}gridSpan") if props is not None else None, 1), 1)
+            merge = props.find(f"{W}vMerge") if props is not None else None
+            if merge is not None and merge.get(f"{W}val") in (None, "continue"):
+                cell = Cell(above.get(column, ""), continued=True)
+                list(_block_lines(tc, numbering))  # keeps list counters in step; the text is the merged cell's
+            else:
+                cell = Cell("\n".join(_block_lines(tc, numbering)))
+            above[column] = cell.text
+            row.append(cell)
+            row.extend(Cell("") for _ in range(span - 1))
+        rows.append(row)
+    return rows
+
+
+def _children(element: Any, local: str) -> Iterator[Any]:
+    """``element``'s w:<local> children, looking through content controls and custom XML."""
+    for child in element:
+        if child.tag == f"{W}{local}":
+            yield child
+        elif child.tag in _TRANSPARENT:
+            yield from _children(child, local)
+
+
+def _int_val(element: Any | None, default: int) -> int:
+    if element is None:
+        return default
+    try:
+        return int(element.get(f"{W}val", default))
+    except ValueError:
+        return default
