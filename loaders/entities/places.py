@@ -6,6 +6,8 @@ Rules (the gazetteer module says which names and forms exist):
 - Matching is leftmost-longest over the folded sentence (上海市 is one mention of 上海, not
   上海 plus a stray 市), outside spans already taken by documents, institutions and programmes:
   a place named inside an institution's or a document's name is not a place mention (DESIGN.md).
+  Nor is a place that opens a longer CC-CEDICT proper noun that is not a place: a river, a
+  lake, an organisation, a dialect (苏州河, 上海合作组织, 遵义会议).
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
   follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word).
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
@@ -52,6 +54,9 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> li
                                                 both=form not in g.short_forms):
                     found = length
                     break
+        if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
+            i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
+            continue
         if found:
             entry = g.entries[g.forms[norm[i:i + found]]]
             mentions.append(_mention(entry, sentence, i, i + found))

@@ -6,7 +6,8 @@ Rules:
    between: “蓝天”计划, “活力教育”三年行动计划, “红烛”五星级机关服务品牌. The name is the
    quotation with that phrase; the alias drops the quotes. The head is the first one reached, so
    “新雪亮”工程计划 is “新雪亮”工程. Events (活动, 大赛) are not programmes.
-2. A quotation that itself ends in such a head (“体育艺术2+1工程”) is named without its quotes.
+2. A quotation that itself ends in such a head (“体育艺术2+1工程”) is named without its quotes,
+   unless a 的 makes it a phrase (“打造发展新质生产力的重要阵地” is a slogan).
 3. A bare quotation is a programme only if it names a scheme (…制: “双元制” -> 双元制, with the
    alias “双元制”). Other bare quotations are slogans, abbreviations or counted phrases
    (“争当表率、争做示范、走在前列”, “四风”, “互联网+”, “十四五”) and are left alone.
@@ -19,7 +20,8 @@ Rules:
    工程, 航道整治工程) are not programmes, nor is a name a number runs into (80吨污泥焚烧厂土建
    工程); a head followed by a character that makes another word (项目化, 计划生育, 试点学校)
    is not a head. As for institutions, two characters of the name must not be generic words
-   (重大水利工程, 改革试点 are descriptions).
+   (重大水利工程, 改革试点 are descriptions), and a duration alone does not name a plan
+   (第三轮三年行动计划 leaves 三年行动计划).
 """
 
 import re
@@ -50,6 +52,7 @@ _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", 
                 "经费计划", "预算计划")
 _SCOPE = re.compile(r"(?:中小学|全市|全省|全区|全县|全国|各级|各类|我市|我省)")
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
+_DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
 
 
 def _head_ok(norm: str, end: int) -> bool:
@@ -69,7 +72,7 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
         if any(a < e and s < b for a, b in taken):
             continue
         head = next((h for h in QUOTED_HEADS if inner.endswith(h) and len(inner) > len(h) + 1), None)
-        if head:
+        if head and "的" not in inner:
             out.append(Mention(label="Programme", name=inner, text=sentence[s:e], start=s, end=e,
                                aliases=(f"“{inner}”",)))
             continue
@@ -114,7 +117,7 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]
         if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) \
-                or uncovered(name[: -len(m.group(0))]) < 2:
+                or uncovered(name[: -len(m.group(0))]) < 2 or _DURATION.fullmatch(name[: -len(m.group(0))]):
             continue
         surface = norm[surface_start:end]
         aliases = (surface,) if surface != name else ()

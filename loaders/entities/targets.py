@@ -10,12 +10,15 @@ Rules:
 - What is counted (``counts``): the noun phrase after the unit; when a 的 follows, the part
   after the last 的 if a verb opens the phrase (a relative clause: 100名具备…资格证的兼职心理
   教师 -> 兼职心理教师), else the part before it (possessive: 50个部门的政务数据 -> 部门); a
-  trailing 工作 is dropped (500位教师招聘工作 -> 教师招聘). A phrase of verbs and adverbs only
-  (增长, 最高, 保证) counts nothing. When nothing follows, the phrase before the
+  trailing 工作 is dropped (500位教师招聘工作 -> 教师招聘). A verb ends the phrase (80吨污泥焚烧厂
+  开工建设 -> 污泥焚烧厂) unless it is inside a quoted name (40所“莆仙戏演唱基地学校”) or is a
+  verbal noun with a noun after it (环境建设示范学校; 实验室优化重组 ends at 优化). A phrase of
+  verbs and adverbs only (增长, 最高, 保证) counts nothing. When nothing follows, the phrase before the
   number, without the verb that joins them (项目试点学校增加到22所 -> 项目试点学校). Clause
   words and award levels are dropped (新增省、市优质幼儿园4-5所 -> 优质幼儿园).
-- Before the number, adverbs (年均, 最高, 分别) and the joining verb (增长, 达到, 增加到) are
-  dropped, and a phrase longer than 12 characters is a clause, not what is counted.
+- Before the number, adverbs (年均, 平均, 最高, 分别) and the joining verb (增长, 达到, 增加到) are
+  dropped, each only as a whole word of the phrase (失业率平均为 drops 平均为, not 均为), and a
+  phrase longer than 12 characters is a clause, not what is counted.
 - ``year`` is the last year written before the number in the sentence (2021年培训100名 -> 2021).
 - The canonical name is value, unit and counts: 4-5所优质幼儿园.
 """
@@ -28,6 +31,8 @@ from loaders.entities.lexicon import (
     is_cjk,
     is_deng_word,
     is_verb_like,
+    is_verbal_noun,
+    quoted_spans,
     strip_lead,
     strip_qualifiers,
     tokens,
@@ -46,8 +51,8 @@ _JOINING_VERBS = ("增加到", "增加至", "提高到", "提高至", "提升到
                   "共计", "达", "超", "约", "为", "有", "到", "至", "共")
 _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
 # Adverbs that sit between what is counted and the number (…总额年均增长9%, 单个企业最高1000万元).
-_TRAILING_ADVERBS = ("分别", "每年", "年均", "最高", "最低", "累计", "合计", "共计", "均", "共", "约",
-                     "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
+_TRAILING_ADVERBS = ("分别", "每年", "平均", "年均", "人均", "日均", "月均", "最高", "最低", "累计", "合计",
+                     "共计", "均", "共", "约", "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
 _MAX_COUNTS_BEFORE = 12
 
 
@@ -93,12 +98,20 @@ def _counts_after(norm: str, start: int) -> tuple[str, int, int]:
             phrase_start = norm.rfind("的", start, end) + 1  # 100名具备…资格证的兼职心理教师
         else:
             end = first_de  # 50个部门的政务数据: the possessor is counted
-    # A verb inside the run ends the noun phrase (80吨污泥焚烧厂开工建设 keeps 污泥焚烧厂).
+    # A verb inside the run ends the noun phrase (80吨污泥焚烧厂开工建设 keeps 污泥焚烧厂), unless
+    # it is inside a quoted name (40所“莆仙戏演唱基地学校”) or a verbal noun that modifies the
+    # noun after it (校园文化美育环境建设示范学校).
+    quoted = [(s - phrase_start, e - phrase_start) for s, e in quoted_spans(norm)
+              if phrase_start <= s < end]
     pos = phrase_start
     words = tokens(norm[phrase_start:end])
     for k, token in enumerate(words):
         nominal = k + 1 < len(words) and words[k + 1] in ("工作", "任务", "活动")  # 教师招聘工作
-        if pos - phrase_start >= 2 and is_verb_like(token) and not nominal and token != "试点":
+        modifier = is_verbal_noun(token) and k + 1 < len(words) and not is_verb_like(words[k + 1]) \
+            and not is_verb_like(words[-1]) and not is_verbal_noun(words[-1])
+        inside_quote = any(s < pos - phrase_start < e for s, e in quoted)
+        if pos - phrase_start >= 2 and is_verb_like(token) and not nominal and token != "试点" \
+                and not modifier and not inside_quote:
             end = pos
             break
         pos += len(token)
@@ -136,12 +149,14 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
         return "", end  # 3万元提高到10万元: another quantity, not a noun, comes first
     start = strip_lead(norm, i, stop, keep=2)
     start = strip_qualifiers(norm, start, stop, keep=2)
-    # Adverbs before the number and verbs opening the phrase are not what is counted.
+    # Adverbs before the number and verbs opening the phrase are not what is counted; each is
+    # dropped only as a whole word (失业率平均为4.2% drops 平均, not the 均 of 平均).
     moved = True
     while moved:
         moved = False
         for word in _TRAILING_ADVERBS + _JOINING_VERBS:
-            if norm.endswith(word, start, stop) and stop - len(word) > start:
+            if norm.endswith(word, start, stop) and stop - len(word) > start \
+                    and _word_boundary(norm, start, stop, stop - len(word)):
                 stop -= len(word)
                 moved = True
     words = tokens(norm[start:stop])
@@ -156,6 +171,16 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
             any(norm.startswith(w, i) for i in range(start, stop) for w in inner_verbs):
         return "", end  # a clause or an adverb, not a noun phrase
     return phrase, start
+
+
+def _word_boundary(norm: str, start: int, stop: int, pos: int) -> bool:
+    """Whether ``pos`` falls between two words of the segmentation of ``norm[start:stop]``."""
+    offset = start
+    for token in tokens(norm[start:stop]):
+        if offset == pos:
+            return True
+        offset += len(token)
+    return offset == pos
 
 
 def _only_verbs(phrase: str) -> bool:

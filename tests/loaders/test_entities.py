@@ -16,6 +16,7 @@ from loaders.entities import (
     locality_of,
     place_entry,
 )
+from loaders.entities.lexicon import cut_after_dictionary_verbs, cut_after_verbs
 from loaders.outline import parse_document
 from loaders.sentences import split_sentences
 from loaders.text import read_text_file
@@ -96,6 +97,8 @@ def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
 
 @pytest.mark.parametrize("sentence", [
     "着眼“争当表率、争做示范、走在前列”，立足新发展阶段",
+    "要求我们“继续走在前列”“打造发展新质生产力的重要阵地”；",
+    "制定实施第三轮三年行动计划，产业协同",
     "持续用力纠“四风”、树新风",
     "用好“互联网+”，优化履职信息平台",
     "制订“十四五”教育规划",
@@ -164,7 +167,43 @@ def test_types_designations_people_and_common_words_are_not_institutions(sentenc
 
 def test_a_name_starts_after_the_verbs_that_open_it() -> None:
     assert names("加强食品药品安全监管，严厉查处长春长生公司等问题疫苗案件。", "Institution") == ["长春长生公司"]
-    assert names("组建50个美育大师工作室（工作坊）。", "Institution") == ["美育大师工作室"]
+    # The classifier a number leaves is dropped with the verbs (the body itself is counted: see below).
+    text = "组建50个美育大师工作室"
+    assert text[cut_after_dictionary_verbs(text, 4, len(text), keep=3):] == "美育大师工作室"
+    assert names("建设包头市政务大数据中心，汇总各类政务数据资源。", "Institution") == ["包头市政务大数据中心"]
+    assert names("首个全国高校区域技术转移转化中心获批建设。", "Institution") == ["全国高校区域技术转移转化中心"]
+
+
+def test_a_strong_verb_opening_the_span_and_its_result_complement_are_cut() -> None:
+    assert names("入选国家重大人才工程科技类项目人数。", "Programme") == ["国家重大人才工程"]
+    text = "网格治理打造成城市治理共同体"
+    assert text[cut_after_verbs(text, 0, len(text), keep=3):] == "城市治理共同体"
+
+
+@pytest.mark.parametrize("sentence", [
+    "组建50个美育大师工作室（工作坊）。",
+    "支持建设一批工业互联网创新中心、公共服务平台。",
+    "力争建设10个省级工业互联网创新中心。",
+    "布局建设物理、应用数学、合成生物三大省基础科学中心。",
+    "每三年组织一次学校美育质量监测。",
+])
+def test_counted_kinds_are_not_bodies_even_after_levels_and_batches(sentence: str) -> None:
+    assert names(sentence, "Institution") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "大力发展外资总部和研发中心。",
+    "推动居民委员会、业主委员会、物业服务企业协调运行。",
+    "发挥行业协会、联盟作用。",
+    "强化上市公司市值管理。",
+])
+def test_one_common_word_and_a_head_name_a_type(sentence: str) -> None:
+    assert names(sentence, "Institution") == []
+
+
+def test_a_one_word_company_or_school_name_is_still_a_name() -> None:
+    assert names("友谊公司与大商集团实现强强联合。", "Institution") == ["友谊公司", "大商集团"]
+    assert names("推进幸福小学等项目的前期准备工作。", "Institution") == ["幸福小学"]
 
 
 def test_collective_bodies_are_not_one_institution() -> None:
@@ -211,6 +250,18 @@ def test_a_province_inside_words_and_district_nicknames_are_not_places() -> None
     assert names("推动嘉定、昆山、太仓协同发展。", "Place") == ["嘉定", "昆山", "太仓"]
 
 
+def test_a_short_form_must_name_the_division_and_not_a_lake_or_sea() -> None:
+    assert names("深入推动新一轮太湖综合治理。", "Place") == []
+    assert names("地处安徽省太湖县。", "Place") == ["安徽", "太湖县"]  # the county by its full name
+    assert names("支持合肥、汕头建设，推进崇明东滩保护。", "Place") == ["合肥", "汕头", "崇明"]
+
+
+def test_a_place_opening_another_proper_name_is_not_a_place() -> None:
+    assert names("完成14座苏州河桥梁景观灯光提升改造。", "Place") == []
+    assert names("出席上海合作组织峰会。", "Place") == []
+    assert names("开通海拉尔至蒙古国乌兰巴托定期航线。", "Place") == ["蒙古国"]
+
+
 def test_english_names_use_proper_noun_readings() -> None:
     for name, english in [("长治", "Changzhi"), ("六安", "Lu'an"), ("陕西", "Shaanxi"), ("长三角", "Yangtze River Delta")]:
         entry = place_entry(name)
@@ -225,6 +276,12 @@ def test_english_names_use_proper_noun_readings() -> None:
     ("完成2021年度500位教师招聘工作，不断提高层次。", 500, 500, "位", "教师招聘", 2021),
     ("培育省、苏州市级品格提升项目5个。", 5, 5, "个", "品格提升项目", None),
     ("深入推进“社工进校园”项目，项目试点学校增加到22所，营造环境。", 22, 22, "所", "项目试点学校", None),
+    # An adverb is dropped only as a whole word.
+    ("城镇调查失业率平均为4.2%。", 4.2, 4.2, "%", "城镇调查失业率", None),
+    # A quoted name is one piece; a verbal noun before a noun modifies it.
+    ("创建40所“莆仙戏演唱基地学校”。", 40, 40, "所", "“莆仙戏演唱基地学校”", None),
+    ("继续创建100所校园文化美育环境建设示范学校。", 100, 100, "所", "校园文化美育环境建设示范学校", None),
+    ("完成137家省重点实验室优化重组。", 137, 137, "家", "省重点实验室", None),
 ])
 def test_targets(sentence: str, low: float, high: float, unit: str, counts: str, year: int | None) -> None:
     m = only(sentence, "Target")
@@ -243,6 +300,11 @@ def test_targets(sentence: str, low: float, high: float, unit: str, counts: str,
 ])
 def test_years_dates_ordinals_and_numbers_in_names_are_not_targets(sentence: str) -> None:
     assert names(sentence, "Target") == []
+
+
+def test_a_verb_with_a_modifier_suffix_is_part_of_what_is_counted() -> None:
+    found = names("筹集保障性住房1.57万套、保障性租赁住房18.11万套。", "Target")
+    assert found == ["1.57万套保障性住房", "18.11万套保障性租赁住房"]
 
 
 def test_possessive_and_class_quantities() -> None:
