@@ -10,7 +10,8 @@ since the parser re-joins lines a page break cut.
 import re
 from dataclasses import dataclass
 
-from loaders.outline import CN_DIGITS, ParsedDocument
+from loaders.numerals import CN_DIGITS
+from loaders.outline import ParsedDocument
 from loaders.text import paragraphs
 
 _N = f"[{CN_DIGITS}0-9]"

@@ -16,7 +16,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_CN_DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+from loaders.numerals import cn_to_int, cn_year
+
+# 2015年9月15日, or in Chinese numerals as signatures often are: 二〇一七年七月二十二日.
+_CN_DATE = (r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]{1,2})\s*月"
+            r"\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*日")
 _DATE = re.compile(_CN_DATE)
 _PRINTED = re.compile(rf"^{_CN_DATE}(?:印发|发布|印)?$")
 _NEWS_DATELINE = re.compile(rf"^[（(][^（）()]{{0,20}}?{_CN_DATE}电[）)]$")
@@ -70,7 +74,7 @@ def iso_date(text: str) -> str | None:
     m = _DATE.search(text)
     if m is None:
         return None
-    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    year, month, day = cn_year(m[1]), cn_to_int(m[2]), cn_to_int(m[3])
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"

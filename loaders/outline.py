@@ -9,12 +9,18 @@ branch, so documents that skip a level in one branch still parse.
 Tasks are the deepest numbered blocks that carry prose. Prose outside any task (a preamble, a
 section's introduction, a report's pages of paragraphs, an over-long item) becomes unnumbered
 tasks, cut into paragraph-sized parts, so that nothing is lost to search.
+
+Path segments, joined by "/": a numbered block's label (二, （三）, 6, （1）, ①, 第二章, 第三条,
+一是); a part (文件2, 附件1, 附件, 名词解释); an unnumbered heading (§2); and for unnumbered tasks
+前言, 前言2 … (prose before a block's items), 结语 … (after them), ¶1, ¶2 … (prose that is all a
+heading holds) and 通知 (a notice's own text). A path that would repeat gets ~2, ~3 ….
 """
 
 import re
 from dataclasses import dataclass, field
 
 from loaders.header import DocumentHeader, is_signature_line, read_front_matter, read_signature
+from loaders.numerals import CN_DIGITS, cn_to_int
 from loaders.prose import chunk_paragraphs, part_title
 from loaders.text import paragraphs
 
@@ -30,7 +36,6 @@ __all__ = [
     "parse_document",
 ]
 
-CN_DIGITS = "零〇一二三四五六七八九十百"
 _CN = f"[{CN_DIGITS}]+"
 # (style, pattern, label format). Order matters only where patterns overlap (第…部分 before 第…章).
 _NUMBERING: tuple[tuple[str, re.Pattern[str], str], ...] = (
@@ -137,27 +142,6 @@ class _Part:
     number: int
     title: str
     lines: list[str]
-
-
-def cn_to_int(numeral: str) -> int:
-    """一 -> 1, 十二 -> 12, 二十三 -> 23, 一百零五 -> 105; arabic and circled digits too."""
-    if "①" <= numeral <= "⑳":
-        return ord(numeral) - ord("①") + 1
-    if numeral.isdecimal():
-        return int(numeral)
-    values = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-    total, current = 0, 0
-    for ch in numeral:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = values[ch]
-    return total + current
 
 
 def _numbering(paragraph: str) -> Numbering | None:
