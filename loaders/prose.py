@@ -9,6 +9,7 @@ one part, in order.
 
 import itertools
 import math
+import re
 
 from loaders.sentences import split_sentences
 
@@ -17,6 +18,8 @@ MAX_PART = 600
 _TITLE_MAX = 40
 _TITLE_MIN = 6
 _LEAD_IN_MIN = 8
+_LEAD_IN_MAX = 50
+_FOLLOWING = re.compile(r"(?:以下|如下)[^，,]{0,12}$")
 _ADDRESS = ("各位代表",)
 
 
@@ -69,9 +72,9 @@ def _size(group: list[str]) -> int:
 
 def part_title(text: str) -> str:
     """The part's first real sentence, shortened to its first clauses when long. An address
-    (各位代表！) is skipped, and so is a lead-in that ends in a colon (一年来，我们主要做了以下工作：)."""
+    (各位代表！) is skipped, and so is a lead-in (一年来，我们主要做了以下工作：)."""
     sentences = [s.text for s in split_sentences(text) if not s.text.startswith(_ADDRESS)]
-    while len(sentences) > 1 and sentences[0].endswith("：") and len(sentences[0]) > _LEAD_IN_MIN:
+    while len(sentences) > 1 and _is_lead_in(sentences[0]):
         sentences.pop(0)
     sentence = sentences[0] if sentences else text
     lead, colon, rest = sentence.partition("：")
@@ -89,6 +92,12 @@ def part_title(text: str) -> str:
     if cuts and cuts[0] <= 2 * _TITLE_MAX:
         return sentence[:cuts[0]]
     return sentence[:_TITLE_MAX]
+
+
+def _is_lead_in(sentence: str) -> bool:
+    """一年来，我们主要做了以下工作： / …重点抓好以下几个方面工作。"""
+    return (sentence.endswith(("：", ":")) and len(sentence) > _LEAD_IN_MIN) or (
+        len(sentence) <= _LEAD_IN_MAX and bool(_FOLLOWING.search(sentence)))
 
 
 def _clause_ends(sentence: str) -> list[int]:
