@@ -16,21 +16,30 @@ class SentenceSpan:
 
 def split_sentences(text: str) -> list[SentenceSpan]:
     """Split at 。！？； and line breaks, never inside 《》 or “” (a title or a quoted slogan
-    may contain a full stop). Surrounding whitespace is not part of a sentence."""
+    may contain a full stop). Surrounding whitespace is not part of a sentence.
+
+    A straight quote closes an open “ or " and opens one otherwise: exported text pairs them
+    (“12345"政务热线, "三河三湖"), and an unclosed “ would otherwise swallow every later stop.
+    A closing mark that matches no opener is ignored."""
     spans: list[SentenceSpan] = []
-    depth = 0
+    open_marks: list[str] = []
     start = 0
     for i, ch in enumerate(text):
         if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        boundary = ch == "\n" or (ch in _ENDS and depth == 0)
+            open_marks.append(ch)
+        elif ch in _CLOSE and _CLOSE[ch] in open_marks:
+            del open_marks[len(open_marks) - 1 - open_marks[::-1].index(_CLOSE[ch]):]
+        elif ch == '"':
+            if open_marks and open_marks[-1] in '“"':
+                open_marks.pop()
+            else:
+                open_marks.append(ch)
+        boundary = ch == "\n" or (ch in _ENDS and not open_marks)
         if boundary:
             _append(spans, text, start, i if ch == "\n" else i + 1)
             start = i + 1
             if ch == "\n":
-                depth = 0
+                open_marks.clear()
     _append(spans, text, start, len(text))
     return spans
 

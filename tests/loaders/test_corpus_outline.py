@@ -333,3 +333,10 @@ def test_long_prose_is_cut_at_sentence_ends_and_short_paragraphs_join() -> None:
     assert parts == [f"各位代表！\n{sentence * 3}", f"一年来，我们主要做了以下工作：\n{sentence * 4}"]
     # A long first sentence is cut at its last clause boundary within 40 characters.
     assert part_title(parts[1]) == "加快建设现代化产业体系，推动科技创新和产业创新深度融合加快建设现代化产业体系"
+
+
+def test_straight_quotes_close_curly_ones_so_sentences_still_split() -> None:
+    spans = split_sentences('全面提升“12345"政务热线服务水平。对标全国一流。加强"三河三湖"治理。')
+    assert [s.text for s in spans] == ["全面提升“12345\"政务热线服务水平。", "对标全国一流。", "加强\"三河三湖\"治理。"]
+    task = tasks_by_path(doc("baotou_2022"))["附件/一/（二）/3"]
+    assert len(split_sentences(task.text)) >= 5
