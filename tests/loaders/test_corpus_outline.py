@@ -51,7 +51,8 @@ def test_every_document_parses_into_tasks_with_unique_paths(path: Path) -> None:
     for task in parsed.tasks:
         assert task.text.strip() and task.title.strip()
         assert task.section_path is None or task.section_path in sections
-        assert task.path.rsplit("/", 1)[0] == (task.section_path or task.path.rsplit("/", 1)[0])
+        # A task's path is its section's path and one label more.
+        assert task.path.rpartition("/")[0] == (task.section_path or "")
         assert not task.text.startswith(("牵头部门", "牵头单位", "配合部门", "责任单位"))
     for section in parsed.sections:
         parent = section.path.rsplit("/", 1)[0] if "/" in section.path else None
