@@ -160,11 +160,15 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
                 stop -= len(word)
                 moved = True
     words = tokens(norm[start:stop])
-    while len(words) > 1 and is_verb_like(words[0]) and words[1][:1] not in "性型化":
-        start += len(words.pop(0))  # 给予一次性奖补 -> 一次性奖补; 保障性租赁住房 stays
+    while len(words) > 1 and words[1][:1] not in "性型化" and (
+            is_verb_like(words[0]) or (words[0] == "新" and len(words) > 2 and is_verb_like(words[1]))):
+        # 给予一次性奖补 -> 一次性奖补; 保障性租赁住房 stays; 新 (newly) goes with its verb: 新改建
+        start += len(words.pop(0))
     while words and words[-1] in ("要", "将", "应", "须", "需"):
         stop -= len(words.pop())  # 氨氮排放量要下降2%
     phrase = norm[start:stop]
+    if phrase.startswith("每"):
+        return "", end  # 每周16课时, 每人每年380元: a rate, not what is counted
     inner_verbs = {"累计", "发放", "安排", "举全", "完成", "开展", "实施", "建成", "今年", "明年", "扩招",
                    "我区", "我市", "我省", "比去年", "比上年", "处于", "共投资", "月增"}
     if len(phrase) > _MAX_COUNTS_BEFORE or phrase in _TRAILING_ADVERBS or \

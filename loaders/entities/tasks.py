@@ -10,7 +10,8 @@ Recognised forms (from the corpus):
   label in the same bracket is the deadline when it names a time (月, 年, 季度, 底, 前) or says
   持续推进 / 长期坚持.
 ``lead_institutions`` splits a lead into its bodies (市政府办公室、市公安局) and names them like
-the institution rules do, skipping collective leads (各县（市、区）政府, 相关市人民政府).
+the institution rules do, skipping collective leads (各县（市、区）政府, 相关市人民政府, and both
+parts of 各区、市政府: a bare 市政府 after a 各 list of levels is every city's government).
 """
 
 import re
@@ -30,6 +31,7 @@ _BRACKET_DEADLINE = re.compile(rf"[(（〔\[]([^()（）〔〕\[\]]*?)[,，]\s*{
 _TIMEISH = re.compile(r"(?:\d+\s*月|\d{4}\s*年|季度|年底|月底|年内|前|持续推进|长期坚持|持续优化|长期)")
 _SPLIT = re.compile(r"[、，,；;]")
 _COLLECTIVE = re.compile(r"^(?:各|相关|有关|其他|其它)")
+_LEVEL_CHARS = "省市县区镇乡"
 
 
 def extract_task_fields(task_text: str) -> tuple[str | None, str | None]:
@@ -81,16 +83,23 @@ def lead_institutions(lead: str, locality: Locality | None = None) -> list[Menti
     """The bodies a lead names, as Institution mentions with offsets into ``lead``."""
     norm = fold(lead)
     out = []
+    levels_go_on = False
     for s, e in _split_top(norm):
         while s < e and norm[s].isspace():
             s += 1
         while e > s and norm[e - 1].isspace():
             e -= 1
         name = norm[s:e]
-        if not name or _COLLECTIVE.match(name):
+        if not name:
             continue
         head = max((h for h in HEADS if name.endswith(h)), key=len, default=None)
         kind = HEADS[head] if head else None
+        if _COLLECTIVE.match(name):
+            levels_go_on = head is None  # 各区、市政府: the list of levels goes on after 各区
+            continue
+        if levels_go_on and head and len(name) - len(head) == 1 and name[0] in _LEVEL_CHARS:
+            continue  # the 市政府 of 各区、市政府: every city's government, not this city's
+        levels_go_on = False
         canonical = resolve(name, locality)
         out.append(Mention(label="Institution", name=canonical, text=lead[s:e], start=s, end=e,
                            aliases=(name,) if canonical != name else (), kind=kind))

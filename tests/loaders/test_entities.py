@@ -307,6 +307,11 @@ def test_a_verb_with_a_modifier_suffix_is_part_of_what_is_counted() -> None:
     assert found == ["1.57万套保障性住房", "18.11万套保障性租赁住房"]
 
 
+def test_newly_and_its_verb_and_a_rate_are_not_what_is_counted() -> None:
+    assert names("新改建农村公路1.1万公里。", "Target") == ["1.1万公里农村公路"]
+    assert names("按照每周16～18课时的标准配足配齐美育教师。", "Target") == []
+
+
 def test_possessive_and_class_quantities() -> None:
     assert only("联通市本级50个部门的政务数据。", "Target").counts == "部门"
     assert names("连云港30万吨级航道改扩建工程开工。", "Target") == []
@@ -351,6 +356,13 @@ def test_responsibility_brackets_and_collective_leads() -> None:
     assert extract_task_fields("逐步开齐开足上好美育课程。（责任单位：省教育厅等）") == ("省教育厅", None)
     assert extract_task_fields("完成时限：2022年底") == (None, "2022年底")
     assert extract_task_fields("推进依法治校。") == (None, None)
+
+
+def test_a_collective_list_of_levels_covers_the_bare_body_after_it() -> None:
+    qingdao = Locality(province="山东省", city="青岛市")
+    found = lead_institutions("市教育局、市财政局，各区、市政府，青岛演艺集团有限公司", qingdao)
+    assert [m.name for m in found] == ["青岛市教育局", "青岛市财政局", "青岛演艺集团有限公司"]
+    assert [m.name for m in lead_institutions("市政府办公室、市公安局", qingdao)] == ["青岛市政府办公室", "青岛市公安局"]
 
 
 # --- the sample against its gold annotation ------------------------------------------------
