@@ -171,6 +171,13 @@ class LexicalIndex:
         self._cut_with = cut_with  # user words the stored token ids reflect
         self._matrix: _Matrix | None = None
         self._lock = threading.Lock()
+        self.changed = False  # since opened or saved
+
+    @classmethod
+    def create(cls, directory: Path) -> "LexicalIndex":
+        """A new, empty index for ``directory``; whatever is there stays until ``save``
+        swaps this one in."""
+        return cls(directory, {}, {}, frozenset())
 
     @classmethod
     def open(cls, directory: Path) -> "LexicalIndex":
@@ -179,7 +186,7 @@ class LexicalIndex:
         recover_interrupted_swap(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
-            return cls(directory, {}, {}, frozenset())
+            return cls.create(directory)
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))
         except (OSError, ValueError) as exc:
@@ -223,20 +230,38 @@ class LexicalIndex:
     def count(self) -> int:
         return len(self._rows)
 
+    def entries(self, doc_ids: set[str] | None = None) -> list[LexicalEntry]:
+        """The entries (of ``doc_ids`` only, if given), in insertion order."""
+        return [LexicalEntry(s, r.task_id, r.doc_id, r.text) for s, r in self._rows.items()
+                if doc_ids is None or r.doc_id in doc_ids]
+
     def add_user_words(self, words: Iterable[str]) -> int:
         """Keep entity names as single tokens (see the module function: process-wide);
         sentences containing a new word are re-cut before the next search or save."""
         return add_user_words(words)
 
     def upsert(self, entries: Sequence[LexicalEntry]) -> None:
-        """Add sentences; an entry whose sentence id is present replaces it."""
+        """Add sentences; an entry whose sentence id is present replaces it (an identical one
+        is kept as it is, so re-adding unchanged sentences costs no tokenising)."""
         if not entries:
             return
         self._sync_dictionary()
         for entry in entries:
+            row = self._rows.get(entry.sentence_id)
+            if row is not None and (row.task_id, row.doc_id, row.text) == (
+                    entry.task_id, entry.doc_id, entry.text):
+                continue
             self._rows[entry.sentence_id] = _Row(
                 entry.task_id, entry.doc_id, entry.text, self._token_ids(entry.text))
+            self._matrix = None
+            self.changed = True
+
+    def clear(self) -> None:
+        """Remove every sentence (the saved index stays until ``save``)."""
+        self._rows = {}
+        self._vocab = {}
         self._matrix = None
+        self.changed = True
 
     def remove(self, sentence_ids: Iterable[str]) -> int:
         """Remove sentences by id; returns how many were present."""
@@ -246,6 +271,7 @@ class LexicalIndex:
                 removed += 1
         if removed:
             self._matrix = None
+            self.changed = True
         return removed
 
     def search(self, query: Query, k: int, doc_ids: set[str] | None = None) -> list[LexicalHit]:
@@ -302,6 +328,7 @@ class LexicalIndex:
                 "kind": "lexical", "format_version": FORMAT_VERSION, "tokenizer": TOKENIZER,
                 "count": self.count, "vocabulary": len(self._vocab), "scorer": "bm25s-robertson",
             })
+        self.changed = False
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab
@@ -335,6 +362,7 @@ class LexicalIndex:
         pattern = re.compile("|".join(re.escape(w) for w in sorted(new, key=len, reverse=True)))
         self._recut(lambda text: pattern.search(normalise(text)) is not None)
         self._cut_with = current
+        self.changed = True
 
     def _recut(self, affected: Callable[[str], bool]) -> None:
         changed = False

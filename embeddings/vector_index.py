@@ -54,6 +54,14 @@ class VectorIndex:
         self.dimension = dimension
         self._index = index
         self._entries = entries
+        self.changed = False  # since opened or saved
+
+    @classmethod
+    def create(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
+        """A new, empty index for ``directory``; whatever is there stays until ``save``
+        swaps this one in (so a rebuild with another model replaces the old one atomically)."""
+        return cls(directory, model, dimension,
+                   faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), {})
 
     @classmethod
     def open(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
@@ -62,8 +70,7 @@ class VectorIndex:
         recover_interrupted_swap(directory)
         manifest_path = directory / "manifest.json"
         if not manifest_path.exists():
-            return cls(directory, model, dimension,
-                       faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)), {})
+            return cls.create(directory, model, dimension)
         try:
             manifest = json.loads(manifest_path.read_text("utf-8"))
             if manifest.get("format_version") != FORMAT_VERSION:
@@ -95,6 +102,10 @@ class VectorIndex:
     def text_hashes(self) -> dict[str, str]:
         return {e.sentence_id: e.text_sha for e in self._entries.values()}
 
+    def entries(self, doc_ids: set[str] | None = None) -> list[VectorEntry]:
+        """The entries (of ``doc_ids`` only, if given), in no particular order."""
+        return [e for e in self._entries.values() if doc_ids is None or e.doc_id in doc_ids]
+
     def upsert(self, entries: Sequence[VectorEntry], vectors: Vectors) -> None:
         """Add vectors; an entry whose sentence id is already present replaces it."""
         if len(entries) != len(vectors):
@@ -104,15 +115,27 @@ class VectorIndex:
         if vectors.shape[1] != self.dimension:
             raise IndexMismatchError(
                 f"vectors of dimension {vectors.shape[1]} for an index of {self.dimension}")
+        if len({e.sentence_id for e in entries}) != len(entries):
+            raise ValueError("a sentence id occurs twice among the entries")
         self.remove(e.sentence_id for e in entries)
         faiss_ids = np.array([_faiss_id(e.sentence_id) for e in entries], dtype=np.int64)
         self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
         self._entries.update(zip(faiss_ids.tolist(), entries, strict=True))
+        self.changed = True
+
+    def clear(self) -> None:
+        """Remove every vector (the saved index stays until ``save``)."""
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        self._entries = {}
+        self.changed = True
 
     def remove(self, sentence_ids: Iterable[str]) -> int:
-        faiss_ids = [i for i in (_faiss_id(s) for s in sentence_ids) if i in self._entries]
+        """Remove vectors by sentence id; returns how many were present."""
+        faiss_ids = [i for i in dict.fromkeys(_faiss_id(s) for s in sentence_ids)
+                     if i in self._entries]
         if not faiss_ids:
             return 0
+        self.changed = True
         # faiss's stubs only know the IDSelector overload; an id array is accepted too.
         removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))  # type: ignore[arg-type]
         for i in faiss_ids:
@@ -146,3 +169,4 @@ class VectorIndex:
                 "format_version": FORMAT_VERSION, "model": self.model,
                 "dimension": self.dimension, "count": self.count, "metric": "inner_product",
             })
+        self.changed = False

@@ -1,8 +1,8 @@
 """The ``policykg`` command line: ingest, search, cypher, delete, eval, serve."""
 
 import json
+import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from rich.table import Table
 
 from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
-from loaders.errors import LoaderError
+from service.ingest import BatchReport, FileFailure, IngestObserver, IngestReport
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_ingestor, build_search
 
@@ -27,63 +27,124 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _components(*, read_only: bool = False) -> Components:
+def _components(*, read_only: bool = False, fresh_indexes: bool = False) -> Components:
     try:
-        return build_components(get_settings(), read_only=read_only)
+        return build_components(get_settings(), read_only=read_only, fresh_indexes=fresh_indexes)
     except (GraphError, EmbeddingError) as exc:
         raise _fail(str(exc)) from exc
 
 
-def _files(paths: list[Path]) -> list[Path]:
+def _files(paths: list[Path], pattern: str | None) -> list[Path]:
+    """Files named, and the files under directories named (supported suffixes, or those
+    matching ``pattern``); hidden files are left out. Sorted within a directory, each once."""
     from loaders.files import SUPPORTED_SUFFIXES
 
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+            found = path.rglob(pattern) if pattern else path.rglob("*")
+            files.extend(sorted(
+                p for p in found
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and (pattern or p.suffix.lower() in SUPPORTED_SUFFIXES)))
         elif path.exists():
             files.append(path)
         else:
             raise _fail(f"{path}: no such file or directory")
-    return files
+    return list(dict.fromkeys(files))
+
+
+def _command(*words: str) -> str:
+    """The command line as the user can run it again from anywhere (for the journal)."""
+    return shlex.join(["policykg", *words])
+
+
+class _ProgressBars(IngestObserver):
+    """Files, sentences written and texts embedded, as rich progress bars; a line per file."""
+
+    def __init__(self, progress: Progress, files: int | None) -> None:
+        self._progress = progress
+        self._files = progress.add_task("files", total=files) if files is not None else None
+        self._sentences = progress.add_task("sentences", total=None)
+        self._embeddings = progress.add_task("embeddings", total=0)
+        self._pending = 0
+
+    def file_started(self, path: Path) -> None:
+        if self._files is not None:
+            self._progress.update(self._files, description=f"files ({path.name})")
+
+    def file_finished(self, path: Path, report: IngestReport | None,
+                      failure: FileFailure | None) -> None:
+        if report is not None:
+            console.print(
+                f"[green]ingested[/green] {report.title} ({report.doc_id}): "
+                f"{report.sections} sections, {report.tasks} tasks, {report.sentences} "
+                f"sentences, {report.embedded} embedded, {report.cached} cached"
+                + (f", {report.removed_tasks} tasks removed" if report.removed_tasks else ""))
+            self._progress.advance(self._sentences, report.sentences)
+        if failure is not None:
+            console.print(f"[red]failed[/red] {failure.reason}")
+        if self._files is not None:
+            self._progress.advance(self._files)
+
+    def sentences_found(self, count: int) -> None:
+        if self._files is None:  # reindex: the graph's sentences are the whole job
+            self._progress.update(self._sentences, total=count)
+
+    def embedding_planned(self, count: int) -> None:
+        task = self._progress.tasks[self._embeddings]
+        self._progress.update(self._embeddings, total=(task.total or 0) + count)
+
+    def embedded(self, count: int) -> None:
+        self._progress.advance(self._embeddings, count)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _summary(batch: BatchReport) -> Table:
+    table = Table("files ok", "failed", "tasks", "sentences", "embedded", "cached", "seconds",
+                  title="ingest summary")
+    table.add_row(str(batch.files - len(batch.failures)), str(len(batch.failures)),
+                  str(batch.tasks), str(batch.sentences), str(batch.embedded), str(batch.cached),
+                  f"{batch.seconds:.1f}")
+    return table
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help="files or directories")]) -> None:
-    """Load documents into the graph and the search indexes (re-loading is idempotent)."""
-    from loaders.files import load_file
-
-    files = _files(paths)
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or directories")],
+    pattern: Annotated[str | None, typer.Option(
+        "--glob", help="in directories, only files matching this pattern, e.g. '*.txt'")] = None,
+) -> None:
+    """Load documents into the graph and the search indexes. Re-loading a changed document
+    updates it (unchanged tasks keep their ids); unchanged text costs no model time."""
+    files = _files(paths, pattern)
+    command = _command("ingest", *(str(p.resolve()) for p in paths),
+                       *(("--glob", pattern) if pattern else ()))
     components = _components()
-    ingestor = build_ingestor(components)
-    failures: list[str] = []
-    started = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        file_bar = progress.add_task("files", total=len(files))
-        sentence_bar = progress.add_task("embeddings", total=None)
-        for path in files:
-            progress.update(file_bar, description=f"files ({path.name})")
-            try:
-                loaded = load_file(path)
-                progress.update(sentence_bar, total=len(loaded.batch.sentences), completed=0)
-                report = ingestor.ingest_loaded(
-                    loaded, progress=lambda n: progress.advance(sentence_bar, n))
-            except (LoaderError, GraphError, EmbeddingError) as exc:
-                failures.append(f"{path}: {exc}")
-                console.print(f"[red]failed[/red] {exc}")
-            else:
-                console.print(
-                    f"[green]ingested[/green] {report.title} ({report.doc_id}): "
-                    f"{report.sections} sections, {report.tasks} tasks, "
-                    f"{report.sentences} sentences, {report.embedded} embedded"
-                    + (f", {report.removed_tasks} tasks removed" if report.removed_tasks else ""))
-            progress.advance(file_bar)
-    components.close()
-    console.print(f"{len(files) - len(failures)} of {len(files)} files ingested "
-                  f"in {time.perf_counter() - started:.1f} s")
-    if failures:
+    try:
+        ingestor = build_ingestor(components)
+        recovery = ingestor.recover()
+        if recovery is not None:
+            console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+        with _progress() as progress:
+            batch = ingestor.ingest_files(files, _ProgressBars(progress, len(files)),
+                                          command=command)
+    except GraphError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        components.close()
+    console.print(_summary(batch))
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(batch.stage_seconds.items(),
+                                                           key=lambda kv: -kv[1]))
+    console.print(f"[dim]seconds per stage: {stages}[/dim]")
+    if batch.failures:
+        console.print(f"[red]{len(batch.failures)} of {batch.files} files failed:[/red]")
+        for failure in batch.failures:
+            console.print(f"  {failure.reason}")
         raise typer.Exit(code=1)
 
 
@@ -93,12 +154,96 @@ def delete(doc_id: str) -> None:
 
     components = _components()
     try:
-        deleted = build_ingestor(components).delete(doc_id)
+        ingestor = build_ingestor(components)
+        recovery = ingestor.recover()
+        if recovery is not None:
+            console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+        deleted = ingestor.delete(doc_id, command=_command("delete", doc_id))
+    except GraphError as exc:
+        raise _fail(str(exc)) from exc
     finally:
         components.close()
-    if not deleted:
+    # Re-running a delete that was killed after its graph write: recovery finished it.
+    finished = recovery is not None and recovery.record.op == "delete" \
+        and doc_id in recovery.record.documents
+    if not (deleted or finished):
         raise _fail(f"no ingested document with id {doc_id}")
     console.print(f"deleted {doc_id}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the vector and lexical indexes from the graph, e.g. after changing
+    POLICYKG_EMBEDDER. The old indexes stay in place until the new ones are complete."""
+    components = _components(fresh_indexes=True)
+    try:
+        with _progress() as progress:
+            report = build_ingestor(components).reindex(_ProgressBars(progress, None),
+                                                        command=_command("reindex"))
+    except GraphError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        components.close()
+    if report.superseded is not None:
+        console.print(f"[yellow]superseded[/yellow] the interrupted "
+                      f"`{report.superseded.command}` (the rebuild covers it)")
+    console.print(f"reindexed {report.sentences} sentences of {report.documents} documents with "
+                  f"{components.embedder.name}: {report.embedded} embedded, {report.cached} "
+                  f"cached, in {report.seconds:.1f} s")
+
+
+@app.command()
+def check(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="first bring every document's index entries in line with the graph")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Verify that the graph, the vector index and the lexical index hold the same sentences
+    (ids, and each sentence's text); exit code 1 and the differences if not."""
+    from service.consistency import check_consistency
+    from service.wiring import journal
+
+    components = _components(read_only=not repair)
+    try:
+        if repair:
+            ingestor = build_ingestor(components)
+            recovery = ingestor.recover()
+            if recovery is not None:
+                console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+            console.print(f"repaired: {ingestor.repair()} documents checked against the graph")
+        report = check_consistency(components.store, components.vectors, components.lexical,
+                                   journal(components.settings))
+    except GraphError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        components.close()
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+    else:
+        out = Console()
+        table = Table("", "sentences", "missing", "extra", "stale", title="consistency")
+        table.add_row("graph", str(report.graph_sentences), "", "", "")
+        for diff in report.indexes:
+            table.add_row(diff.index, str(diff.entries), str(len(diff.missing)),
+                          str(len(diff.extra)), str(len(diff.stale)))
+        out.print(table)
+        for diff in report.indexes:
+            for kind, ids in (("missing", diff.missing), ("extra", diff.extra),
+                              ("stale", diff.stale)):
+                if ids:
+                    shown = ", ".join(ids[:10]) + (f" (+{len(ids) - 10} more)" if len(ids) > 10 else "")
+                    out.print(f"{diff.index} {kind}: {shown}")
+        if report.interrupted is not None:
+            out.print(f"interrupted write: `{report.interrupted.command}` (pid "
+                      f"{report.interrupted.pid}, started {report.interrupted.started})")
+        for duplicate in report.duplicate_documents:
+            out.print(f"cited-only document duplicates an ingested one: {duplicate}")
+        out.print("[green]consistent[/green]" if report.ok else
+                  "[red]not consistent[/red]: run `policykg check --repair` (or `policykg "
+                  "reindex` to rebuild the indexes from the graph)")
+    if not report.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -168,27 +313,34 @@ def cypher(
 
 @app.command("eval")
 def evaluate(questions_file: Path,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Recall@1/5/10 and MRR per language over a JSONL file of questions."""
-    from service.evaluation import CUTOFFS, load_questions, score, scores_json
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             fused_only: Annotated[bool, typer.Option(
+                 "--fused-only", help="skip the per-channel ablation rows")] = False) -> None:
+    """Recall@1/5/10 and MRR per language, fused and per channel (dense-only baseline beside)."""
+    from service.evaluation import CONFIGURATIONS, CUTOFFS, load_questions, score, scores_json
 
     try:
         questions = load_questions(questions_file)
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+    configurations = {"fused": CONFIGURATIONS["fused"]} if fused_only else CONFIGURATIONS
     components = _components(read_only=True)
     try:
-        scores = score(build_search(components), questions)
+        scores = score(build_search(components), components.store, questions, configurations)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
     finally:
         components.close()
     if as_json:
         sys.stdout.write(scores_json(scores) + "\n")
         return
-    table = Table("language", "questions", *(f"recall@{k}" for k in CUTOFFS), "MRR",
+    table = Table("channels", "language", "questions", *(f"recall@{k}" for k in CUTOFFS), "MRR",
                   title=f"{questions_file.name}")
-    for lang, s in sorted(scores.items()):
-        table.add_row(lang, str(s.questions), *(f"{s.recall[k]:.3f}" for k in CUTOFFS),
-                      f"{s.mrr:.3f}")
+    for name, per_lang in scores.items():
+        for lang, s in sorted(per_lang.items()):
+            table.add_row(name, lang, str(s.questions), *(f"{s.recall[k]:.3f}" for k in CUTOFFS),
+                          f"{s.mrr:.3f}")
+        table.add_section()
     Console().print(table)
 
 
@@ -199,9 +351,15 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     import uvicorn
 
     from service.api import create_app
+    from service.auth import AuthError, check_bind
 
     settings: Settings = get_settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        check_bind(settings, host)  # no keys: loopback only, unless POLICYKG_OPEN=1
+        application = create_app(settings)
+    except AuthError as exc:
+        raise _fail(str(exc)) from exc
+    uvicorn.run(application, host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

