@@ -88,8 +88,10 @@ def _word_text(name: str, content: bytes, suffix: str, convert_timeout_s: float)
     raise UnreadableFileError(f"{name}: not a Word document (no .docx, Word 97-2003/WPS or RTF content)")
 
 
-def load_bytes(name: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
-    text = extract_text(name, content, max_bytes=max_bytes)
+def load_bytes(name: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
+               convert_timeout_s: float = DEFAULT_TIMEOUT_S) -> LoadedDocument:
+    """Parse a file's content; ``name`` (its file name) chooses the format and names it in errors."""
+    text = extract_text(name, content, max_bytes=max_bytes, convert_timeout_s=convert_timeout_s)
     parsed = parse_document(text)
     if not parsed.tasks:
         raise UnreadableFileError(f"{name}: no text found")
@@ -97,10 +99,12 @@ def load_bytes(name: str, content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES)
                           batch=build_batch(parsed, name, content))
 
 
-def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+              convert_timeout_s: float = DEFAULT_TIMEOUT_S) -> LoadedDocument:
+    """Like ``load_bytes``; a file over ``max_bytes`` is refused before it is read."""
     try:
         check_size(path.name, path.stat().st_size, max_bytes)
         content = path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"{path}: cannot read ({exc.strerror})") from exc
-    return load_bytes(path.name, content, max_bytes=max_bytes)
+    return load_bytes(path.name, content, max_bytes=max_bytes, convert_timeout_s=convert_timeout_s)

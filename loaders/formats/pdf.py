@@ -21,16 +21,20 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PdfReadError
 
 from loaders.errors import UnreadableFileError
-from loaders.outline import match_numbering
 from loaders.text import normalise_spacing
 
 _FULL_LINE_SLACK_EM = 1.5  # Chinese line breaking may end a wrapped line a character early
+_OPEN_LINE_SLACK_EM = 4.0
 _INDENT_EM = 0.8
 _MIN_COLUMN_EM = 10  # narrower text (a table column, a signature block) is never re-joined
 _UNDECODED_SHARE = 0.3
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－~·]*(?:第\s*\d+\s*页(?:\s*[,，]?\s*共\s*\d+\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?)"
                           r"[\s\-—–－~·]*$")
 _ENDS = "。！？；：!?;:"
+# Explicit item markers (一、 （一） 1. （1） ① 第一条). Not the outline parser's matcher: that one
+# judges whole paragraphs (一是… is an item only as a line of its own), a printed line is a piece.
+_ITEM_START = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条部分]|[一二三四五六七八九十百]+[、．.]"
+                         r"|[（(][一二三四五六七八九十百\d]{1,3}[）)]|\d{1,3}[.．、](?!\d)|[①-⑳])")
 _CLOSERS = "”’」』）)"
 
 
@@ -57,7 +61,7 @@ def pdf_text(content: bytes, name: str) -> str:
         raise UnreadableFileError(f"{name}: encrypted PDF that cannot be decrypted here ({exc})") from exc
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise UnreadableFileError(f"{name}: not a readable PDF ({exc})") from exc
-    text = _join_pages([_paragraphs(lines) for lines in pages])
+    text = _paragraphs([_without_page_numbers(lines) for lines in pages])
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         raise UnreadableFileError(f"{name}: no text layer (scanned PDF?); OCR is not supported")
@@ -65,25 +69,6 @@ def pdf_text(content: bytes, name: str) -> str:
     if undecoded / len(visible) > _UNDECODED_SHARE:
         raise UnreadableFileError(f"{name}: the text layer cannot be decoded (its fonts map no characters "
                                   "to Unicode); OCR is not supported")
-    return text
-
-
-def _join_pages(pages: list["_Page"]) -> str:
-    """Pages separated by a blank line; a paragraph that visibly runs on (the page's last line
-    is full, the next page's first is not indented) is joined across the break instead,
-    since a break that falls after a full stop is one the outline parser cannot see through."""
-    text = ""
-    previous: _Page | None = None
-    for page in pages:
-        if not page.paragraphs:
-            continue
-        if previous is None:
-            text = "\n".join(page.paragraphs)
-        elif previous.runs_on and page.continues:
-            text = _glue(text, "\n".join(page.paragraphs))
-        else:
-            text += "\n\n" + "\n".join(page.paragraphs)
-        previous = page
     return text
 
 
@@ -141,55 +126,90 @@ def _wide(ch: str) -> bool:
 
 
 def _width_em(text: str) -> float:
-    """Advance width in ems: Chinese characters and full-width punctuation are square, the
-    rest roughly half. Only the last run of a line is measured, so the error stays small."""
-    return sum(1.0 if _wide(ch) else 0.5 for ch in text)
+    """Advance width in ems: Chinese characters and full-width punctuation are square, as are
+    the quotes and dashes Unicode leaves ambiguous (“”—, square in a Chinese font); the rest
+    roughly half. Spaces count nothing: pypdf writes one for any gap, whatever its width. Only
+    the last run of a line is measured, so the error stays small."""
+    return sum(0.0 if ch.isspace() else 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text)
 
 
-@dataclass
-class _Page:
-    paragraphs: list[str]
-    runs_on: bool = False  # its last line is full: the paragraph may go on overleaf
-    continues: bool = False  # its first line is flush left and opens no numbered item
+@dataclass(frozen=True)
+class _Column:
+    """The text column: where lines start and where full lines end."""
+
+    left: float
+    right: float
+    em: float
 
 
-def _paragraphs(lines: list[_Line]) -> _Page:
-    """The page's lines joined into paragraphs; page numbers at its head or foot dropped."""
+def _without_page_numbers(lines: list[_Line]) -> list[_Line]:
     lines = [ln for ln in lines if ln.text.strip()]
     while lines and _PAGE_NUMBER.match(lines[-1].text):
         lines.pop()
     while lines and _PAGE_NUMBER.match(lines[0].text):
         lines.pop(0)
-    measured = [ln for ln in lines if ln.left is not None and ln.right is not None and ln.size > 0]
+    return lines
+
+
+def _paragraphs(pages: list[list[_Line]]) -> str:
+    """Lines joined into paragraphs, a line per paragraph, pages separated by a blank line.
+
+    A paragraph that visibly runs on overleaf (the page's last line reaches the margin, the next
+    page's first is not indented) is joined across the break, since a break that falls after a
+    full stop is one the outline parser cannot see through.
+    """
+    column = _column(pages)
+    out: list[list[str]] = []
+    previous: _Line | None = None
+    holder: list[str] = []  # the page list holding the last paragraph so far
+    for lines in pages:
+        paragraphs: list[str] = []
+        for line in lines:
+            text = line.text.strip()
+            if previous is not None and column is not None and _continues(previous, line, column):
+                holder[-1] = _glue(holder[-1], text)
+            else:
+                paragraphs.append(text)
+                holder = paragraphs
+            previous = line
+        out.append(paragraphs)
+    return "\n\n".join("\n".join(paragraphs) for paragraphs in out if paragraphs)
+
+
+def _column(pages: list[list[_Line]]) -> _Column | None:
+    """The document's text column, measured over all pages (a page holding only a signature
+    says nothing about the margins); None where no text is wide enough to have wrapped."""
+    measured = [ln for lines in pages for ln in lines
+                if ln.left is not None and ln.right is not None and ln.size > 0]
     if not measured:
-        return _Page([ln.text.strip() for ln in lines])
+        return None
     em = statistics.median(ln.size for ln in measured)
-    left = min(ln.left for ln in measured if ln.left is not None)
-    right = max(ln.right for ln in measured if ln.right is not None)
-    if right - left < _MIN_COLUMN_EM * em:
-        return _Page([ln.text.strip() for ln in lines])
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        text = line.text.strip()
-        if i and _full(lines[i - 1], right) and _flush(line, left, em, lines[i - 1]):
-            out[-1] = _glue(out[-1], text)
-        else:
-            out.append(text)
-    return _Page(out, runs_on=_full(lines[-1], right), continues=_flush(lines[0], left, em, None))
+    left = -_shared_edge([-ln.left for ln in measured if ln.left is not None], em)
+    right = _shared_edge([ln.right for ln in measured if ln.right is not None], em)
+    return _Column(left, right, em) if right - left >= _MIN_COLUMN_EM * em else None
 
 
-def _full(line: _Line, right: float) -> bool:
-    return line.right is not None and line.size > 0 and line.right >= right - _FULL_LINE_SLACK_EM * line.size
+def _shared_edge(edges: list[float], em: float) -> float:
+    """The furthest edge that two lines reach: one line's estimate can overshoot."""
+    ordered = sorted(edges, reverse=True)
+    for i, edge in enumerate(ordered[:-1]):
+        if ordered[i + 1] >= edge - 0.5 * em:
+            return edge
+    return ordered[0]
 
 
-def _flush(line: _Line, left: float, em: float, before: _Line | None) -> bool:
-    """Whether ``line`` can continue the paragraph above: not indented, and not a numbered item
-    after a finished sentence (the sentence above unknown at a page's head: numbered is enough)."""
-    if line.left is None or line.left > left + _INDENT_EM * em:
+def _continues(line: _Line, following: _Line, column: _Column) -> bool:
+    """Whether ``following`` goes on with ``line``'s paragraph: it is not indented, does not open
+    a numbered item after a finished sentence, and ``line`` reaches the right margin (within a
+    character, or within a few where its sentence is unfinished: a number or a word that did not
+    fit leaves a wider gap)."""
+    if line.right is None or following.left is None or following.left > column.left + _INDENT_EM * column.em:
         return False
-    if match_numbering(normalise_spacing(line.text)) is None:
-        return True
-    return before is not None and before.text.rstrip().rstrip(_CLOSERS)[-1:] not in _ENDS
+    ended = line.text.rstrip().rstrip(_CLOSERS)[-1:] in _ENDS
+    if ended and _ITEM_START.match(normalise_spacing(following.text)):
+        return False
+    slack = _FULL_LINE_SLACK_EM if ended else _OPEN_LINE_SLACK_EM
+    return line.right >= column.right - slack * line.size
 
 
 def _glue(head: str, tail: str) -> str:

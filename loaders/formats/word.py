@@ -19,6 +19,9 @@ from loaders.errors import UnreadableFileError
 from loaders.formats.numbering import ListNumbering, W
 from loaders.formats.tables import Cell, table_lines
 
+# The size limit applies to the file as uploaded; a .docx is a zip, and a small one can unpack
+# to gigabytes (a zip bomb).
+MAX_UNPACKED_BYTES = 512 * 2**20
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SKIPPED = {f"{W}del", f"{W}moveFrom", f"{W}txbxContent", f"{W}pPr", f"{W}rPr", f"{W}instrText",
             f"{W}delText", _MC_FALLBACK}
@@ -29,6 +32,11 @@ _TRANSPARENT = {f"{W}sdt", f"{W}sdtContent", f"{W}customXml", f"{W}smartTag", f"
 def docx_text(content: bytes, name: str) -> str:
     """The document body as lines; paragraphs in order, tables row by row."""
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            unpacked = sum(member.file_size for member in package.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise UnreadableFileError(f"{name}: unpacks to {unpacked / 2**20:.0f} MiB, over the "
+                                      f"{MAX_UNPACKED_BYTES / 2**20:g} MiB a .docx may hold here")
         document = docx.Document(io.BytesIO(content))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise UnreadableFileError(f"{name}: not a readable .docx file ({exc or type(exc).__name__})") from exc

@@ -8,6 +8,7 @@ import random
 import re
 import shutil
 import subprocess
+from html import escape
 from pathlib import Path
 
 import docx
@@ -24,6 +25,7 @@ from reportlab.pdfgen import canvas
 
 from loaders.errors import FileTooLargeError, UnreadableFileError, UnsupportedFormatError
 from loaders.files import SUPPORTED_SUFFIXES, LoadedDocument, extract_text, load_bytes
+from loaders.formats import word
 from loaders.formats.numbering import chinese_numeral, format_number
 from loaders.formats.tables import Cell, table_lines
 from loaders.outline import cn_to_int
@@ -187,6 +189,12 @@ def test_table_cells_merged_over_rows_apply_to_each_row() -> None:
         "发文机关：太仓市教育局", "一、总体要求"]
 
 
+def test_docx_unpacking_past_the_limit_is_refused(docx_bytes: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(word, "MAX_UNPACKED_BYTES", 2**17)
+    with pytest.raises(UnreadableFileError, match=r"^plan\.docx: unpacks to \d+ MiB, over the 0\.125 MiB"):
+        load_bytes("plan.docx", docx_bytes)
+
+
 def test_random_bytes_named_docx_are_refused_naming_the_file() -> None:
     with pytest.raises(UnreadableFileError, match=r"^broken\.docx: not a Word document"):
         load_bytes("broken.docx", random.Random(1).randbytes(4096))
@@ -315,7 +323,7 @@ _BOILERPLATE = ["首页", "政务公开", "请输入关键字", "当前位置", 
 def _html_bytes(lines: list[str]) -> bytes:
     """A government article page in GBK: navigation, breadcrumbs, share and print buttons,
     related links, footer and scripts around the article body."""
-    body = "\n".join(f"<p>{line}</p>" if not _SECTION.match(line) else f"<p><strong>{line}</strong></p>"
+    body = "\n".join(f"<p>{escape(line)}</p>" if not _SECTION.match(line) else f"<p><strong>{escape(line)}</strong></p>"
                      for line in lines)
     page = f"""<!DOCTYPE html>
 <html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
