@@ -26,7 +26,7 @@ from reportlab.pdfgen import canvas
 from loaders.errors import FileTooLargeError, UnreadableFileError, UnsupportedFormatError
 from loaders.files import SUPPORTED_SUFFIXES, LoadedDocument, extract_text, load_bytes
 from loaders.formats import word
-from loaders.formats.numbering import chinese_numeral, format_number
+from loaders.formats.numbering import ListNumbering, chinese_numeral, format_number
 from loaders.formats.tables import Cell, table_lines
 from loaders.outline import cn_to_int
 from loaders.text import paragraphs
@@ -203,6 +203,34 @@ def test_random_bytes_named_docx_are_refused_naming_the_file() -> None:
 def test_truncated_docx_is_refused_naming_the_file(docx_bytes: bytes) -> None:
     with pytest.raises(UnreadableFileError, match=r"^cut\.docx: not a readable \.docx file"):
         load_bytes("cut.docx", docx_bytes[: len(docx_bytes) // 2])
+
+
+def test_multilevel_list_numbers_restart_below_and_follow_styles() -> None:
+    w = nsdecls("w")
+    levels = [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3."), ("decimal", "%1.%2.%3")]
+    numbering = parse_xml(
+        f'<w:numbering {w}><w:abstractNum w:abstractNumId="0">'
+        + "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+                  + ('<w:pStyle w:val="Heading1"/>' if i == 0 else "") + ("<w:isLgl/>" if i == 3 else "") + "</w:lvl>"
+                  for i, (fmt, text) in enumerate(levels))
+        + '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>'
+        '<w:num w:numId="2"><w:abstractNumId w:val="0"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/>'
+        "</w:lvlOverride></w:num></w:numbering>")
+    styles = parse_xml(f'<w:styles {w}><w:style w:styleId="Heading1"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr>'
+                       '</w:pPr></w:style><w:style w:styleId="Title1"><w:basedOn w:val="Heading1"/></w:style></w:styles>')
+
+    def para(level: int | None = None, num: int = 1, style: str | None = None) -> object:
+        props = f'<w:pStyle w:val="{style}"/>' if style else ""
+        if level is not None:
+            props += f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num}"/></w:numPr>'
+        return parse_xml(f"<w:p {w}><w:pPr>{props}</w:pPr></w:p>")
+
+    numbers = ListNumbering(numbering, styles)
+    shown = [numbers.label(p) for p in [
+        para(style="Heading1"), para(1), para(1), para(2), para(2), para(3),
+        para(style="Title1"), para(1), para(), para(0, num=2)]]
+    # isLgl: a legal level shows the levels above in decimal (1.2.2, not 一.二.2)
+    assert shown == ["一、", "（一）", "（二）", "1.", "2.", "1.2.2", "二、", "（一）", "", "五、"]
 
 
 @pytest.mark.parametrize(("n", "fmt", "shown"), [
