@@ -156,9 +156,9 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     entities = _Entities(document)
     locality = _locality(parsed)
 
-    if header.issuer:
+    for issuer in [header.issuer, *header.co_issuers] if header.issuer else []:
         batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",
-                                         entities.institution(header.issuer, "issuer")))
+                                         entities.institution(issuer, "issuer")))
     for name in header.recipients:
         batch.relations.append(_relation("SENT_TO", "PolicyDocument", doc_id, "Institution",
                                          entities.institution(name, "recipient")))
