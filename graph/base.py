@@ -4,11 +4,19 @@ The behaviour suite in ``tests/graph/test_store_contract.py`` runs against every
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from graph.models import GraphBatch, PolicyDocument, QueryResult, Sentence, TaskContext
+from graph.models import (
+    GraphBatch,
+    Institution,
+    PolicyDocument,
+    QueryResult,
+    Section,
+    Sentence,
+    TaskContext,
+)
 
 
 class GraphCounts(BaseModel):
@@ -32,6 +40,125 @@ class DocumentWrite(BaseModel):
     doc_id: str
     removed_task_ids: list[str]
     removed_sentence_ids: list[str]
+
+
+EntityLabel = Literal["Institution", "Programme", "Place", "Target"]
+
+#: Deepest neighbourhood a store walks, whatever the caller asks for.
+MAX_NEIGHBOURHOOD_DEPTH = 3
+
+
+class DocumentSummary(BaseModel):
+    """An ingested document with the size of its outline."""
+
+    document: PolicyDocument
+    sections: int
+    tasks: int
+    sentences: int
+
+
+class TaskBrief(BaseModel):
+    """A task without its text: enough to list it and link to it."""
+
+    id: str
+    doc_id: str
+    number: int
+    path: str
+    title: str
+    lead: str | None = None
+    deadline: str | None = None
+
+
+class DocumentDetail(BaseModel):
+    """A document with its outline (in document order) and its citations both ways.
+
+    ``institutions`` maps ISSUED_BY, SENT_TO and COPIED_TO to the institutions, by name."""
+
+    summary: DocumentSummary
+    sections: list[Section]
+    tasks: list[TaskBrief]
+    cites: list[PolicyDocument]
+    cited_by: list[PolicyDocument]
+    institutions: dict[str, list[Institution]]
+
+
+class TaskDetail(BaseModel):
+    """A task's context (as search returns it) and its sentences in order."""
+
+    context: TaskContext
+    sentences: list[Sentence]
+
+
+class EntityHit(BaseModel):
+    """An entity as listed: ``name`` is a Target's ``text``; ``tasks`` counts the tasks
+    linked to it by any task edge."""
+
+    id: str
+    label: EntityLabel
+    name: str
+    name_en: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    tasks: int
+    properties: dict[str, Any]
+
+
+class EntityPage(BaseModel):
+    total: int
+    entities: list[EntityHit]
+
+
+class LinkedTask(TaskBrief):
+    """A task linked to an entity, with the relationship types that link it."""
+
+    document_title: str
+    relations: list[str]
+
+
+class LinkedDocument(BaseModel):
+    """A document linked to an entity (e.g. ISSUED_BY an institution)."""
+
+    id: str
+    title: str
+    doc_number: str | None
+    ingested: bool
+    relations: list[str]
+
+
+class EntityDetail(BaseModel):
+    entity: EntityHit
+    tasks: list[LinkedTask]
+    documents: list[LinkedDocument]
+
+
+class GraphNode(BaseModel):
+    """A node in the /cypher shape."""
+
+    id: str
+    labels: list[str]
+    properties: dict[str, Any]
+
+
+class GraphEdge(BaseModel):
+    """A relationship in the /cypher shape (the schema's relationships carry no properties)."""
+
+    type: str
+    start: str
+    end: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class Neighbourhood(BaseModel):
+    center: str
+    depth: int
+    nodes: list[GraphNode]
+    relationships: list[GraphEdge]
+    truncated: bool = Field(description="true when the node cap stopped the walk early")
+
+
+class GraphStats(BaseModel):
+    counts: GraphCounts
+    documents: int = Field(description="ingested documents")
+    cited_documents: int = Field(description="documents known only from citations")
 
 
 class GraphStore(Protocol):
@@ -98,13 +225,53 @@ class GraphStore(Protocol):
         """Node counts per label and relationship counts per type."""
 
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
-                 *, max_rows: int = 1000, timeout_s: float = 10.0) -> QueryResult:
+                 *, max_rows: int = 1000, timeout_s: float = 10.0,
+                 max_bytes: int = 5_000_000) -> QueryResult:
         """Run a Cypher query that may only read, enforced by the database (a read-only
         transaction) and by ``graph.readonly.check_read_only``. Raises
         ``ReadOnlyViolationError`` for any write, ``QueryError`` for a failing query, a
-        timeout, or more than ``max_rows`` rows. Values are JSON-ready: nodes as
-        ``{"id", "labels", "properties"}``, relationships as ``{"type", "start", "end",
-        "properties"}``."""
+        timeout, more than ``max_rows`` rows or a result whose JSON exceeds ``max_bytes``.
+        Values are JSON-ready: nodes as ``{"id", "labels", "properties"}``, relationships as
+        ``{"type", "start", "end", "properties"}``."""
+
+    def document_summaries(self, doc_ids: Sequence[str] | None = None) -> list[DocumentSummary]:
+        """Ingested documents (all, or those of ``doc_ids``; unknown and cited-only ids are
+        left out) with their section, task and sentence counts, ordered as
+        ``list_documents``."""
+
+    def document_detail(self, doc_id: str) -> DocumentDetail | None:
+        """A document's outline, citations and header institutions; None when no document
+        has this id. A cited-only document has no outline and zero counts. Sections and tasks
+        come in document order; cited and citing documents and institutions by title or
+        name."""
+
+    def get_task(self, task_id: str) -> TaskDetail | None:
+        """The task's context and its sentences by ordinal; None for an unknown id."""
+
+    def search_entities(self, query: str | None, labels: Sequence[EntityLabel],
+                        limit: int = 50, offset: int = 0) -> EntityPage:
+        """Entities of ``labels`` whose name, alias, English name (or a Target's text)
+        contains ``query``, case-insensitively (all of them when ``query`` is None or
+        empty). Order: exact name/alias/English-name matches first, then more linked tasks
+        first, then by name, then id. ``total`` counts every match; ``entities`` is the page
+        ``[offset, offset + limit)``."""
+
+    def get_entity(self, entity_id: str) -> EntityDetail | None:
+        """An entity with every task linked to it (by document, then outline order) and the
+        documents linked to it (by title); None when no entity has this id."""
+
+    def neighbourhood(self, node_id: str, depth: int = 1, max_nodes: int = 200,
+                      include_sentences: bool = False) -> Neighbourhood | None:
+        """Nodes within ``depth`` relationships of ``node_id`` in either direction (depth is
+        clamped to ``1..MAX_NEIGHBOURHOOD_DEPTH``; ``depth=0`` is treated as 1), breadth
+        first, at most ``max_nodes`` nodes including the centre (``truncated`` says whether
+        the cap cut the walk), and the relationships among the returned nodes. Sentences
+        (and their MENTIONS) are left out unless ``include_sentences``, or the centre is a
+        sentence. Nodes come in walk order (centre first, then by distance, then id);
+        relationships by (start, type, end). None when no node has this id."""
+
+    def stats(self) -> GraphStats:
+        """Node and relationship counts and the number of ingested and cited-only documents."""
 
     def close(self) -> None:
         """Release the database or driver. Idempotent."""

@@ -2,7 +2,7 @@
 the only names formatted into statements are labels, relationship types and property names
 taken from the fixed schema in ``graph.models``."""
 
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -270,3 +270,126 @@ def neo4j_schema() -> list[str]:
 
 def relationship_types() -> list[str]:
     return sorted({rel_type for rel_type, _, _ in RELATIONSHIP_SCHEMA})
+
+
+# --- reads behind the HTTP API ---------------------------------------------------------------
+
+OutlineLabel = Literal["Section", "Task", "Sentence"]
+
+
+def per_document_counts(label: OutlineLabel, filtered: bool) -> str:
+    """Counts of a document's sections, tasks or sentences, grouped by ``doc`` (``$ids``
+    restricts the documents when ``filtered``)."""
+    match, doc = {
+        "Section": ("MATCH (n:Section)", "n.doc_id"),
+        "Task": ("MATCH (n:Task)", "n.doc_id"),
+        "Sentence": ("MATCH (t:Task)-[:HAS_SENTENCE]->(n:Sentence)", "t.doc_id"),
+    }[label]
+    where = f" WHERE {doc} IN $ids" if filtered else ""
+    return f"{match}{where} RETURN {doc} AS doc, count(n) AS c"
+
+
+DOCUMENT_SECTIONS = "MATCH (s:Section) WHERE s.doc_id = $doc RETURN properties(s) AS s"
+_TASK_BRIEF = ("t.id AS id, t.doc_id AS doc_id, t.number AS number, t.path AS path, "
+               "t.title AS title, t.lead AS lead, t.deadline AS deadline")
+DOCUMENT_TASKS = f"MATCH (t:Task) WHERE t.doc_id = $doc RETURN {_TASK_BRIEF}"
+DOCUMENT_CITES = (
+    "MATCH (d:PolicyDocument {id: $doc})-[:CITES]->(c:PolicyDocument) RETURN properties(c) AS d"
+)
+DOCUMENT_CITED_BY = (
+    "MATCH (c:PolicyDocument)-[:CITES]->(d:PolicyDocument {id: $doc}) RETURN properties(c) AS d"
+)
+DOCUMENT_INSTITUTION_TYPES = ("ISSUED_BY", "SENT_TO", "COPIED_TO")
+
+
+def document_institutions(rel_type: str) -> str:
+    return (f"MATCH (d:PolicyDocument {{id: $doc}})-[:{rel_type}]->(i:Institution) "
+            "RETURN properties(i) AS i")
+
+
+TASK_SENTENCES = (
+    "MATCH (t:Task {id: $id})-[:HAS_SENTENCE]->(s:Sentence) RETURN properties(s) AS s "
+    "ORDER BY s.ordinal"
+)
+COUNT_DOCUMENTS_BY_STATE = "MATCH (d:PolicyDocument) RETURN d.ingested AS ingested, count(d) AS c"
+
+
+def task_edge_types(label: NodeLabel) -> list[str]:
+    """Relationship types from a task to nodes of ``label`` (INVOLVES and LED_BY for
+    institutions ...)."""
+    return [t for t, start, end in RELATIONSHIP_SCHEMA if start == "Task" and end == label]
+
+
+def document_edge_types(label: NodeLabel) -> list[str]:
+    """Relationship types from a document to nodes of ``label``, citations excluded."""
+    return [t for t, start, end in RELATIONSHIP_SCHEMA
+            if start == "PolicyDocument" and end == label and t != "CITES"]
+
+
+def _entity_text_fields(label: NodeLabel) -> tuple[list[str], bool]:
+    """The string properties an entity is found by, and whether it has ``aliases``."""
+    fields = NODE_MODELS[label].model_fields
+    names: list[str] = [n for n in ("name", "name_en", "text") if n in fields]
+    return names, "aliases" in fields
+
+
+def entity_search(label: NodeLabel, with_query: bool) -> str:
+    """Entities of ``label``; with ``$q`` (lower case), those whose name, English name, text
+    or an alias contains it, case-insensitively."""
+    if not with_query:
+        return f"MATCH (e:{label}) RETURN properties(e) AS e"
+    names, has_aliases = _entity_text_fields(label)
+    # A parameter inside a list predicate is not supported by LadybugDB: bind it with WITH.
+    conditions = [f"toLower(coalesce(e.`{n}`, '')) CONTAINS q" for n in names]
+    if has_aliases:
+        conditions.append("any(a IN e.aliases WHERE toLower(a) CONTAINS q)")
+    return (f"MATCH (e:{label}) WITH e, $q AS q WHERE {' OR '.join(conditions)} "
+            "RETURN properties(e) AS e")
+
+
+def entity_task_counts(label: NodeLabel) -> str:
+    """Per entity of ``$ids``, the number of distinct tasks linked to it."""
+    types = "|".join(task_edge_types(label))
+    return (f"MATCH (t:Task)-[:{types}]->(e:{label}) WHERE e.id IN $ids "
+            "RETURN e.id AS id, count(DISTINCT t.id) AS c")
+
+
+def node_by_id(label: NodeLabel) -> str:
+    return f"MATCH (n:{label} {{id: $id}}) RETURN properties(n) AS n"
+
+
+def nodes_by_ids(label: NodeLabel) -> str:
+    return f"MATCH (n:{label}) WHERE n.id IN $ids RETURN properties(n) AS n"
+
+
+def entity_tasks(rel_type: str, label: NodeLabel) -> str:
+    return (
+        f"MATCH (t:Task)-[:{rel_type}]->(e:{label} {{id: $id}}) "
+        "MATCH (d:PolicyDocument {id: t.doc_id}) "
+        f"RETURN {_TASK_BRIEF}, d.title AS document_title"
+    )
+
+
+def entity_documents(rel_type: str, label: NodeLabel) -> str:
+    return (
+        f"MATCH (d:PolicyDocument)-[:{rel_type}]->(e:{label} {{id: $id}}) "
+        "RETURN properties(d) AS d"
+    )
+
+
+def neighbour_edges(include_sentences: bool) -> str:
+    """Every schema relationship touching a node of ``$ids``, in either direction, as
+    ``(s, t, e, out, label)``: start, type, end, whether the node of ``$ids`` is the start,
+    and the label of the node at the other end. One branch per schema triple and direction:
+    labels and types are literals, so both dialects read it alike (no ``type(r)`` /
+    ``label(r)``). (LadybugDB mixes up columns that repeat an expression, hence ``out``.)"""
+    branches = []
+    for rel_type, start, end in RELATIONSHIP_SCHEMA:
+        if not include_sentences and "Sentence" in (start, end):
+            continue
+        match = f"MATCH (a:{start})-[:{rel_type}]->(b:{end})"
+        branches.append(f"{match} WHERE a.id IN $ids "
+                        f"RETURN a.id AS s, '{rel_type}' AS t, b.id AS e, true AS out, '{end}' AS label")
+        branches.append(f"{match} WHERE b.id IN $ids "
+                        f"RETURN a.id AS s, '{rel_type}' AS t, b.id AS e, false AS out, '{start}' AS label")
+    return " UNION ALL ".join(branches)

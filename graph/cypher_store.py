@@ -1,15 +1,37 @@
 """Behaviour shared by the Cypher backends: each backend supplies how to run statements."""
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from graph import cypher
-from graph.base import DocumentWrite, GraphCounts
+from graph.base import (
+    MAX_NEIGHBOURHOOD_DEPTH,
+    DocumentDetail,
+    DocumentSummary,
+    DocumentWrite,
+    EntityDetail,
+    EntityHit,
+    EntityLabel,
+    EntityPage,
+    GraphCounts,
+    GraphEdge,
+    GraphNode,
+    GraphStats,
+    LinkedDocument,
+    LinkedTask,
+    Neighbourhood,
+    TaskBrief,
+    TaskDetail,
+)
+from graph.errors import QueryError
 from graph.ids import normalise_doc_number
 from graph.models import (
     RELATIONSHIP_SCHEMA,
     GraphBatch,
+    Institution,
+    NodeLabel,
     PolicyDocument,
     QueryResult,
     Section,
@@ -47,7 +69,8 @@ class CypherGraphStore(ABC):
 
     @abstractmethod
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
-                 *, max_rows: int = 1000, timeout_s: float = 10.0) -> QueryResult: ...
+                 *, max_rows: int = 1000, timeout_s: float = 10.0,
+                 max_bytes: int = 5_000_000) -> QueryResult: ...
 
     @abstractmethod
     def ensure_schema(self) -> None: ...
@@ -207,7 +230,238 @@ class CypherGraphStore(ABC):
                 for t in cypher.relationship_types()}
         return GraphCounts(nodes=nodes, relationships=rels)
 
+    # --- reads behind the HTTP API -------------------------------------------------------
+
+    def document_summaries(self, doc_ids: Sequence[str] | None = None) -> list[DocumentSummary]:
+        wanted = None if doc_ids is None else set(doc_ids)
+        documents = [d for d in self.list_documents() if wanted is None or d.id in wanted]
+        if not documents:
+            return []
+        filtered = wanted is not None
+        params = {"ids": [d.id for d in documents]} if filtered else {}
+        counts = {
+            label: {r["doc"]: r["c"] for r in self._read(
+                cypher.per_document_counts(label, filtered), params)}
+            for label in get_args(cypher.OutlineLabel)
+        }
+        return [DocumentSummary(document=d, sections=counts["Section"].get(d.id, 0),
+                                tasks=counts["Task"].get(d.id, 0),
+                                sentences=counts["Sentence"].get(d.id, 0))
+                for d in documents]
+
+    def document_detail(self, doc_id: str) -> DocumentDetail | None:
+        summaries = self.document_summaries([doc_id])
+        if not summaries:
+            document = self.get_document(doc_id)
+            if document is None:
+                return None
+            summaries = [DocumentSummary(document=document, sections=0, tasks=0, sentences=0)]
+        params = {"doc": doc_id}
+        sections = [Section.model_validate(_clean(r["s"]))
+                    for r in self._read(cypher.DOCUMENT_SECTIONS, params)]
+        tasks = [TaskBrief.model_validate(r) for r in self._read(cypher.DOCUMENT_TASKS, params)]
+        order = outline_order(sections, [(s.path, s.number) for s in sections]
+                              + [(t.path, t.number) for t in tasks])
+        institutions = {
+            rel_type: sorted((Institution.model_validate(_clean(r["i"])) for r in self._read(
+                cypher.document_institutions(rel_type), params)), key=lambda i: (i.name, i.id))
+            for rel_type in cypher.DOCUMENT_INSTITUTION_TYPES
+        }
+        return DocumentDetail(
+            summary=summaries[0],
+            sections=sorted(sections, key=lambda s: order[s.path]),
+            tasks=sorted(tasks, key=lambda t: order[t.path]),
+            cites=self._documents(cypher.DOCUMENT_CITES, params),
+            cited_by=self._documents(cypher.DOCUMENT_CITED_BY, params),
+            institutions=institutions,
+        )
+
+    def _documents(self, query: str, params: dict[str, Any]) -> list[PolicyDocument]:
+        found = [PolicyDocument.model_validate(_clean(r["d"])) for r in self._read(query, params)]
+        return sorted(found, key=lambda d: (d.title, d.id))
+
+    def get_task(self, task_id: str) -> TaskDetail | None:
+        context = self.task_contexts([task_id]).get(task_id)
+        if context is None:
+            return None
+        sentences = [Sentence.model_validate(_clean(r["s"]))
+                     for r in self._read(cypher.TASK_SENTENCES, {"id": task_id})]
+        return TaskDetail(context=context, sentences=sentences)
+
+    def search_entities(self, query: str | None, labels: Sequence[EntityLabel],
+                        limit: int = 50, offset: int = 0) -> EntityPage:
+        needle = (query or "").strip().lower()
+        hits: list[EntityHit] = []
+        for label in dict.fromkeys(labels):
+            rows = self._read(cypher.entity_search(label, bool(needle)),
+                              {"q": needle} if needle else {})
+            found = [_clean(r["e"]) for r in rows]
+            counts = self._entity_task_counts(label, [e["id"] for e in found])
+            hits.extend(_entity_hit(label, e, counts.get(e["id"], 0)) for e in found)
+
+        def exact(hit: EntityHit) -> bool:
+            names = [hit.name, hit.name_en or "", *hit.aliases]
+            return bool(needle) and any(n.lower() == needle for n in names)
+
+        hits.sort(key=lambda h: (not exact(h), -h.tasks, h.name, h.id))
+        start = max(offset, 0)
+        return EntityPage(total=len(hits), entities=hits[start:start + max(limit, 0)])
+
+    def _entity_task_counts(self, label: EntityLabel, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        return {r["id"]: r["c"] for r in self._read(cypher.entity_task_counts(label), {"ids": ids})}
+
+    def get_entity(self, entity_id: str) -> EntityDetail | None:
+        for label in _labels_for(entity_id, get_args(EntityLabel)):
+            rows = self._read(cypher.node_by_id(label), {"id": entity_id})
+            if rows:
+                break
+        else:
+            return None
+        params = {"id": entity_id}
+        tasks: dict[str, dict[str, Any]] = {}
+        for rel_type in cypher.task_edge_types(label):
+            for r in self._read(cypher.entity_tasks(rel_type, label), params):
+                tasks.setdefault(r["id"], {**r, "relations": []})["relations"].append(rel_type)
+        documents: dict[str, dict[str, Any]] = {}
+        for rel_type in cypher.document_edge_types(label):
+            for r in self._read(cypher.entity_documents(rel_type, label), params):
+                doc = _clean(r["d"])
+                documents.setdefault(doc["id"], {**doc, "relations": []})["relations"].append(
+                    rel_type)
+        linked = [LinkedTask.model_validate(t) for t in tasks.values()]
+        sections = self._sections_of({t.doc_id for t in linked})
+        order = outline_order(sections, [(t.path, t.number) for t in linked])
+        return EntityDetail(
+            entity=_entity_hit(label, _clean(rows[0]["n"]), len(linked)),
+            tasks=sorted(linked, key=lambda t: (t.document_title, t.doc_id, order[t.path])),
+            documents=sorted((LinkedDocument.model_validate(
+                {k: v for k, v in d.items() if k in LinkedDocument.model_fields})
+                for d in documents.values()), key=lambda d: (d.title, d.id)),
+        )
+
+    def _sections_of(self, doc_ids: set[str]) -> list[Section]:
+        return [Section.model_validate(_clean(r["s"])) for doc in sorted(doc_ids)
+                for r in self._read(cypher.DOCUMENT_SECTIONS, {"doc": doc})]
+
+    def neighbourhood(self, node_id: str, depth: int = 1, max_nodes: int = 200,
+                      include_sentences: bool = False) -> Neighbourhood | None:
+        depth = min(max(depth, 1), MAX_NEIGHBOURHOOD_DEPTH)
+        max_nodes = max(max_nodes, 1)
+        centre = self._find_node(node_id)
+        if centre is None:
+            return None
+        include_sentences = include_sentences or centre.labels == ["Sentence"]
+        labels: dict[str, str] = {node_id: centre.labels[0]}
+        edges: set[tuple[str, str, str]] = set()
+        frontier, truncated = [node_id], False
+        statement = cypher.neighbour_edges(include_sentences)
+        for _ in range(depth):
+            if not frontier:
+                break
+            found: dict[str, str] = {}
+            for r in self._read(statement, {"ids": frontier}):
+                edges.add((r["s"], r["t"], r["e"]))
+                other = r["e"] if r["out"] else r["s"]
+                if other not in labels:
+                    found[other] = r["label"]
+            room = max_nodes - len(labels)
+            ordered = sorted(found.items())
+            if len(ordered) > room:
+                ordered, truncated = ordered[:room], True
+            labels.update(ordered)
+            frontier = [n for n, _ in ordered]
+            if truncated:
+                break
+        nodes = [centre, *self._nodes_by_label(
+            [(n, label) for n, label in labels.items() if n != node_id])]
+        return Neighbourhood(
+            center=node_id, depth=depth, nodes=nodes, truncated=truncated,
+            relationships=[GraphEdge(type=t, start=s, end=e) for s, t, e in sorted(edges)
+                           if s in labels and e in labels],
+        )
+
+    def _find_node(self, node_id: str) -> GraphNode | None:
+        for label in _labels_for(node_id, tuple(cypher.NODE_MODELS)):
+            rows = self._read(cypher.node_by_id(label), {"id": node_id})
+            if rows:
+                return GraphNode(id=node_id, labels=[label], properties=_present(rows[0]["n"]))
+        return None
+
+    def _nodes_by_label(self, wanted: list[tuple[str, str]]) -> list[GraphNode]:
+        by_label: dict[str, list[str]] = {}
+        for node_id, label in wanted:
+            by_label.setdefault(label, []).append(node_id)
+        properties: dict[str, tuple[str, dict[str, Any]]] = {}
+        for label, ids in by_label.items():
+            for r in self._read(cypher.nodes_by_ids(label), {"ids": ids}):  # type: ignore[arg-type]
+                props = _present(r["n"])
+                properties[props["id"]] = (label, props)
+        return [GraphNode(id=n, labels=[properties[n][0]], properties=properties[n][1])
+                for n, _ in wanted if n in properties]
+
+    def stats(self) -> GraphStats:
+        by_state = {bool(r["ingested"]): r["c"] for r in self._read(cypher.COUNT_DOCUMENTS_BY_STATE)}
+        return GraphStats(counts=self.counts(), documents=by_state.get(True, 0),
+                          cited_documents=by_state.get(False, 0))
+
+
+def _entity_hit(label: EntityLabel, properties: dict[str, Any], tasks: int) -> EntityHit:
+    return EntityHit(
+        id=properties["id"], label=label,
+        name=properties.get("name") or properties.get("text") or "",
+        name_en=properties.get("name_en"), aliases=list(properties.get("aliases") or []),
+        tasks=tasks, properties=_present(properties),
+    )
+
+
+def _present(properties: dict[str, Any]) -> dict[str, Any]:
+    """Properties as Neo4j shows them: only those that are set, backend keys dropped."""
+    return {k: v for k, v in _clean(properties).items() if v is not None}
+
+
+_ID_PREFIXES: dict[str, NodeLabel] = {
+    "doc_": "PolicyDocument", "sec_": "Section", "task_": "Task", "sent_": "Sentence",
+    "institution_": "Institution", "programme_": "Programme", "place_": "Place",
+    "target_": "Target",
+}
+
+
+def _labels_for(node_id: str, labels: Sequence[Any]) -> list[Any]:
+    """``labels`` with the one that ``graph.ids`` gives this id's prefix first: usually the
+    first lookup finds the node."""
+    guess = next((label for prefix, label in _ID_PREFIXES.items()
+                  if node_id.startswith(prefix)), None)
+    return sorted(labels, key=lambda label: label != guess)
+
 
 def _clean(properties: dict[str, Any]) -> dict[str, Any]:
     """Drop backend-internal keys (LadybugDB's ``_ID``/``_LABEL``) before validation."""
     return {k: v for k, v in properties.items() if not k.startswith("_")}
+
+
+def enforce_result_size(rows: list[list[Any]], max_bytes: int) -> None:
+    """Refuse a /cypher result whose JSON would exceed ``max_bytes`` (rows are JSON-ready)."""
+    size = 0
+    for row in rows:
+        size += len(json.dumps(row, ensure_ascii=False, default=str).encode("utf-8"))
+        if size > max_bytes:
+            raise QueryError(f"the result is larger than {max_bytes} bytes: return fewer rows "
+                             "or fewer properties (e.g. t.title rather than t)")
+
+
+def outline_order(sections: Sequence[Section], items: Sequence[tuple[str, int]]
+                  ) -> dict[str, tuple[Any, ...]]:
+    """Sort keys that put outline paths ("二/6", "一/（一）/1", "前言") in document order.
+    ``items`` are (path, own number) of sections or tasks. Per level the key holds the
+    section's number (the last level: the item's own number; 0 for unnumbered prose), then
+    the path itself breaks ties between unnumbered items."""
+    numbers = {s.path: s.number for s in sections}
+
+    def key(path: str, own: int) -> tuple[Any, ...]:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[:i + 1]) for i in range(len(parts) - 1)]
+        return (*(numbers.get(p, 0) for p in prefixes), own, path)
+
+    return {path: key(path, own) for path, own in items}

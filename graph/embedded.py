@@ -9,7 +9,7 @@ from typing import Any, get_args
 import ladybug
 
 from graph import cypher
-from graph.cypher_store import CypherGraphStore
+from graph.cypher_store import CypherGraphStore, enforce_result_size
 from graph.errors import (
     GraphError,
     GraphLockedError,
@@ -104,7 +104,8 @@ class EmbeddedGraphStore(CypherGraphStore):
             self._execute(statement)
 
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
-                 *, max_rows: int = 1000, timeout_s: float = 10.0) -> QueryResult:
+                 *, max_rows: int = 1000, timeout_s: float = 10.0,
+                 max_bytes: int = 5_000_000) -> QueryResult:
         check_read_only(query)
         conn = self._connection()
         conn.set_query_timeout(int(timeout_s * 1000))
@@ -126,9 +127,11 @@ class EmbeddedGraphStore(CypherGraphStore):
         labels = self._table_labels()
         resolve = self._node_ids_by_internal_id(rows, labels)
         written = return_columns(query)
+        converted = [[_to_json(v, labels, resolve) for v in row] for row in rows]
+        enforce_result_size(converted, max_bytes)
         return QueryResult(
             columns=written if written is not None and len(written) == len(columns) else columns,
-            rows=[[_to_json(v, labels, resolve) for v in row] for row in rows],
+            rows=converted,
         )
 
     def _table_labels(self) -> dict[int, str]:

@@ -15,7 +15,7 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Path, Relationship
 
 from graph import cypher
-from graph.cypher_store import CypherGraphStore
+from graph.cypher_store import CypherGraphStore, enforce_result_size
 from graph.errors import GraphUnavailableError, QueryError, ReadOnlyViolationError
 from graph.models import QueryResult
 from graph.readonly import check_read_only
@@ -85,7 +85,8 @@ class Neo4jGraphStore(CypherGraphStore):
             raise QueryError(str(exc)) from exc
 
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
-                 *, max_rows: int = 1000, timeout_s: float = 10.0) -> QueryResult:
+                 *, max_rows: int = 1000, timeout_s: float = 10.0,
+                 max_bytes: int = 5_000_000) -> QueryResult:
         check_read_only(query)
 
         @neo4j.unit_of_work(timeout=timeout_s)
@@ -105,7 +106,9 @@ class Neo4jGraphStore(CypherGraphStore):
             if element_ids:
                 node_ids = {r["e"]: r["id"] for r in tx.run(
                     cypher.NEO4J_NODE_IDS_BY_ELEMENT_ID, ids=element_ids)}
-            return columns, [[_to_json(v, node_ids) for v in row] for row in raw]
+            converted = [[_to_json(v, node_ids) for v in row] for row in raw]
+            enforce_result_size(converted, max_bytes)
+            return columns, converted
 
         try:
             # READ access mode: the server itself refuses any write in this transaction.

@@ -1,5 +1,11 @@
-"""Errors as RFC 9457 problem details. The one place that maps domain errors to HTTP statuses."""
+"""Errors as RFC 9457 problem details. The one place that maps domain errors to HTTP statuses.
 
+Every problem has a stable ``type`` (``https://policykg.dev/problems/<name>``), the request id
+of the request that failed, and for 422 the list of invalid fields.
+"""
+
+import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,12 +21,23 @@ from graph.errors import (
     ReadOnlyViolationError,
 )
 from loaders.errors import LoaderError, UnsupportedFormatError
+from service.auth import ForbiddenError, UnauthenticatedError
+from service.errors import InvalidUploadError, NotFoundError
+from service.logs import get_logger
+from service.ratelimit import RateLimitedError
 
 PROBLEM_BASE = "https://policykg.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
+#: Seconds a client should wait before retrying while the graph backend is down.
+GRAPH_RETRY_AFTER_S = 10
 
 # Most specific first: the first matching class decides.
 _MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
+    (UnauthenticatedError, 401, "unauthenticated", "An API key is required"),
+    (ForbiddenError, 403, "forbidden", "This API key may not do this"),
+    (RateLimitedError, 429, "rate-limited", "Too many requests"),
+    (NotFoundError, 404, "not-found", "Not found"),
+    (InvalidUploadError, 422, "invalid-upload", "The upload is not valid"),
     (ReadOnlyViolationError, 403, "read-only", "Writes are not allowed here"),
     (GraphUnavailableError, 503, "graph-unavailable", "The graph backend is unavailable"),
     (QueryError, 400, "query-error", "The query failed"),
@@ -30,33 +47,66 @@ _MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (IndexMismatchError, 409, "index-mismatch", "The index was built by another model"),
     (EmbeddingError, 500, "embedding-error", "Embedding error"),
 )
+# Types of the errors FastAPI and Starlette raise themselves.
+_HTTP_TYPES = {400: "bad-request", 401: "unauthenticated", 404: "not-found", 405: "method-not-allowed",
+               413: "payload-too-large", 415: "unsupported-media-type"}
+#: Every problem type, for the OpenAPI description.
+PROBLEM_TYPES = sorted({t for _, _, t, _ in _MAPPING} | set(_HTTP_TYPES.values())
+                       | {"validation", "internal"})
+
+_log = get_logger("errors")
 
 
-def problem(status: int, type_: str, title: str, detail: str,
+def problem(status: int, type_: str, title: str, detail: str, request: Request | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail,
-            **extra}
+    body: dict[str, Any] = {"type": PROBLEM_BASE + type_, "title": title, "status": status,
+                            "detail": detail}
+    request_id = getattr(request.state, "request_id", None) if request is not None else None
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _headers(exc: Exception, status: int) -> dict[str, str] | None:
+    if isinstance(exc, RateLimitedError):
+        return {"Retry-After": str(max(1, math.ceil(exc.retry_after_s)))}
+    if status == 503:
+        return {"Retry-After": str(GRAPH_RETRY_AFTER_S)}
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="policykg"'}
+    return None
+
+
+def unexpected_response(request: Request) -> JSONResponse:
+    """A bug's 500: the detail stays generic, the log has the traceback under the request id."""
+    return problem(500, "internal", "Internal error",
+                   "unexpected error; the server log has the details under this request id",
+                   request)
 
 
 def install_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         for cls, status, type_, title in _MAPPING:
             if isinstance(exc, cls):
-                headers = {"Retry-After": "10"} if status == 503 else None
-                return problem(status, type_, title, str(exc), headers=headers)
-        return problem(500, "internal", "Internal error", "unexpected error")
+                level = logging.ERROR if status >= 500 else logging.INFO
+                _log.log(level, "%s: %s", type_, exc, extra={"status": status})
+                return problem(status, type_, title, str(exc), request,
+                               headers=_headers(exc, status))
+        _log.error("unexpected error", exc_info=exc)
+        return unexpected_response(request)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return problem(422, "validation", "Invalid request", "the request is not valid",
-                       errors=errors)
+                       request, errors=errors)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail),
-                       str(exc.detail), headers=dict(exc.headers) if exc.headers else None)
+        type_ = _HTTP_TYPES.get(exc.status_code, f"http-{exc.status_code}")
+        return problem(exc.status_code, type_, str(exc.detail), str(exc.detail), request,
+                       headers=dict(exc.headers) if exc.headers else None)
 
     for cls in {c for c, *_ in _MAPPING}:
         app.add_exception_handler(cls, domain_error)

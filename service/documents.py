@@ -1,0 +1,198 @@
+"""Changing the library through the API: uploads and deletes, one at a time.
+
+The embedded store admits one writer and the in-memory indexes are not safe to change while
+a search reads them, so writes take a process-wide gate exclusively and searches take it
+shared: a search sees the library before or after an upload, never halfway. The search
+service reads the same index objects the ingestor changes, so an upload is searchable as
+soon as it returns.
+
+A failed ingest is undone: the indexes are reopened as last saved (they are saved only at the
+end of an ingest) and the document is put back as it was, by re-ingesting its previous
+original; a document that had none is removed, so graph and indexes agree either way.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from graph.models import PolicyDocument
+from loaders.files import load_bytes
+from service.audit import AuditLog
+from service.auth import Principal
+from service.errors import InvalidUploadError, NotFoundError
+from service.logs import get_logger
+from service.originals import OriginalStore
+from service.search import SearchService
+from service.wiring import (
+    Components,
+    build_ingestor,
+    build_search,
+    open_lexical_index,
+    open_vector_index,
+)
+
+_log = get_logger("documents")
+_MAX_NAME = 255
+
+
+class ReadWriteGate:
+    """Many readers or one writer; a waiting writer goes before readers that arrive later."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._condition:
+            while self._writing or self._writers_waiting:
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                if not self._readers:
+                    self._condition.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._condition:
+            self._writers_waiting += 1
+            try:
+                while self._writing or self._readers:
+                    self._condition.wait()
+            finally:
+                self._writers_waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writing = False
+                self._condition.notify_all()
+
+
+@dataclass
+class UploadOutcome:
+    doc_id: str
+    created: bool
+    embedded: int
+    removed_tasks: int
+
+
+def clean_file_name(name: str | None) -> str:
+    """The last path component of an uploaded file name, without control characters."""
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if not base or base in (".", ".."):
+        raise InvalidUploadError("the upload needs a file name with a suffix, e.g. plan.txt")
+    return base[-_MAX_NAME:]
+
+
+class DocumentService:
+    def __init__(self, components: Components, originals: OriginalStore, audit: AuditLog,
+                 search: SearchService | None = None) -> None:
+        self._components = components
+        self._originals = originals
+        self._audit = audit
+        self._search = search or build_search(components)
+        self.gate = ReadWriteGate()
+
+    @contextmanager
+    def reading(self) -> Iterator[SearchService]:
+        """The search service, with the indexes held still while it is used."""
+        with self.gate.read():
+            yield self._search
+
+    def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
+        """Parse, then ingest (or re-ingest) a file. A file that does not parse writes
+        nothing; an ingest that fails is undone before the error is raised again."""
+        details = {"source": name, "bytes": len(content)}
+        try:
+            source = clean_file_name(name)
+            details["source"] = source
+            loaded = load_bytes(source, content)
+        except Exception as exc:
+            self._audit.record("upload", principal.key_id, "rejected", **details, error=str(exc))
+            raise
+        doc_id = loaded.batch.document.id
+        details.update(doc_id=doc_id, sha256=loaded.batch.document.sha256,
+                       title=loaded.batch.document.title)
+        with self.gate.write():
+            try:
+                before = self._components.store.get_document(doc_id)
+            except Exception as exc:
+                self._audit.record("upload", principal.key_id, "failed", **details,
+                                   error=str(exc))
+                raise
+            try:
+                report = build_ingestor(self._components).ingest_loaded(loaded)
+            except Exception as exc:
+                undo = self._undo(doc_id, before)
+                self._audit.record("upload", principal.key_id, "failed", **details,
+                                   error=str(exc), undo=undo)
+                raise
+        created = before is None or not before.ingested
+        self._audit.record("upload", principal.key_id, "created" if created else "updated",
+                           **details, tasks=report.tasks, removed_tasks=report.removed_tasks)
+        return UploadOutcome(doc_id=doc_id, created=created, embedded=report.embedded,
+                             removed_tasks=report.removed_tasks)
+
+    def delete(self, doc_id: str, principal: Principal) -> PolicyDocument:
+        """Remove an ingested document, its vectors and its original; raises
+        ``NotFoundError`` when no ingested document has this id."""
+        with self.gate.write():
+            document = self._components.store.get_document(doc_id)
+            if document is None or not document.ingested:
+                self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
+                raise NotFoundError(f"no ingested document with id {doc_id}")
+            try:
+                build_ingestor(self._components).delete(doc_id)
+            except Exception as exc:
+                undo = self._undo(doc_id, document)
+                self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
+                                   error=str(exc), undo=undo)
+                raise
+            if document.sha256 and not any(
+                    d.sha256 == document.sha256 for d in self._components.store.list_documents()):
+                self._originals.delete(document.sha256)
+        self._audit.record("delete", principal.key_id, "deleted", doc_id=doc_id,
+                           title=document.title, source=document.source, sha256=document.sha256)
+        return document
+
+    def _undo(self, doc_id: str, before: PolicyDocument | None) -> str:
+        """Put a document back as it was before a failed change; says what it did."""
+        try:
+            self._reload_indexes()
+            current = self._components.store.get_document(doc_id)
+            if current == before:
+                return "nothing to undo: the graph was not changed"
+            ingestor = build_ingestor(self._components)
+            original = (self._originals.get(before.sha256)
+                        if before is not None and before.ingested and before.sha256 else None)
+            if original is not None:
+                ingestor.ingest_loaded(load_bytes(*original))
+                return "restored the previous version"
+            if current is not None and current.ingested:
+                ingestor.delete(doc_id)
+                return "removed the partly written document"
+            return "nothing to undo"
+        except Exception:
+            _log.exception("could not undo a failed change of %s: run `policykg check`", doc_id)
+            return "undo failed: see the log"
+
+    def _reload_indexes(self) -> None:
+        """Drop unsaved index changes: reopen both indexes as last saved, and a search
+        service over them."""
+        components = self._components
+        components.vectors = open_vector_index(components.settings, components.embedder)
+        components.lexical = open_lexical_index(components.settings)
+        self._search = build_search(components)
+
+
