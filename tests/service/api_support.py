@@ -37,7 +37,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Open mode (no keys), no rate limit, hash embedder, unless overridden. The data dir
     shares the process's dictionary cache."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    if not (data_dir / "cache").exists():
+    if not (data_dir / "cache").exists() and not (data_dir / "cache").is_symlink():
         (data_dir / "cache").symlink_to(_bridge_cache(), target_is_directory=True)
     values: dict[str, Any] = {"data_dir": data_dir, "embedder": "hash",
                               "rate_limit_per_minute": 0, **overrides}
