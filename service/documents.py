@@ -138,6 +138,7 @@ class DocumentService:
                 self._audit.record("upload", principal.key_id, "failed", **details,
                                    error=str(exc), undo=undo)
                 raise
+            self._search.refresh()  # entity names it read from the graph may have changed
         created = before is None or not before.ingested
         self._audit.record("upload", principal.key_id, "created" if created else "updated",
                            **details, tasks=report.tasks, removed_tasks=report.removed_tasks)
@@ -159,6 +160,7 @@ class DocumentService:
                 self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
                                    error=str(exc), undo=undo)
                 raise
+            self._search.refresh()
             if document.sha256 and not any(
                     d.sha256 == document.sha256 for d in self._components.store.list_documents()):
                 self._originals.delete(document.sha256)
@@ -189,7 +191,7 @@ class DocumentService:
 
     def _reload_indexes(self) -> None:
         """Drop unsaved index changes: reopen both indexes as last saved, and a search
-        service over them."""
+        service over them (which reads entity names afresh)."""
         components = self._components
         components.vectors = open_vector_index(components.settings, components.embedder)
         components.lexical = open_lexical_index(components.settings)

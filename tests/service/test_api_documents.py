@@ -299,3 +299,17 @@ def test_graph_store_is_shared_with_the_search(sample_client: TestClient) -> Non
 
 def _store(client: TestClient) -> GraphStore:
     return client.app.state.components.store  # type: ignore[attr-defined,no-any-return]
+
+
+def test_search_links_entities_of_a_document_uploaded_after_start(client: TestClient) -> None:
+    def shanghai_tasks() -> int:
+        body = client.get("/search", params={"q": "哪些工作涉及上海"}).json()
+        return int(body["listing"]["total"]) if body["listing"] else 0
+
+    text = ("测试市教育局\n测教〔2024〕30号\n关于印发《第30号方案》的通知\n\n一、重点工作\n\n"
+            "1.深化与上海的教育合作，推进两地学校结对。\n")
+    upload(client, "shanghai.txt", text.encode())
+    first = shanghai_tasks()
+    assert first >= 1
+    upload(client, "shanghai-2.txt", text.replace("30号", "31号").replace("结对", "交流").encode())
+    assert shanghai_tasks() == first + 1
