@@ -1,8 +1,11 @@
 """Benchmark (not a test): ingest time, search latency p50/p95 next to query-embedding time.
 
-    .venv/bin/python bench/search_latency.py [FILES...]   (default: the sample document)
+    .venv/bin/python bench/search_latency.py [FILES or DIRS...]   (default: the sample document)
+    .venv/bin/python bench/search_latency.py --data-dir DIR        (an existing store, e.g. the whole corpus)
 
-Runs on the embedded default with the configured embedder, in a temporary data dir.
+Runs on the embedded default with the configured embedder, in a temporary data dir (or DIR,
+read as it is: ingesting the whole corpus with the real model takes minutes, so do it once with
+``POLICYKG_DATA_DIR=DIR policykg ingest ../shared/corpus``).
 """
 
 import json
@@ -32,16 +35,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def main(files: list[Path]) -> dict[str, float]:
+def main(files: list[Path], data_dir: Path | None = None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp))
-        components = build_components(settings)
-        ingestor = build_ingestor(components)
+        settings = Settings(data_dir=data_dir or Path(tmp))
+        components = build_components(settings, read_only=data_dir is not None)
         started = time.perf_counter()
-        sentences = 0
-        for path in files:
-            sentences += ingestor.ingest_path(path).sentences
+        if data_dir is None:
+            ingestor = build_ingestor(components)
+            for path in files:
+                ingestor.ingest_path(path)
         ingest_s = time.perf_counter() - started
+        sentences = components.vectors.count
         search = build_search(components)
         queries = (QUERIES * 2)[:50]
         search.search(queries[0])  # warm-up: first call loads dictionaries
@@ -53,10 +57,11 @@ def main(files: list[Path]) -> dict[str, float]:
             t0 = time.perf_counter()
             search.search(query, k=10)
             search_ms.append((time.perf_counter() - t0) * 1000)
+        documents = len(components.store.list_documents())
         components.close()
     p50_search, p50_embed = statistics.median(search_ms), statistics.median(embed_ms)
     return {
-        "files": len(files), "sentences": sentences, "ingest_s": round(ingest_s, 2),
+        "documents": documents, "sentences": sentences, "ingest_s": round(ingest_s, 2),
         "queries": len(queries), "embed_query_p50_ms": round(p50_embed, 2),
         "search_p50_ms": round(p50_search, 2), "search_p95_ms": round(percentile(search_ms, 0.95), 2),
         "search_over_embed_p50": round(p50_search / p50_embed, 2),
@@ -64,6 +69,10 @@ def main(files: list[Path]) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    paths = [Path(p) for p in sys.argv[1:]] or [ROOT / "examples" / "taicang_2021_education_work_points.txt"]
-    files = [f for p in paths for f in (sorted(p.glob("*.txt")) if p.is_dir() else [p])]
-    print(json.dumps(main(files), indent=2))
+    args = sys.argv[1:]
+    if args[:1] == ["--data-dir"]:
+        print(json.dumps(main([], Path(args[1])), indent=2))
+    else:
+        paths = [Path(p) for p in args] or [ROOT / "examples" / "taicang_2021_education_work_points.txt"]
+        files = [f for p in paths for f in (sorted(p.glob("*.txt")) if p.is_dir() else [p])]
+        print(json.dumps(main(files), indent=2))

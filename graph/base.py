@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from graph.models import (
+    EntityNames,
     GraphBatch,
     Institution,
     PolicyDocument,
@@ -16,6 +17,7 @@ from graph.models import (
     Section,
     Sentence,
     TaskContext,
+    TaskLink,
 )
 
 
@@ -217,6 +219,22 @@ class GraphStore(Protocol):
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         """Each existing task's neighbourhood: document, section, linked entities and cited
         documents (each list ordered by name). Unknown ids are left out of the result."""
+
+    def entity_names(self) -> list[EntityNames]:
+        """Every Programme, Institution, Place and PolicyDocument with the names a question
+        may use for it (for entity linking in search)."""
+
+    def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
+        """The task-level edges (ADVANCES, INVOLVES, CONCERNS, CITES) to these entities, each
+        with the task's sentences that mention the entity; ordered by entity, then task."""
+
+    def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
+        """Tasks with the sentences whose text contains one of ``needles`` verbatim (at most
+        ``limit`` sentences); ``entity_id`` is empty. For listings that must not miss a
+        mention the extraction did not link."""
+
+    def place_parts(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each of these places, the places directly PART_OF it (a region's members)."""
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""

@@ -214,6 +214,42 @@ def task_linked(rel_type: str, label: NodeLabel) -> str:
     )
 
 
+# --- entity linking for search ----------------------------------------------------------------
+
+# The entities a question can name, and the task-level edge that links each to its tasks.
+LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = (
+    ("ADVANCES", "Programme"), ("INVOLVES", "Institution"), ("CONCERNS", "Place"),
+    ("CITES", "PolicyDocument"),
+)
+
+
+def entity_names(label: NodeLabel) -> str:
+    """Every linkable node of a label with its names (documents: title and 文号)."""
+    if label == "PolicyDocument":
+        return "MATCH (e:PolicyDocument) RETURN e.id AS id, e.title AS name, e.doc_number AS alias"
+    english = "e.name_en" if label == "Place" else "NULL"
+    return (f"MATCH (e:{label}) RETURN e.id AS id, e.name AS name, e.aliases AS aliases, "
+            f"{english} AS name_en")
+
+
+def entity_task_links(rel_type: str, label: NodeLabel) -> str:
+    """Tasks linked to any of ``$ids`` with the ids of their sentences that mention it."""
+    return (
+        f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE e.id IN $ids "
+        f"OPTIONAL MATCH (t)-[:HAS_SENTENCE]->(s:Sentence)-[:MENTIONS]->(e) "
+        "RETURN t.id AS task_id, t.doc_id AS doc_id, e.id AS entity_id, collect(s.id) AS sentence_ids"
+    )
+
+
+SENTENCES_CONTAINING = (
+    "UNWIND $needles AS x MATCH (t:Task)-[:HAS_SENTENCE]->(s:Sentence) WHERE s.text CONTAINS x "
+    "RETURN DISTINCT t.id AS task_id, t.doc_id AS doc_id, s.id AS sentence_id LIMIT $limit"
+)
+
+PLACE_PARTS = ("MATCH (p:Place)-[:PART_OF]->(r:Place) WHERE r.id IN $ids "
+               "RETURN p.id AS id, r.id AS region")
+
+
 def count_nodes(label: NodeLabel) -> str:
     return f"MATCH (n:{label}) RETURN count(n) AS c"
 

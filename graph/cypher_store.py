@@ -29,6 +29,7 @@ from graph.errors import QueryError
 from graph.ids import normalise_doc_number
 from graph.models import (
     RELATIONSHIP_SCHEMA,
+    EntityNames,
     GraphBatch,
     Institution,
     NodeLabel,
@@ -38,6 +39,7 @@ from graph.models import (
     Sentence,
     Task,
     TaskContext,
+    TaskLink,
 )
 
 _BATCH_ROWS = 5000
@@ -189,6 +191,44 @@ class CypherGraphStore(ABC):
             return {}
         rows = self._read(cypher.GET_SENTENCES, {"ids": list(sentence_ids)})
         return {r["s"]["id"]: Sentence.model_validate(r["s"]) for r in rows}
+
+    def entity_names(self) -> list[EntityNames]:
+        names: list[EntityNames] = []
+        for _, label in cypher.LINKABLE_EDGES:
+            for r in self._read(cypher.entity_names(label)):
+                if label == "PolicyDocument":
+                    names.append(EntityNames(id=r["id"], label=label, name=r["name"],
+                                             aliases=[r["alias"]] if r["alias"] else []))
+                else:
+                    names.append(EntityNames(id=r["id"], label=label, name=r["name"],
+                                             aliases=list(r["aliases"] or []), name_en=r["name_en"]))
+        return names
+
+    def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
+        if not entity_ids:
+            return []
+        links = []
+        for rel_type, label in cypher.LINKABLE_EDGES:
+            for r in self._read(cypher.entity_task_links(rel_type, label), {"ids": list(entity_ids)}):
+                links.append(TaskLink(task_id=r["task_id"], doc_id=r["doc_id"], entity_id=r["entity_id"],
+                                      sentence_ids=sorted(set(r["sentence_ids"] or []))))
+        return sorted(links, key=lambda link: (link.entity_id, link.task_id))
+
+    def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
+        found: dict[str, TaskLink] = {}
+        if needles:
+            for r in self._read(cypher.SENTENCES_CONTAINING, {"needles": list(needles), "limit": limit}):
+                link = found.setdefault(r["task_id"], TaskLink(task_id=r["task_id"], doc_id=r["doc_id"],
+                                                               entity_id="", sentence_ids=[]))
+                link.sentence_ids.append(r["sentence_id"])
+        return sorted(found.values(), key=lambda link: link.task_id)
+
+    def place_parts(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
+        parts: dict[str, list[str]] = {}
+        if place_ids:
+            for r in self._read(cypher.PLACE_PARTS, {"ids": list(place_ids)}):
+                parts.setdefault(r["region"], []).append(r["id"])
+        return {region: sorted(ids) for region, ids in parts.items()}
 
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         if not task_ids:

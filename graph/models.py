@@ -175,3 +175,27 @@ class QueryResult(BaseModel):
 
     columns: list[str]
     rows: list[list[object]]
+
+
+class EntityNames(BaseModel):
+    """The names search links an entity by: name, aliases, English name (a cited document's
+    title, with its 文号 as an alias)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    label: NodeLabel
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    name_en: str | None = None
+
+
+class TaskLink(BaseModel):
+    """A task-level edge to an entity with the task's sentences that mention it (evidence)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    doc_id: str
+    entity_id: str
+    sentence_ids: list[str] = Field(default_factory=list)

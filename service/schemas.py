@@ -84,7 +84,12 @@ class SearchResult(BaseModel):
 
 
 class Listing(BaseModel):
+    """A question that names an entity and asks for every item about it: ``results`` page
+    through all ``total`` tasks linked to it (``entity``: the first entity named; ``entities``:
+    all of them, whose tasks are listed together)."""
+
     entity: dict[str, Any]
+    entities: list[dict[str, Any]] = Field(default_factory=list)
     total: int
     offset: int
     limit: int

@@ -1,0 +1,145 @@
+"""Entity linking for search: which graph entities a question names, and whether it asks for a
+complete listing of them ("which items involve Shanghai", "哪些任务涉及上海").
+
+Matching rules (kept deliberately exact, so a link is evidence, not a guess):
+- Chinese: leftmost-longest match of an entity's name or alias (2+ characters, quotes ignored)
+  in the normalised question: 上海市教育局 links the institution, not 上海.
+- English: an entity's English name as whole words, case-insensitive ("Shanghai",
+  "Yangtze River Delta"), and, through ``extra_terms``, Chinese terms the query bridge gives for
+  English words that are exactly an entity's name ("dual system" -> 双元制).
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graph.models import EntityNames, NodeLabel
+from service.text_norm import normalise_query
+
+_QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
+_MIN_CHARS = 2
+# Words that ask for every matching item rather than the best few.
+_LIST_INTENT_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关")
+_LIST_INTENT_EN = re.compile(r"\b(?:which|list|all|every|any|what (?:items|tasks|work|measures|parts)|"
+                             r"involv\w*|concern\w*|mention\w*|related to)\b", re.I)
+_FILLER = re.compile(r"[\s,.;:?!，。；：？！、]+")
+
+
+@dataclass(frozen=True)
+class LinkedEntity:
+    id: str
+    label: NodeLabel
+    name: str
+    surface: str  # the words of the question that named it
+    name_en: str | None = None
+
+    def as_listing_entity(self) -> dict[str, str | None]:
+        return {"id": self.id, "label": self.label, "name": self.name, "name_en": self.name_en,
+                "matched": self.surface}
+
+
+def _surface(text: str) -> str:
+    return normalise_query(text).translate(_QUOTES)
+
+
+class EntityLinker:
+    """An in-memory dictionary of the graph's entity names; rebuild it when the graph changes."""
+
+    def __init__(self, entities: Iterable[EntityNames]) -> None:
+        self._by_surface: dict[str, list[EntityNames]] = defaultdict(list)
+        self._english: dict[str, list[EntityNames]] = defaultdict(list)
+        self.entities: dict[str, EntityNames] = {}
+        for entity in entities:
+            self.entities[entity.id] = entity
+            for name in {entity.name, *entity.aliases}:
+                surface = _surface(name)
+                if len(surface) >= _MIN_CHARS:
+                    self._by_surface[surface].append(entity)
+            if entity.name_en:
+                self._english[entity.name_en.lower()].append(entity)
+        self._lengths = sorted({len(s) for s in self._by_surface}, reverse=True)
+        english = sorted(self._english, key=len, reverse=True)
+        self._english_pattern = re.compile(
+            r"\b(" + "|".join(re.escape(e) for e in english) + r")\b", re.I) if english else None
+
+    def english_names(self) -> dict[str, list[str]]:
+        """English name -> Chinese names, for the query bridge."""
+        return {en: [e.name for e in entities] for en, entities in self._english.items()}
+
+    def by_name(self, names: Iterable[str]) -> list[EntityNames]:
+        """Entities whose id, name, alias or English name is one of ``names`` exactly."""
+        found: dict[str, EntityNames] = {}
+        for name in names:
+            if name in self.entities:
+                found[name] = self.entities[name]
+            for entity in self._by_surface.get(_surface(name), []) + self._english.get(name.lower(), []):
+                found[entity.id] = entity
+        return list(found.values())
+
+    def containing(self, entity: EntityNames, labels: tuple[NodeLabel, ...]) -> list[EntityNames]:
+        """Entities of ``labels`` whose name contains this entity's name or an alias (the
+        institutes and programmes named after a place: 西北工业大学太仓长三角研究院 for 长三角)."""
+        forms = {_surface(n) for n in (entity.name, *entity.aliases)}
+        forms = {f for f in forms if len(f) >= _MIN_CHARS}
+        return [other for other in self.entities.values()
+                if other.label in labels and other.id != entity.id
+                and any(f in _surface(other.name) for f in forms)]
+
+    def link(self, question: str, bridged_terms: Iterable[str] = ()) -> list[LinkedEntity]:
+        """Entities the question names, in order of appearance (bridged terms last)."""
+        text = _surface(question)
+        linked: dict[str, LinkedEntity] = {}
+        i = 0
+        while i < len(text):
+            for length in self._lengths:
+                candidates = self._by_surface.get(text[i:i + length])
+                if candidates:
+                    for entity in candidates:
+                        linked.setdefault(entity.id, LinkedEntity(
+                            entity.id, entity.label, entity.name, text[i:i + length], entity.name_en))
+                    i += length
+                    break
+            else:
+                i += 1
+        if self._english_pattern is not None:
+            for m in self._english_pattern.finditer(question):
+                for entity in self._english[m.group(1).lower()]:
+                    linked.setdefault(entity.id, LinkedEntity(
+                        entity.id, entity.label, entity.name, m.group(1), entity.name_en))
+        for term in bridged_terms:
+            for entity in self._by_surface.get(_surface(term), []):
+                linked.setdefault(entity.id, LinkedEntity(
+                    entity.id, entity.label, entity.name, term, entity.name_en))
+        return list(linked.values())
+
+
+# Words a listing question wraps around its entity ("which tasks involve X", "哪些工作涉及X").
+_FRAME_EN = re.compile(
+    r"\b(?:which|what|list|all|every|any|the|a|an|of|in|on|to|for|with|and|or|about|that|there|"
+    r"are|is|do|does|items?|tasks?|work|parts?|measures?|plans?|things?|involv\w*|concern\w*|"
+    r"mention\w*|related|relating|refer\w*|name[sd]?|cooperation|collaboration|exchanges?|"
+    r"projects?|report|document|plan|'s)\b", re.I)
+_FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关|关于|提到|提及|"
+                       r"任务|工作|事项|内容|部分|措施|项目|报告|文件|中|与|和|及|的|了|有|是|在|"
+                       r"合作|交流|地区")
+_FRAME_LEFT_MAX = 2  # content characters or words a listing question may add to the entity
+
+
+def asks_for_listing(question: str, linked: list[LinkedEntity]) -> bool:
+    """A question asks for every item about an entity when it uses a listing word (哪些, which,
+    all, involve …) and says little else besides the entity's name ("which items involve
+    Shanghai cooperation" does; "which tasks involve Putian's local opera" asks about opera),
+    or when it consists of nothing but the entity's name."""
+    if not linked:
+        return False
+    rest = _surface(question)
+    for entity in sorted(linked, key=lambda e: -len(e.surface)):
+        rest = re.sub(re.escape(_surface(entity.surface)), " ", rest, flags=re.I)
+    if not _FILLER.sub("", rest):
+        return True
+    if not (_LIST_INTENT_ZH.search(question) or _LIST_INTENT_EN.search(question)):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z]+", _FRAME_EN.sub(" ", rest))]
+    chinese = _FILLER.sub("", re.sub(r"[A-Za-z'’]+", "", _FRAME_ZH.sub("", rest)))
+    return len(words) + len(chinese) // 2 <= _FRAME_LEFT_MAX
