@@ -33,6 +33,17 @@ def recover_interrupted_swap(directory: Path) -> None:
         os.rename(old, directory)
 
 
+def saved_generation(directory: Path) -> str | None:
+    """The ``generation`` token of the index saved in ``directory`` (new at every save), so
+    that a process can tell whether another one saved it since; None if there is none."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    generation = manifest.get("generation") if isinstance(manifest, dict) else None
+    return str(generation) if generation is not None else None
+
+
 def write_json(path: Path, data: object) -> None:
     with path.open("w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False)

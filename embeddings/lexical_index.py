@@ -24,6 +24,7 @@ import os
 import re
 import threading
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,12 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    recover_interrupted_swap,
+    saved_generation,
+    staged_directory,
+    write_json,
+)
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -172,6 +178,7 @@ class LexicalIndex:
         self._matrix: _Matrix | None = None
         self._lock = threading.Lock()
         self.changed = False  # since opened or saved
+        self._generation: str | None = None  # of the saved index this one reflects
 
     @classmethod
     def create(cls, directory: Path) -> "LexicalIndex":
@@ -222,9 +229,24 @@ class LexicalIndex:
                 "run `policykg reindex`") from exc
         add_user_words(words)
         index = cls(directory, rows, vocab, frozenset(words))
+        index._generation = manifest.get("generation")
         if manifest.get("tokenizer") != TOKENIZER:
             index._recut(lambda _text: True)
         return index
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the saved index, in place, if another process saved it since this one was
+        opened or saved; unsaved changes are dropped."""
+        recover_interrupted_swap(self.directory)
+        if saved_generation(self.directory) == self._generation:
+            return False
+        fresh = LexicalIndex.open(self.directory)
+        with self._lock:
+            self._rows, self._vocab, self._cut_with = fresh._rows, fresh._vocab, fresh._cut_with
+            self._generation = fresh._generation
+            self._matrix = None
+        self.changed = False
+        return True
 
     @property
     def count(self) -> int:
@@ -317,6 +339,7 @@ class LexicalIndex:
         np.cumsum(lengths, out=offsets[1:])
         tokens = np.frombuffer(b"".join(r.token_ids for r in self._rows.values()),
                                dtype=np.int32)
+        generation = uuid.uuid4().hex
         with staged_directory(self.directory) as staging:
             _write_npy(staging / "tokens.npy", tokens)
             _write_npy(staging / "offsets.npy", offsets)
@@ -327,8 +350,10 @@ class LexicalIndex:
             write_json(staging / "manifest.json", {
                 "kind": "lexical", "format_version": FORMAT_VERSION, "tokenizer": TOKENIZER,
                 "count": self.count, "vocabulary": len(self._vocab), "scorer": "bm25s-robertson",
+                "generation": generation,
             })
         self.changed = False
+        self._generation = generation
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab

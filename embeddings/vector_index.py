@@ -8,6 +8,7 @@ a crash leaves the old index or the new one, never a mix.
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,7 +18,12 @@ import numpy as np
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    recover_interrupted_swap,
+    saved_generation,
+    staged_directory,
+    write_json,
+)
 
 FORMAT_VERSION = 1
 
@@ -55,6 +61,7 @@ class VectorIndex:
         self._index = index
         self._entries = entries
         self.changed = False  # since opened or saved
+        self._generation: str | None = None  # of the saved index this one reflects
 
     @classmethod
     def create(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
@@ -93,7 +100,20 @@ class VectorIndex:
             raise IndexCorruptError(
                 f"vector index {directory} is inconsistent ({index.ntotal} vectors, "
                 f"{len(entries)} entries): run `policykg reindex`")
-        return cls(directory, model, dimension, index, entries)
+        opened = cls(directory, model, dimension, index, entries)
+        opened._generation = manifest.get("generation")
+        return opened
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the saved index, in place, if another process saved it since this one was
+        opened or saved (a CLI ingest beside a server on Neo4j); unsaved changes are dropped."""
+        recover_interrupted_swap(self.directory)
+        if saved_generation(self.directory) == self._generation:
+            return False
+        fresh = VectorIndex.open(self.directory, self.model, self.dimension)
+        self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
+        self.changed = False
+        return True
 
     @property
     def count(self) -> int:
@@ -161,6 +181,7 @@ class VectorIndex:
 
     def save(self) -> None:
         """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
+        generation = uuid.uuid4().hex
         with staged_directory(self.directory) as staging:
             faiss.write_index(self._index, str(staging / "index.faiss"))
             write_json(staging / "entries.json",
@@ -168,5 +189,7 @@ class VectorIndex:
             write_json(staging / "manifest.json", {
                 "format_version": FORMAT_VERSION, "model": self.model,
                 "dimension": self.dimension, "count": self.count, "metric": "inner_product",
+                "generation": generation,
             })
         self.changed = False
+        self._generation = generation

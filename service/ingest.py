@@ -288,6 +288,8 @@ class Ingestor:
     def recover(self) -> Recovery | None:
         """Finish what an interrupted write left (see the module docstring); None if none."""
         with self._journal.locked("recovery"):
+            self._vectors.reload_if_changed()
+            self._lexical.reload_if_changed()
             return self._recover_locked()
 
     def repair(self) -> int:
@@ -483,6 +485,10 @@ class Ingestor:
         exception the journal stays, so that the next operation (or process) recovers."""
         with self._journal.locked(command):
             superseded = None
+            if op != "reindex":
+                # Another process (a CLI ingest beside a server on Neo4j) may have saved them.
+                self._vectors.reload_if_changed()
+                self._lexical.reload_if_changed()
             if op == "reindex":
                 superseded = self._journal.read()  # the rebuild makes it moot
             else:

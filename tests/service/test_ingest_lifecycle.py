@@ -122,6 +122,26 @@ def test_delete_removes_a_document_and_keeps_entities_other_documents_link(
     assert not parts.ingestor.delete(a.doc_id)  # nothing left to delete
 
 
+# --- two writers, one after the other ------------------------------------------------------
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_a_writer_picks_up_indexes_another_process_saved_before_it_writes(
+        graph_store: GraphStore, tmp_path: Path) -> None:
+    # Two ingestors over the same graph and index directory stand for a server and a CLI
+    # ingest beside it (on Neo4j both may write; their writes take turns on the lock).
+    server = make_ingestor(graph_store, tmp_path)
+    cli_process = make_ingestor(graph_store, tmp_path)
+    first = cli_process.ingestor.ingest_path(SAMPLE)
+    second = server.ingestor.ingest_path(CORPUS / CITED_FILE)
+
+    saved = VectorIndex.open(server.vectors.directory, "hash-256", 256)
+    assert {e.doc_id for e in saved.entries()} == {first.doc_id, second.doc_id}
+    assert {e.doc_id for e in LexicalIndex.open(server.lexical.directory).entries()} == {
+        first.doc_id, second.doc_id}
+    assert check_consistency(graph_store, saved, LexicalIndex.open(server.lexical.directory),
+                             Journal(tmp_path / "indexes")).ok
+
+
 # --- the embedding cache --------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend", ["embedded"])
