@@ -6,8 +6,8 @@ Each line of a questions file is one of:
 - ``{"q": "...", "lang": ..., "doc": "...", "gold_text": ["snippet", ...], "kind": optional}``,
   where each snippet is a verbatim piece of one sentence of a gold task (robust to outline changes).
 
-Every configuration in ``CONFIGURATIONS`` runs in the same pass, so the dense-only baseline and
-the channel ablation sit beside the fused figures.
+Every configuration in ``CONFIGURATIONS`` runs in the same pass, so the dense-only baseline (the
+question embedded as written) and the channel ablation sit beside the fused figures.
 """
 
 import json
@@ -24,13 +24,22 @@ from service.schemas import Channel
 from service.search import ALL_CHANNELS, SearchService
 
 CUTOFFS = (1, 5, 10)
-CONFIGURATIONS: dict[str, tuple[Channel, ...]] = {
-    "fused": ALL_CHANNELS,
-    "dense only (baseline)": ("dense",),
-    "lexical only": ("lexical",),
-    "entity only": ("entity",),
-    "dense + lexical": ("dense", "lexical"),
-    "dense + entity": ("dense", "entity"),
+
+
+@dataclass(frozen=True)
+class Configuration:
+    channels: tuple[Channel, ...]
+    bridge_dense: bool = True  # False: embed an English question as written
+
+
+CONFIGURATIONS: dict[str, Configuration] = {
+    "fused": Configuration(ALL_CHANNELS),
+    "dense only (baseline)": Configuration(("dense",), bridge_dense=False),
+    "dense, bridged": Configuration(("dense",)),
+    "lexical only": Configuration(("lexical",)),
+    "entity only": Configuration(("entity",)),
+    "dense + lexical": Configuration(("dense", "lexical")),
+    "dense + entity": Configuration(("dense", "entity")),
 }
 
 
@@ -127,16 +136,17 @@ def _question_scores(ranked: Sequence[str], gold: list[set[str]]) -> tuple[float
 
 
 def score(search: SearchService, store: GraphStore, questions: list[Question],
-          configurations: dict[str, tuple[Channel, ...]] | None = None
+          configurations: dict[str, Configuration] | None = None
           ) -> dict[str, dict[str, Scores]]:
     """Scores per configuration, then per language plus "all"."""
     resolver = GoldResolver(store)
     gold = [resolver.gold_task_ids(q) for q in questions]
     out: dict[str, dict[str, Scores]] = {}
-    for name, channels in (configurations or CONFIGURATIONS).items():
+    for name, configuration in (configurations or CONFIGURATIONS).items():
         per_lang: dict[str, list[tuple[float, dict[int, float]]]] = defaultdict(list)
         for question, question_gold in zip(questions, gold, strict=True):
-            results = search.search(question.q, k=max(CUTOFFS), channels=channels).results
+            results = search.search(question.q, k=max(CUTOFFS), channels=configuration.channels,
+                                    bridge_dense=configuration.bridge_dense).results
             row = _question_scores([r.task.id for r in results], question_gold)
             per_lang[question.lang].append(row)
             per_lang["all"].append(row)

@@ -181,6 +181,13 @@ class SearchService:
         terms = self.bridged_terms(normalised)
         return {t.term_zh: t.weight for t in terms} if terms else normalised
 
+    def dense_query(self, normalised: str) -> str:
+        """The text the dense channel embeds: for an English question, its bridged Chinese
+        terms. The multilingual model matches Chinese to Chinese far better than English to
+        Chinese (own eval set, English questions: recall@5 0.48 -> 0.67 dense-only)."""
+        terms = self.bridged_terms(normalised)
+        return " ".join(t.term_zh for t in terms) if terms else normalised
+
     def match_entities(self, normalised: str) -> EntityMatch:
         """The entities the question names and every task that names them: linked in the graph
         (also to a region's member places and to entities named after them, such as an institute
@@ -209,11 +216,13 @@ class SearchService:
 
     def channel_rankings(self, normalised: str, doc_ids: set[str] | None,
                          channels: Sequence[Channel] = ALL_CHANNELS,
-                         entities: EntityMatch | None = None) -> dict[Channel, list[TaskCandidate]]:
+                         entities: EntityMatch | None = None,
+                         bridge_dense: bool = True) -> dict[Channel, list[TaskCandidate]]:
         rankings: dict[Channel, list[TaskCandidate]] = {}
         if "dense" in channels:
             with time_stage("dense"):
-                query_vector = self._embedder.embed_queries([normalised])[0]
+                text = self.dense_query(normalised) if bridge_dense else normalised
+                query_vector = self._embedder.embed_queries([text])[0]
                 dense = self._vectors.search(query_vector, _SENTENCE_POOL, doc_ids=doc_ids)
                 rankings["dense"] = aggregate(dense, "dense")
         if "lexical" in channels:
@@ -229,8 +238,10 @@ class SearchService:
 
     def search(self, query: str, k: int = 10, offset: int = 0,
                filters: SearchFilters | None = None,
-               channels: Sequence[Channel] = ALL_CHANNELS) -> SearchResponse:
-        """The tasks that answer ``query``; ``channels`` restricts retrieval (for evaluation)."""
+               channels: Sequence[Channel] = ALL_CHANNELS,
+               bridge_dense: bool = True) -> SearchResponse:
+        """The tasks that answer ``query``. For evaluation, ``channels`` restricts retrieval and
+        ``bridge_dense=False`` embeds an English question as it is (the plain dense baseline)."""
         started = time.perf_counter()
         normalised = normalise_query(query)
         with time_stage("filters"):
@@ -240,7 +251,7 @@ class SearchService:
         if "entity" in channels:
             with time_stage("entities"):
                 entities = self.match_entities(normalised)
-        rankings = self.channel_rankings(normalised, doc_ids, channels, entities)
+        rankings = self.channel_rankings(normalised, doc_ids, channels, entities, bridge_dense)
         with time_stage("fusion"):
             candidates = fuse(rankings)
             allowed = self._task_scope(doc_ids, task_ids, entities)
