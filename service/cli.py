@@ -122,6 +122,9 @@ def ingest(
     """Load documents into the graph and the search indexes. Re-loading a changed document
     updates it (unchanged tasks keep their ids); unchanged text costs no model time."""
     files = _files(paths, pattern)
+    if not files:
+        raise _fail(f"no files to ingest in {', '.join(map(str, paths))}"
+                    + (f" matching {pattern!r}" if pattern else ""))
     command = _command("ingest", *(str(p.resolve()) for p in paths),
                        *(("--glob", pattern) if pattern else ()))
     components = _components()

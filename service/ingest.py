@@ -296,10 +296,8 @@ class Ingestor:
         """Make every document's index entries match the graph (what ``policykg check
         --repair`` runs); returns the number of documents looked at."""
         with self._operation("ingest", "policykg check --repair"):
-            doc_ids = ({doc for _, doc in self._store.all_sentences()}
-                       | {e.doc_id for e in self._vectors.entries()}
-                       | {e.doc_id for e in self._lexical.entries()})
-            for doc_id in sorted(doc_ids):
+            doc_ids = self._all_documents()
+            for doc_id in doc_ids:
                 self._journal.add_document(doc_id)
                 self._sync_from_graph(doc_id)
             return len(doc_ids)
@@ -516,8 +514,9 @@ class Ingestor:
         record = self._journal.read()
         if record is None:
             return None
+        documents = record.documents if record.readable else self._all_documents()
         if record.op != "reindex":
-            for doc_id in record.documents:
+            for doc_id in documents:
                 self._sync_from_graph(doc_id)
                 document = self._store.get_document(doc_id)
                 if document is not None and document.ingested:
@@ -527,9 +526,15 @@ class Ingestor:
             if self._lexical.changed:
                 self._lexical.save()
         self._journal.finish()
-        self.recovered = Recovery(record, len(record.documents))
+        self.recovered = Recovery(record, len(documents))
         log.warning("policykg: %s", self.recovered.message())
         return self.recovered
+
+    def _all_documents(self) -> list[str]:
+        """Every document with sentences in the graph or entries in an index."""
+        return sorted({doc for _, doc in self._store.all_sentences()}
+                      | {e.doc_id for e in self._vectors.entries()}
+                      | {e.doc_id for e in self._lexical.entries()})
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:

@@ -53,6 +53,7 @@ class JournalRecord(BaseModel):
                                  description="written to the graph since the last index save")
     files_total: int = 0
     files_done: int = 0
+    readable: bool = Field(default=True, description="false: the documents are unknown")
 
 
 class Journal:
@@ -108,9 +109,9 @@ class Journal:
             self._lock_file = None
 
     def read(self) -> JournalRecord | None:
-        """The journal a previous writer left, or None. An unreadable journal (a crash
-        while writing it, which the atomic write rules out, or a hand edit) reads as an
-        interrupted operation of unknown documents."""
+        """The journal a previous writer left, or None. An unreadable one (a hand edit: the
+        atomic write rules out a torn one) reads as an interrupted ingest of unknown
+        documents, which recovery answers by checking every document."""
         try:
             raw = self.path.read_text("utf-8")
         except FileNotFoundError:
@@ -119,7 +120,7 @@ class Journal:
             return JournalRecord.model_validate_json(raw)
         except ValidationError:
             return JournalRecord(op="ingest", command="(unreadable journal)", pid=0,
-                                 started="?", documents=[])
+                                 started="?", readable=False)
 
     def begin(self, op: Operation, command: str, files_total: int = 0) -> None:
         self._record = JournalRecord(op=op, command=command, pid=os.getpid(),

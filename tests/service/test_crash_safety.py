@@ -3,6 +3,7 @@
 re-running the command leaves graph, vector index and lexical index agreeing."""
 
 import json
+import os
 import queue
 import shutil
 import signal
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from service.journal import STAGES, TEST_HOOK_ENV
+from graph.base import GraphStore
+from service.consistency import check_consistency
+from service.journal import STAGES, TEST_HOOK_ENV, Journal
 from tests.conftest import CORPUS, SAMPLE, connect_neo4j, wipe_neo4j
-from tests.service.lifecycle_support import POLICYKG, subprocess_env
+from tests.service.lifecycle_support import POLICYKG, make_ingestor, subprocess_env
 
 # A part of the corpus directory, so that a killed run and its re-run stay quick.
 CORPUS_PART = "[a-b]*.txt"
@@ -161,3 +164,31 @@ def test_a_killed_delete_is_finished_by_running_it_again(env: dict[str, str]) ->
     assert rerun.returncode == 0, rerun.stderr
     report = check(env)
     assert report["ok"] and [i["entries"] for i in report["indexes"]] == [0, 0]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_a_second_writer_is_refused_while_one_writes(env: dict[str, str]) -> None:
+    index_dir = Path(env["POLICYKG_DATA_DIR"]) / "indexes" / "embedded"
+    with Journal(index_dir).locked("policykg ingest big/"):
+        refused = run(env, "ingest", str(SAMPLE))
+    assert refused.returncode == 1
+    assert f"being written by pid {os.getpid()} (policykg ingest big/)" in " ".join(refused.stderr.split())
+    assert run(env, "ingest", str(SAMPLE)).returncode == 0
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_an_unreadable_journal_is_answered_by_checking_every_document(
+        graph_store: GraphStore, tmp_path: Path) -> None:
+    parts = make_ingestor(graph_store, tmp_path)
+    parts.ingestor.ingest_path(SAMPLE)
+    parts.cache.close()
+    shutil.rmtree(tmp_path / "indexes" / "vectors")  # the indexes fell behind the graph
+    (tmp_path / "indexes" / "journal.json").write_text("{not json", "utf-8")
+
+    fresh = make_ingestor(graph_store, tmp_path)
+    recovery = fresh.ingestor.recover()
+
+    assert recovery is not None and not recovery.record.readable and recovery.synced_documents == 1
+    assert fresh.embedder.passages == 0  # the cache had every vector
+    assert check_consistency(graph_store, fresh.vectors, fresh.lexical, Journal(tmp_path / "indexes")).ok
+    assert fresh.ingestor.recover() is None
