@@ -44,6 +44,7 @@ CHANNEL_WEIGHTS: dict[Channel, float] = {"dense": 0.5, "lexical": 1.0, "entity":
 # An entity named in half the tasks (the city a plan is about) says nothing about which task
 # answers: its channel only votes when it links at most this many tasks (listings use all).
 _ENTITY_CHANNEL_MAX_TASKS = 30
+_TERMS_CACHE_SIZE = 4096
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -143,6 +144,7 @@ class SearchService:
         self._bridge: QueryBridge | None = None
         self._linker: EntityLinker | None = None
         self._lock = threading.Lock()
+        self._terms_cache: dict[str, list[WeightedTerm]] = {}
 
     def _query_bridge(self) -> QueryBridge:
         # Loaded on the first English question: the dictionary takes a moment to read.
@@ -161,6 +163,7 @@ class SearchService:
         """Forget what was read from the graph (entity names): call after an ingest or delete."""
         with self._lock:
             self._linker = None
+            self._terms_cache = {}  # English names may have changed
 
     def warm_up(self) -> None:
         """Load the dictionary, the entity names and the BM25 matrix now rather than in the
@@ -170,11 +173,18 @@ class SearchService:
         self._lexical.search("教育", 1)
 
     def bridged_terms(self, normalised: str) -> list[WeightedTerm]:
-        """Chinese terms for the English words of a question (none for a Chinese question)."""
+        """Chinese terms for the English words of a question (none for a Chinese question);
+        remembered, since three channels ask for them."""
         if not _LATIN.search(normalised):
             return []
-        return self._query_bridge().translate(
-            normalised, extra_terms=self.entity_linker().english_names())
+        cached = self._terms_cache.get(normalised)
+        if cached is None:
+            cached = self._query_bridge().translate(
+                normalised, extra_terms=self.entity_linker().english_names())
+            if len(self._terms_cache) >= _TERMS_CACHE_SIZE:
+                self._terms_cache.clear()
+            self._terms_cache[normalised] = cached
+        return cached
 
     def lexical_query(self, normalised: str) -> str | dict[str, float]:
         """The question itself, or for English words their weighted Chinese terms."""
