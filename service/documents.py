@@ -117,7 +117,9 @@ class DocumentService:
         try:
             source = clean_file_name(name)
             details["source"] = source
-            loaded = load_bytes(source, content)
+            # The API already refused bodies over the upload limit; the loader's own default
+            # limit must not refuse less.
+            loaded = load_bytes(source, content, max_bytes=max(len(content), 1))
         except Exception as exc:
             self._audit.record("upload", principal.key_id, "rejected", **details, error=str(exc))
             raise

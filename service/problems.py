@@ -20,7 +20,7 @@ from graph.errors import (
     QueryError,
     ReadOnlyViolationError,
 )
-from loaders.errors import LoaderError, UnsupportedFormatError
+from loaders.errors import FileTooLargeError, LoaderError, UnsupportedFormatError
 from service.auth import ForbiddenError, UnauthenticatedError
 from service.errors import InvalidUploadError, NotFoundError
 from service.logs import get_logger
@@ -43,6 +43,7 @@ _MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (QueryError, 400, "query-error", "The query failed"),
     (GraphError, 500, "graph-error", "Graph error"),
     (UnsupportedFormatError, 415, "unsupported-format", "Unsupported file format"),
+    (FileTooLargeError, 413, "payload-too-large", "The file is too large"),
     (LoaderError, 422, "unreadable-document", "The document could not be read"),
     (IndexMismatchError, 409, "index-mismatch", "The index was built by another model"),
     (EmbeddingError, 500, "embedding-error", "Embedding error"),
