@@ -111,20 +111,24 @@ def delete_owned_edges(doc_id: str) -> list[Statement]:
     ]
 
 
-# Longest PART_OF path between two places of one document's places (太仓 -> 苏州 -> 江苏 -> 长三角 <- 上海).
-_PART_OF_REACH = 8
+# Deepest PART_OF chain from a place to its furthest ancestor (太仓 -> 苏州 -> 江苏 -> 长三角).
+_PART_OF_DEPTH = 6
 
 
 def prune_orphans() -> list[Statement]:
     """Entities without any edge, and cited-only documents nobody cites, are deleted. A place
-    stays while a task concerns it or a place PART_OF-connected to it (江苏 for 太仓)."""
+    stays while a task concerns it, one of its descendants (江苏 for 太仓) or the grouping it is
+    a member of (上海 for 江浙沪): the places ``loaders.records`` writes. Directed, bounded
+    paths: an undirected walk over the PART_OF component was the slowest statement of an
+    embedded ingest."""
     statements: list[Statement] = [
         (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {})
         for label in ENTITY_LABELS if label != "Place"
     ]
     statements.append((
         "MATCH (p:Place) WHERE NOT (p)<-[:CONCERNS]-() "
-        f"AND NOT (p)-[:PART_OF*1..{_PART_OF_REACH}]-(:Place)<-[:CONCERNS]-() DETACH DELETE p", {}))
+        f"AND NOT (p)<-[:PART_OF*1..{_PART_OF_DEPTH}]-(:Place)<-[:CONCERNS]-() "
+        "AND NOT (p)-[:PART_OF]->(:Place)<-[:CONCERNS]-() DETACH DELETE p", {}))
     statements.append(
         ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})
     )

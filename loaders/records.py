@@ -66,6 +66,7 @@ class _Entities:
         self.targets: dict[str, Target] = {}
         self.cited: dict[str, PolicyDocument] = {}
         self.part_of: list[Relation] = []
+        self.expanded: set[tuple[str, str]] = set()  # (place, role) whose edges are in the batch
         # A title cited once with its 文号 (《…》（国办发〔2015〕71号）) and elsewhere alone is one document.
         self.number_by_title: dict[str, str] = {}
 
@@ -84,21 +85,28 @@ class _Entities:
             id=node_id, name=m.name, aliases=_merged_aliases(m.name, m.aliases, old.aliases if old else []))
         return node_id
 
-    def place(self, name: str, depth: int = 0) -> str:
-        """The place node and, once per place, its PART_OF edges to parents and from members."""
+    def place(self, name: str, *, role: str = "mentioned", depth: int = 0) -> str:
+        """The place node and its PART_OF edges: a mentioned place links to every ancestor
+        (太仓 -> 苏州 -> 江苏 -> 长三角) and, for a grouping, from its members (江浙沪 <- 上海);
+        an ancestor links to its own ancestors; a member only to the grouping. Exactly the
+        places the store keeps when it prunes (``graph.cypher.prune_orphans``)."""
         node_id = ids.entity_id("Place", name)
-        if node_id in self.places:
-            return node_id
         entry = place_entry(name)
-        self.places[node_id] = Place(id=node_id, name=name, name_en=entry.name_en if entry else None,
-                                     aliases=sorted(entry.aliases) if entry else [],
-                                     level=entry.level if entry else None)
-        if entry is None or depth >= _MAX_PART_OF_DEPTH:
+        if node_id not in self.places:
+            self.places[node_id] = Place(id=node_id, name=name, name_en=entry.name_en if entry else None,
+                                         aliases=sorted(entry.aliases) if entry else [],
+                                         level=entry.level if entry else None)
+        if entry is None or depth >= _MAX_PART_OF_DEPTH or (node_id, role) in self.expanded:
             return node_id
-        for parent in entry.parents:
-            self.part_of.append(_relation("PART_OF", "Place", node_id, "Place", self.place(parent, depth + 1)))
-        for member in entry.members:
-            self.part_of.append(_relation("PART_OF", "Place", self.place(member, depth + 1), "Place", node_id))
+        self.expanded.add((node_id, role))
+        if role in ("mentioned", "ancestor"):
+            for parent in entry.parents:
+                parent_id = self.place(parent, role="ancestor", depth=depth + 1)
+                self.part_of.append(_relation("PART_OF", "Place", node_id, "Place", parent_id))
+        if role == "mentioned":
+            for member in entry.members:
+                member_id = self.place(member, role="member", depth=depth + 1)
+                self.part_of.append(_relation("PART_OF", "Place", member_id, "Place", node_id))
         return node_id
 
     def target(self, m: Mention) -> str:

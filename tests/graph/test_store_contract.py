@@ -251,3 +251,23 @@ def test_columns_are_named_as_written_in_return(graph_store: GraphStore) -> None
         "MATCH (t:Task) WHERE t.number > 0 RETURN count(t), max(t.number) AS top, count(DISTINCT t.doc_id)")
     assert result.columns == ["count(t)", "top", "count(DISTINCT t.doc_id)"]
     assert result.rows == [[24, 24, 1]]
+
+
+def test_the_places_a_document_writes_are_the_places_the_store_keeps(graph_store: GraphStore) -> None:
+    """Pruning keeps concerned places, their ancestors and the members of concerned groupings:
+    exactly what the records hold, so no write creates places that its own prune deletes."""
+    batch = load_file(SAMPLE).batch
+    graph_store.write_document(batch)
+    counts = graph_store.counts()
+    part_of = {r for r in batch.relations if r.type == "PART_OF"}
+    assert counts.nodes["Place"] == len(batch.places) >= 10
+    assert counts.relationships["PART_OF"] == len(part_of)
+    other = load_bytes("other.txt", "一、合作\n1.与浙江开展合作交流。\n".encode())
+    graph_store.write_document(other.batch)
+    graph_store.delete_document(other.batch.document.id)
+    after = graph_store.counts()
+    # Geography is shared: 浙江 -> 长三角, written by the other document, may stay as a fact
+    # between two places the sample keeps; no place is left behind.
+    assert after.nodes == counts.nodes
+    assert {k: v for k, v in after.relationships.items() if k != "PART_OF"} == {
+        k: v for k, v in counts.relationships.items() if k != "PART_OF"}
