@@ -45,7 +45,7 @@ _STOPWORDS = frozenset([
     "involved", "involving", "include", "includes", "included", "including", "concern",
     "concerns", "concerned", "concerning", "regard", "regards", "regarding", "relate", "relates",
     "related", "relating", "mention", "mentions", "mentioned", "mentioning", "list", "show",
-    "find", "tell", "give", "say", "said", "document", "documents",
+    "find", "tell", "give", "say", "said", "document", "documents", "many", "much",
 ])
 
 # Education-policy terms that CC-CEDICT lacks or glosses poorly. Keys are lower-case,
@@ -127,6 +127,21 @@ _GLOSSARY: dict[str, tuple[str, ...]] = {
     "yangtze river delta": ("长三角",),
     "five year plan": ("五年规划",),
     "14th five year plan": ("十四五",),
+    # Government administration: who leads, who is responsible, by when, for whom.
+    "lead": ("牵头", "领导"),
+    "led": ("牵头", "领导"),
+    "responsible": ("负责", "责任"),
+    "deadline": ("完成时限", "时限"),
+    "bureau": ("局",),
+    "committee": ("委员会",),
+    "federation": ("联合会",),
+    "government service": ("政务服务",),
+    "citizen": ("群众", "市民"),
+    "elderly": ("老年人", "养老"),
+    "elderly care": ("养老",),
+    "employment": ("就业",),
+    "job": ("就业", "岗位"),
+    "pilot": ("试点",),
 }
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
