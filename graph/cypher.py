@@ -191,13 +191,15 @@ ALL_SENTENCES = (
     "MATCH (t:Task)-[:HAS_SENTENCE]->(s:Sentence) "
     "RETURN properties(s) AS s, t.doc_id AS doc_id ORDER BY s.id"
 )
-GET_SENTENCES = "MATCH (s:Sentence) WHERE s.id IN $ids RETURN properties(s) AS s"
-TASKS_WITH_DOCUMENT = (
-    "MATCH (t:Task) WHERE t.id IN $ids "
-    "MATCH (d:PolicyDocument {id: t.doc_id}) "
+# Lookups by id UNWIND the ids and MATCH on the key: LadybugDB then uses its primary-key index
+# (0.3 ms for 25 of 12,000 sentences) where ``WHERE s.id IN $ids`` scans (3.4 ms).
+GET_SENTENCES = "UNWIND $ids AS i MATCH (s:Sentence {id: i}) RETURN properties(s) AS s"
+TASKS_WITH_SECTION = (
+    "UNWIND $ids AS i MATCH (t:Task {id: i}) "
     "OPTIONAL MATCH (s:Section)-[:HAS_TASK]->(t) "
-    "RETURN properties(t) AS t, properties(d) AS d, properties(s) AS s"
+    "RETURN properties(t) AS t, properties(s) AS s"
 )
+GET_DOCUMENTS = "UNWIND $ids AS i MATCH (d:PolicyDocument {id: i}) RETURN properties(d) AS d"
 
 
 # Relationship values carry internal node ids; these map them back to the nodes' ``id``.
@@ -211,11 +213,12 @@ def ladybug_node_ids_by_offset(label: str) -> str:
     return f"MATCH (n:{label}) WHERE offset(id(n)) IN $offsets RETURN offset(id(n)), n.id"
 
 
-def task_linked(rel_type: str, label: NodeLabel) -> str:
-    return (
-        f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE t.id IN $ids "
-        "RETURN t.id AS task_id, properties(e) AS e"
-    )
+def task_context_links(type_function: str) -> str:
+    """Every context edge of the tasks ``$ids`` in one statement; ``type_function`` names a
+    relationship's type (``type`` in Neo4j, ``label`` in LadybugDB)."""
+    types = "|".join(rel_type for _, rel_type, _ in TASK_CONTEXT_EDGES)
+    return (f"MATCH (t:Task)-[r:{types}]->(e) WHERE t.id IN $ids "
+            f"RETURN t.id AS task_id, {type_function}(r) AS rel, properties(e) AS e")
 
 
 # --- entity linking for search ----------------------------------------------------------------

@@ -5,6 +5,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, get_args
 
+from pydantic import BaseModel
+
 from graph import cypher
 from graph.base import (
     MAX_NEIGHBOURHOOD_DEPTH,
@@ -59,6 +61,8 @@ class CypherGraphStore(ABC):
     backend: str
     # LadybugDB infers parameter types from values and cannot type a null: cast explicitly.
     _typed_parameters = False
+    # The function that names a relationship's type in this dialect.
+    _type_function = "type"
 
     @abstractmethod
     def _read(self, query: str, parameters: Mapping[str, Any] | None = None
@@ -235,12 +239,15 @@ class CypherGraphStore(ABC):
             return {}
         ids = list(task_ids)
         base = {
-            r["t"]["id"]: r for r in self._read(cypher.TASKS_WITH_DOCUMENT, {"ids": ids})
+            r["t"]["id"]: r for r in self._read(cypher.TASKS_WITH_SECTION, {"ids": ids})
         }
+        doc_ids = sorted({r["t"]["doc_id"] for r in base.values()})
+        documents = {r["d"]["id"]: r["d"] for r in self._read(cypher.GET_DOCUMENTS, {"ids": doc_ids})}
         linked: dict[str, dict[str, list[dict[str, Any]]]] = {tid: {} for tid in base}
-        for key, rel_type, label in cypher.TASK_CONTEXT_EDGES:
-            for r in self._read(cypher.task_linked(rel_type, label), {"ids": ids}):
-                linked[r["task_id"]].setdefault(key, []).append(r["e"])
+        key_of = {rel_type: key for key, rel_type, _ in cypher.TASK_CONTEXT_EDGES}
+        for r in self._read(cypher.task_context_links(self._type_function), {"ids": ids}):
+            if r["task_id"] in linked:
+                linked[r["task_id"]].setdefault(key_of[r["rel"]], []).append(r["e"])
         contexts: dict[str, TaskContext] = {}
         for tid in ids:
             if tid not in base:
@@ -248,8 +255,7 @@ class CypherGraphStore(ABC):
             row = base[tid]
             lists: dict[str, Any] = {
                 key: sorted(
-                    (cypher.NODE_MODELS[label].model_validate(_clean(e))
-                     for e in linked[tid].get(key, [])),
+                    (_validate(cypher.NODE_MODELS[label], e) for e in linked[tid].get(key, [])),
                     key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
                                       or getattr(m, "text", "")),
                 )
@@ -257,7 +263,7 @@ class CypherGraphStore(ABC):
             }
             contexts[tid] = TaskContext(
                 task=Task.model_validate(_clean(row["t"])),
-                document=PolicyDocument.model_validate(_clean(row["d"])),
+                document=PolicyDocument.model_validate(_clean(documents[row["t"]["doc_id"]])),
                 section=Section.model_validate(_clean(row["s"])) if row["s"] else None,
                 **lists,
             )
@@ -474,6 +480,13 @@ def _labels_for(node_id: str, labels: Sequence[Any]) -> list[Any]:
     guess = next((label for prefix, label in _ID_PREFIXES.items()
                   if node_id.startswith(prefix)), None)
     return sorted(labels, key=lambda label: label != guess)
+
+
+def _validate(model: type[BaseModel], properties: dict[str, Any]) -> Any:
+    """A node's record from its properties; a LadybugDB node read through a variable that may
+    be of several labels carries every label's columns, so only the model's fields count."""
+    fields = model.model_fields
+    return model.model_validate({k: v for k, v in properties.items() if k in fields})
 
 
 def _clean(properties: dict[str, Any]) -> dict[str, Any]:

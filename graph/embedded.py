@@ -27,6 +27,7 @@ class EmbeddedGraphStore(CypherGraphStore):
 
     backend = "embedded"
     _typed_parameters = True
+    _type_function = "label"
 
     def __init__(self, database: "ladybug.Database", *, read_only: bool = False) -> None:
         self._database: ladybug.Database | None = database

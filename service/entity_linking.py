@@ -50,8 +50,10 @@ class EntityLinker:
         self._by_surface: dict[str, list[EntityNames]] = defaultdict(list)
         self._english: dict[str, list[EntityNames]] = defaultdict(list)
         self.entities: dict[str, EntityNames] = {}
+        self._name_surfaces: dict[str, str] = {}  # id -> normalised name, for ``containing``
         for entity in entities:
             self.entities[entity.id] = entity
+            self._name_surfaces[entity.id] = _surface(entity.name)
             for name in {entity.name, *entity.aliases}:
                 surface = _surface(name)
                 if len(surface) >= _MIN_CHARS:
@@ -84,7 +86,7 @@ class EntityLinker:
         forms = {f for f in forms if len(f) >= _MIN_CHARS}
         return [other for other in self.entities.values()
                 if other.label in labels and other.id != entity.id
-                and any(f in _surface(other.name) for f in forms)]
+                and any(f in self._name_surfaces[other.id] for f in forms)]
 
     def link(self, question: str, bridged_terms: Iterable[str] = ()) -> list[LinkedEntity]:
         """Entities the question names, in order of appearance (bridged terms last)."""
