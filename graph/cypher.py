@@ -239,10 +239,12 @@ def entity_names(label: NodeLabel) -> str:
             f"{english} AS name_en")
 
 
-def entity_task_links(rel_type: str, label: NodeLabel) -> str:
-    """Tasks linked to any of ``$ids`` with the ids of their sentences that mention it."""
+def entity_task_links() -> str:
+    """Tasks linked to any of the entities ``$ids`` with the ids of their sentences that
+    mention it: one statement for every linkable edge type."""
+    types = "|".join(rel_type for rel_type, _ in LINKABLE_EDGES)
     return (
-        f"MATCH (t:Task)-[:{rel_type}]->(e:{label}) WHERE e.id IN $ids "
+        f"MATCH (t:Task)-[:{types}]->(e) WHERE e.id IN $ids "
         f"OPTIONAL MATCH (t)-[:HAS_SENTENCE]->(s:Sentence)-[:MENTIONS]->(e) "
         "RETURN t.id AS task_id, t.doc_id AS doc_id, e.id AS entity_id, collect(s.id) AS sentence_ids"
     )

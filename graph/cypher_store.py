@@ -211,11 +211,9 @@ class CypherGraphStore(ABC):
     def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
         if not entity_ids:
             return []
-        links = []
-        for rel_type, label in cypher.LINKABLE_EDGES:
-            for r in self._read(cypher.entity_task_links(rel_type, label), {"ids": list(entity_ids)}):
-                links.append(TaskLink(task_id=r["task_id"], doc_id=r["doc_id"], entity_id=r["entity_id"],
-                                      sentence_ids=sorted(set(r["sentence_ids"] or []))))
+        links = [TaskLink(task_id=r["task_id"], doc_id=r["doc_id"], entity_id=r["entity_id"],
+                          sentence_ids=sorted(set(r["sentence_ids"] or [])))
+                 for r in self._read(cypher.entity_task_links(), {"ids": list(entity_ids)})]
         return sorted(links, key=lambda link: (link.entity_id, link.task_id))
 
     def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:

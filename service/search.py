@@ -201,8 +201,8 @@ class SearchService:
     def match_entities(self, normalised: str) -> EntityMatch:
         """The entities the question names and every task that names them: linked in the graph
         (also to a region's member places and to entities named after them, such as an institute
-        named after a place), or containing one of their names verbatim (a mention the
-        extraction did not link still counts)."""
+        named after a place) or, for a listing, containing one of their names verbatim (a
+        mention the extraction did not link still counts)."""
         linker = self.entity_linker()
         bridged = [t.term_zh for t in self.bridged_terms(normalised) if t.weight >= 1.0]
         linked = linker.link(normalised, bridged)
@@ -215,14 +215,17 @@ class SearchService:
         for e in linked:
             related.update(o.id for o in linker.containing(linker.entities[e.id], _NAMESAKE_LABELS))
         links = self._store.entity_task_links(sorted(related))
-        needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
-                          if len(n) >= 2})
+        listing = asks_for_listing(normalised, linked)
+        if listing:  # a listing must be complete: also the mentions extraction did not link
+            needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
+                              if len(n) >= 2})
+            links.extend(self._store.sentences_containing(needles))
         tasks: dict[str, LinkedTask] = {}
-        for link in [*links, *self._store.sentences_containing(needles)]:
+        for link in links:
             task = tasks.setdefault(link.task_id, LinkedTask(link.doc_id, False, set()))
             task.direct = task.direct or link.entity_id in direct or not link.entity_id
             task.sentences.update(link.sentence_ids)
-        return EntityMatch(linked=linked, listing=asks_for_listing(normalised, linked), tasks=tasks)
+        return EntityMatch(linked=linked, listing=listing, tasks=tasks)
 
     def channel_rankings(self, normalised: str, doc_ids: set[str] | None,
                          channels: Sequence[Channel] = ALL_CHANNELS,
