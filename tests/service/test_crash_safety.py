@@ -92,7 +92,7 @@ def test_an_ingest_killed_after_its_first_document_is_finished_by_running_it_aga
     vectors, lexical = broken["indexes"]  # type: ignore[misc]
     first_document = broken["graph_sentences"]
     assert first_document and len(vectors["missing"]) == len(lexical["missing"]) == first_document
-    assert broken["interrupted"]["command"] == f"policykg ingest {CORPUS} --glob '{CORPUS_PART}'"  # type: ignore[index]
+    assert broken["interrupted"]["command"] == f"policykg ingest {CORPUS.resolve()} --glob '{CORPUS_PART}'"  # type: ignore[index]
 
     rerun = run(env, *args)
 
