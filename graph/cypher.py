@@ -194,11 +194,8 @@ ALL_SENTENCES = (
 # Lookups by id UNWIND the ids and MATCH on the key: LadybugDB then uses its primary-key index
 # (0.3 ms for 25 of 12,000 sentences) where ``WHERE s.id IN $ids`` scans (3.4 ms).
 GET_SENTENCES = "UNWIND $ids AS i MATCH (s:Sentence {id: i}) RETURN properties(s) AS s"
-TASKS_WITH_SECTION = (
-    "UNWIND $ids AS i MATCH (t:Task {id: i}) "
-    "OPTIONAL MATCH (s:Section)-[:HAS_TASK]->(t) "
-    "RETURN properties(t) AS t, properties(s) AS s"
-)
+GET_TASKS = "UNWIND $ids AS i MATCH (t:Task {id: i}) RETURN properties(t) AS t"
+GET_SECTIONS = "UNWIND $ids AS i MATCH (s:Section {id: i}) RETURN properties(s) AS s"
 GET_DOCUMENTS = "UNWIND $ids AS i MATCH (d:PolicyDocument {id: i}) RETURN properties(d) AS d"
 
 

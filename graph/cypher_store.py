@@ -28,7 +28,7 @@ from graph.base import (
     TaskDetail,
 )
 from graph.errors import QueryError
-from graph.ids import normalise_doc_number
+from graph.ids import normalise_doc_number, section_id
 from graph.models import (
     RELATIONSHIP_SCHEMA,
     EntityNames,
@@ -236,33 +236,37 @@ class CypherGraphStore(ABC):
         if not task_ids:
             return {}
         ids = list(task_ids)
-        base = {
-            r["t"]["id"]: r for r in self._read(cypher.TASKS_WITH_SECTION, {"ids": ids})
-        }
-        doc_ids = sorted({r["t"]["doc_id"] for r in base.values()})
+        tasks = {r["t"]["id"]: r["t"] for r in self._read(cypher.GET_TASKS, {"ids": ids})}
+        # A task's section is the one whose path its own path extends by one label (the
+        # outline's invariant), so sections are looked up by id, not by walking HAS_TASK.
+        section_of = {tid: section_id(t["doc_id"], t["path"].rsplit("/", 1)[0])
+                      for tid, t in tasks.items() if "/" in t["path"]}
+        sections = {r["s"]["id"]: r["s"] for r in self._read(
+            cypher.GET_SECTIONS, {"ids": sorted(set(section_of.values()))})}
+        doc_ids = sorted({t["doc_id"] for t in tasks.values()})
         documents = {r["d"]["id"]: r["d"] for r in self._read(cypher.GET_DOCUMENTS, {"ids": doc_ids})}
-        linked: dict[str, dict[str, list[dict[str, Any]]]] = {tid: {} for tid in base}
+        linked: dict[str, dict[str, list[dict[str, Any]]]] = {tid: {} for tid in tasks}
         key_of = {rel_type: key for key, rel_type, _ in cypher.TASK_CONTEXT_EDGES}
         for r in self._read(cypher.task_context_links(self._type_function), {"ids": ids}):
             if r["task_id"] in linked:
                 linked[r["task_id"]].setdefault(key_of[r["rel"]], []).append(r["e"])
         contexts: dict[str, TaskContext] = {}
         for tid in ids:
-            if tid not in base:
+            if tid not in tasks:
                 continue
-            row = base[tid]
             lists: dict[str, Any] = {
                 key: sorted(
-                    (_validate(cypher.NODE_MODELS[label], e) for e in linked[tid].get(key, [])),
+                    (_record(cypher.NODE_MODELS[label], e) for e in linked[tid].get(key, [])),
                     key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
                                       or getattr(m, "text", "")),
                 )
                 for key, _, label in cypher.TASK_CONTEXT_EDGES
             }
-            contexts[tid] = TaskContext(
-                task=Task.model_validate(_clean(row["t"])),
-                document=PolicyDocument.model_validate(_clean(documents[row["t"]["doc_id"]])),
-                section=Section.model_validate(_clean(row["s"])) if row["s"] else None,
+            section = sections.get(section_of.get(tid, ""))
+            contexts[tid] = TaskContext.model_construct(
+                task=_record(Task, tasks[tid]),
+                document=_record(PolicyDocument, documents[tasks[tid]["doc_id"]]),
+                section=_record(Section, section) if section else None,
                 **lists,
             )
         return contexts
@@ -480,11 +484,13 @@ def _labels_for(node_id: str, labels: Sequence[Any]) -> list[Any]:
     return sorted(labels, key=lambda label: label != guess)
 
 
-def _validate(model: type[BaseModel], properties: dict[str, Any]) -> Any:
-    """A node's record from its properties; a LadybugDB node read through a variable that may
-    be of several labels carries every label's columns, so only the model's fields count."""
+def _record(model: type[BaseModel], properties: dict[str, Any]) -> Any:
+    """A node's record from its properties, built without validation: the store wrote them
+    from validated records (search reads tens of them per question). A LadybugDB node read
+    through a variable that may be of several labels carries every label's columns, so only
+    the model's fields count."""
     fields = model.model_fields
-    return model.model_validate({k: v for k, v in properties.items() if k in fields})
+    return model.model_construct(**{k: v for k, v in properties.items() if k in fields})
 
 
 def _clean(properties: dict[str, Any]) -> dict[str, Any]:
