@@ -19,6 +19,7 @@ from service.text_norm import normalise_query
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 _MIN_CHARS = 2
+_MIN_COMPOSED_CHARS = 3
 # Words that ask for every matching item rather than the best few.
 _LIST_INTENT_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关")
 _LIST_INTENT_EN = re.compile(r"\b(?:which|list|all|every|any|what (?:items|tasks|work|measures|parts)|"
@@ -61,6 +62,11 @@ class EntityLinker:
             if entity.name_en:
                 self._english[entity.name_en.lower()].append(entity)
         self._lengths = sorted({len(s) for s in self._by_surface}, reverse=True)
+        # Names an English question may spell out word by word: 3+ characters, a body's or a
+        # programme's (a place has an English name of its own).
+        self._composable = {surface: frozenset(surface) for surface, found in self._by_surface.items()
+                            if len(surface) >= _MIN_COMPOSED_CHARS
+                            and any(e.label in ("Institution", "Programme") for e in found)}
         english = sorted(self._english, key=len, reverse=True)
         self._english_pattern = re.compile(
             r"\b(" + "|".join(re.escape(e) for e in english) + r")\b", re.I) if english else None
@@ -88,8 +94,10 @@ class EntityLinker:
                 if other.label in labels and other.id != entity.id
                 and any(f in self._name_surfaces[other.id] for f in forms)]
 
-    def link(self, question: str, bridged_terms: Iterable[str] = ()) -> list[LinkedEntity]:
-        """Entities the question names, in order of appearance (bridged terms last)."""
+    def link(self, question: str, bridged_terms: Iterable[str] = (),
+             composable_terms: Iterable[str] = ()) -> list[LinkedEntity]:
+        """Entities the question names, in order of appearance; then those a bridged term names
+        exactly, then institutions and programmes composed of ``composable_terms``."""
         text = _surface(question)
         linked: dict[str, LinkedEntity] = {}
         i = 0
@@ -113,7 +121,22 @@ class EntityLinker:
             for entity in self._by_surface.get(_surface(term), []):
                 linked.setdefault(entity.id, LinkedEntity(
                     entity.id, entity.label, entity.name, term, entity.name_en))
+        for surface in self._composed(composable_terms):
+            for entity in self._by_surface[surface]:
+                linked.setdefault(entity.id, LinkedEntity(
+                    entity.id, entity.label, entity.name, surface, entity.name_en))
         return list(linked.values())
+
+    def _composed(self, terms: Iterable[str]) -> list[str]:
+        """Institution and programme names written entirely in the given Chinese terms, two or
+        more of them ("city education bureau" -> 市 + 教育 + 局 = 市教育局)."""
+        pieces = {_surface(t) for t in terms if t}
+        if len(pieces) < 2:
+            return []
+        characters = set("".join(pieces))
+        longest = max(len(p) for p in pieces)
+        return [surface for surface, chars in self._composable.items()
+                if chars <= characters and _segments(surface, pieces, longest) >= 2]
 
 
 # Words a listing question wraps around its entity ("which tasks involve X", "哪些工作涉及X").
@@ -126,6 +149,18 @@ _FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清
                        r"任务|工作|事项|内容|部分|措施|项目|报告|文件|中|与|和|及|的|了|有|是|在|"
                        r"合作|交流|地区")
 _FRAME_LEFT_MAX = 2  # content characters or words a listing question may add to the entity
+
+
+def _segments(surface: str, pieces: set[str], longest: int) -> int:
+    """The fewest pieces that spell ``surface`` exactly, or 0 when they cannot."""
+    best = [0] + [-1] * len(surface)
+    for end in range(1, len(surface) + 1):
+        for start in range(max(0, end - longest), end):
+            if best[start] >= 0 and surface[start:end] in pieces:
+                count = best[start] + 1
+                if best[end] < 0 or count < best[end]:
+                    best[end] = count
+    return max(best[-1], 0)
 
 
 def asks_for_listing(question: str, linked: list[LinkedEntity]) -> bool:

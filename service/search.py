@@ -204,8 +204,9 @@ class SearchService:
         named after a place) or, for a listing, containing one of their names verbatim (a
         mention the extraction did not link still counts)."""
         linker = self.entity_linker()
-        bridged = [t.term_zh for t in self.bridged_terms(normalised) if t.weight >= 1.0]
-        linked = linker.link(normalised, bridged)
+        terms = self.bridged_terms(normalised)
+        linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
+                             [t.term_zh for t in terms])
         if not linked:
             return EntityMatch(linked=[], listing=False, tasks={})
         direct = {e.id for e in linked}

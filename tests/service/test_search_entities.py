@@ -145,3 +145,16 @@ def test_containing_finds_namesakes() -> None:
 def test_filter_names_resolve_by_name_alias_english_or_id() -> None:
     assert {e.id for e in LINKER.by_name(["Shanghai", "上海市", "r1"])} == {"p1", "r1"}
 
+
+
+def test_an_english_question_spelling_out_a_body_links_it() -> None:
+    linker = EntityLinker([
+        EntityNames(id="i1", label="Institution", name="莆田市教育局", aliases=["市教育局"]),
+        EntityNames(id="i2", label="Institution", name="莆田市财政局", aliases=["市财政局"]),
+        EntityNames(id="p1", label="Place", name="莆田", name_en="Putian"),
+    ])
+    # "city education bureau" -> 市 / 城市, 教育, 局: 市 + 教育 + 局 spells the bureau's short name.
+    assert [e.id for e in linker.link("city education bureau", [], ["市", "城市", "教育", "局"])] == ["i1"]
+    # One term is not a composition, and terms that leave a character uncovered link nothing.
+    assert linker.link("education bureau", [], ["教育局"]) == []
+    assert linker.link("education bureau", [], ["教育", "局"]) == []
