@@ -234,6 +234,11 @@ class LexicalIndex:
             index._recut(lambda _text: True)
         return index
 
+    def saved_elsewhere(self) -> bool:
+        """Whether another process saved this index since this one was opened or saved (one
+        small file read: cheap enough to ask every few seconds)."""
+        return saved_generation(self.directory) != self._generation
+
     def reload_if_changed(self) -> bool:
         """Re-read the saved index, in place, if another process saved it since this one was
         opened or saved; unsaved changes are dropped."""

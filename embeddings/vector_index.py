@@ -104,6 +104,11 @@ class VectorIndex:
         opened._generation = manifest.get("generation")
         return opened
 
+    def saved_elsewhere(self) -> bool:
+        """Whether another process saved this index since this one was opened or saved (one
+        small file read: cheap enough to ask every few seconds)."""
+        return saved_generation(self.directory) != self._generation
+
     def reload_if_changed(self) -> bool:
         """Re-read the saved index, in place, if another process saved it since this one was
         opened or saved (a CLI ingest beside a server on Neo4j); unsaved changes are dropped."""

@@ -12,6 +12,7 @@ original; a document that had none is removed, so graph and indexes agree either
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from service.wiring import (
 
 _log = get_logger("documents")
 _MAX_NAME = 255
+INDEX_CHECK_S = 2.0  # how often a server looks for indexes another process saved
 
 
 class ReadWriteGate:
@@ -97,18 +99,38 @@ def clean_file_name(name: str | None) -> str:
 
 class DocumentService:
     def __init__(self, components: Components, originals: OriginalStore, audit: AuditLog,
-                 search: SearchService | None = None) -> None:
+                 search: SearchService | None = None,
+                 index_check_s: float = INDEX_CHECK_S) -> None:
         self._components = components
         self._originals = originals
         self._audit = audit
         self._search = search or build_search(components)
         self.gate = ReadWriteGate()
+        self._index_check_s = index_check_s
+        self._index_checked_at = time.monotonic()
 
     @contextmanager
     def reading(self) -> Iterator[SearchService]:
         """The search service, with the indexes held still while it is used."""
+        self._reload_indexes_saved_elsewhere()
         with self.gate.read():
             yield self._search
+
+    def _reload_indexes_saved_elsewhere(self) -> None:
+        """Pick up indexes another process saved (``policykg ingest`` beside a server on a
+        shared Neo4j): checked every few seconds, reloaded under the write gate."""
+        now = time.monotonic()
+        if now - self._index_checked_at < self._index_check_s:
+            return
+        self._index_checked_at = now
+        c = self._components
+        if not (c.vectors.saved_elsewhere() or c.lexical.saved_elsewhere()):
+            return
+        with self.gate.write():
+            reloaded = c.vectors.reload_if_changed() | c.lexical.reload_if_changed()
+            if reloaded:
+                self._search.refresh()  # new documents bring new entity names
+                _log.info("reloaded search indexes saved by another process")
 
     def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
         """Parse, then ingest (or re-ingest) a file. A file that does not parse writes
