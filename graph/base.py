@@ -239,6 +239,11 @@ class GraphStore(Protocol):
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
 
+    def forget_cached_reads(self) -> None:
+        """Drop what this store object cached from the graph (documents, sections, entities,
+        read for search results). Its own writes do this; call it when another process may
+        have written (a server that noticed a CLI ingest)."""
+
     def counts(self) -> GraphCounts:
         """Node counts per label and relationship counts per type."""
 

@@ -195,8 +195,6 @@ ALL_SENTENCES = (
 # (0.3 ms for 25 of 12,000 sentences) where ``WHERE s.id IN $ids`` scans (3.4 ms).
 GET_SENTENCES = "UNWIND $ids AS i MATCH (s:Sentence {id: i}) RETURN properties(s) AS s"
 GET_TASKS = "UNWIND $ids AS i MATCH (t:Task {id: i}) RETURN properties(t) AS t"
-GET_SECTIONS = "UNWIND $ids AS i MATCH (s:Section {id: i}) RETURN properties(s) AS s"
-GET_DOCUMENTS = "UNWIND $ids AS i MATCH (d:PolicyDocument {id: i}) RETURN properties(d) AS d"
 
 
 # Relationship values carry internal node ids; these map them back to the nodes' ``id``.
@@ -211,11 +209,20 @@ def ladybug_node_ids_by_offset(label: str) -> str:
 
 
 def task_context_links(type_function: str) -> str:
-    """Every context edge of the tasks ``$ids`` in one statement; ``type_function`` names a
-    relationship's type (``type`` in Neo4j, ``label`` in LadybugDB)."""
+    """Every context edge of the tasks ``$ids`` in one statement, as (task, type, node id);
+    ``type_function`` names a relationship's type (``type`` in Neo4j, ``label`` in LadybugDB)."""
     types = "|".join(rel_type for _, rel_type, _ in TASK_CONTEXT_EDGES)
     return (f"MATCH (t:Task)-[r:{types}]->(e) WHERE t.id IN $ids "
-            f"RETURN t.id AS task_id, {type_function}(r) AS rel, properties(e) AS e")
+            f"RETURN t.id AS task_id, {type_function}(r) AS rel, e.id AS id")
+
+
+def all_nodes(label: NodeLabel) -> str:
+    return f"MATCH (n:{label}) RETURN properties(n) AS n"
+
+
+# The nodes search keeps in memory: few, and read for every result page.
+CACHED_LABELS: tuple[NodeLabel, ...] = (
+    "PolicyDocument", "Section", "Institution", "Programme", "Place", "Target")
 
 
 # --- entity linking for search ----------------------------------------------------------------

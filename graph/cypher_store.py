@@ -61,6 +61,7 @@ class CypherGraphStore(ABC):
     backend: str
     # LadybugDB infers parameter types from values and cannot type a null: cast explicitly.
     _typed_parameters = False
+    _cached_nodes: dict[str, Any] | None = None
     # The function that names a relationship's type in this dialect.
     _type_function = "type"
 
@@ -86,12 +87,36 @@ class CypherGraphStore(ABC):
 
     # --- writes ---------------------------------------------------------------------------
 
+    def _commit(self, statements: list[cypher.Statement]) -> None:
+        """Run a write transaction; what this process cached from the graph is stale after it."""
+        try:
+            self._write(statements)
+        finally:
+            self.forget_cached_reads()
+
+    def forget_cached_reads(self) -> None:
+        self._cached_nodes = None
+
+    def _node_records(self) -> dict[str, Any]:
+        """Documents, sections and entities by id, read once and kept until the next write:
+        every search result page needs some of them, and they are few (a few thousand for the
+        45-document corpus). Tasks and sentences are read as needed."""
+        cached = self._cached_nodes
+        if cached is None:
+            cached = {}
+            for label in cypher.CACHED_LABELS:
+                model = cypher.NODE_MODELS[label]
+                for r in self._read(cypher.all_nodes(label)):
+                    cached[r["n"]["id"]] = _record(model, r["n"])
+            self._cached_nodes = cached
+        return cached
+
     def write_document(self, batch: GraphBatch) -> DocumentWrite:
         doc_id = batch.document.id
         before_tasks = {r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})}
         before_sentences = {s.id for s in self.document_sentences(doc_id)}
         statements = self._document_statements(batch)
-        self._write(statements)
+        self._commit(statements)
         return DocumentWrite(
             doc_id=doc_id,
             removed_task_ids=sorted(before_tasks - {t.id for t in batch.tasks}),
@@ -141,7 +166,7 @@ class CypherGraphStore(ABC):
 
     def relink_cited_document(self, old_id: str, new_id: str) -> None:
         """Merge a cited-only node into the ingested document it turned out to be."""
-        self._write(cypher.relink_cited_document(old_id, new_id))
+        self._commit(cypher.relink_cited_document(old_id, new_id))
 
     def delete_document(self, doc_id: str) -> DocumentWrite | None:
         document = self.get_document(doc_id)
@@ -160,7 +185,7 @@ class CypherGraphStore(ABC):
         else:
             statements = cypher.delete_document(doc_id)
         statements.extend(cypher.prune_orphans())
-        self._write(statements)
+        self._commit(statements)
         return DocumentWrite(doc_id=doc_id, removed_task_ids=sorted(task_ids),
                              removed_sentence_ids=sorted(sentence_ids))
 
@@ -237,38 +262,38 @@ class CypherGraphStore(ABC):
             return {}
         ids = list(task_ids)
         tasks = {r["t"]["id"]: r["t"] for r in self._read(cypher.GET_TASKS, {"ids": ids})}
-        # A task's section is the one whose path its own path extends by one label (the
-        # outline's invariant), so sections are looked up by id, not by walking HAS_TASK.
-        section_of = {tid: section_id(t["doc_id"], t["path"].rsplit("/", 1)[0])
-                      for tid, t in tasks.items() if "/" in t["path"]}
-        sections = {r["s"]["id"]: r["s"] for r in self._read(
-            cypher.GET_SECTIONS, {"ids": sorted(set(section_of.values()))})}
-        doc_ids = sorted({t["doc_id"] for t in tasks.values()})
-        documents = {r["d"]["id"]: r["d"] for r in self._read(cypher.GET_DOCUMENTS, {"ids": doc_ids})}
-        linked: dict[str, dict[str, list[dict[str, Any]]]] = {tid: {} for tid in tasks}
+        links = self._read(cypher.task_context_links(self._type_function), {"ids": ids})
+        nodes = self._node_records()
+        needed = {r["id"] for r in links} | {t["doc_id"] for t in tasks.values()}
+        if not needed <= nodes.keys():  # another process wrote since the cache was read
+            self.forget_cached_reads()
+            nodes = self._node_records()
+        linked: dict[str, dict[str, list[Any]]] = {tid: {} for tid in tasks}
         key_of = {rel_type: key for key, rel_type, _ in cypher.TASK_CONTEXT_EDGES}
-        for r in self._read(cypher.task_context_links(self._type_function), {"ids": ids}):
-            if r["task_id"] in linked:
-                linked[r["task_id"]].setdefault(key_of[r["rel"]], []).append(r["e"])
+        for r in links:
+            node = nodes.get(r["id"])
+            if r["task_id"] in linked and node is not None:
+                linked[r["task_id"]].setdefault(key_of[r["rel"]], []).append(node)
         contexts: dict[str, TaskContext] = {}
         for tid in ids:
-            if tid not in tasks:
+            task = tasks.get(tid)
+            if task is None:
                 continue
+            # A task's section is the one whose path its own path extends by one label (the
+            # outline's invariant), so it is found by id, not by walking HAS_TASK.
+            section = (nodes.get(section_id(task["doc_id"], task["path"].rsplit("/", 1)[0]))
+                       if "/" in task["path"] else None)
             lists: dict[str, Any] = {
-                key: sorted(
-                    (_record(cypher.NODE_MODELS[label], e) for e in linked[tid].get(key, [])),
-                    key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
-                                      or getattr(m, "text", "")),
-                )
-                for key, _, label in cypher.TASK_CONTEXT_EDGES
+                key: sorted(linked[tid].get(key, []),
+                            key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
+                                              or getattr(m, "text", "")))
+                for key, _, _ in cypher.TASK_CONTEXT_EDGES
             }
-            section = sections.get(section_of.get(tid, ""))
+            document = nodes.get(task["doc_id"])
+            if document is None:
+                continue  # the document went away between the two reads
             contexts[tid] = TaskContext.model_construct(
-                task=_record(Task, tasks[tid]),
-                document=_record(PolicyDocument, documents[tasks[tid]["doc_id"]]),
-                section=_record(Section, section) if section else None,
-                **lists,
-            )
+                task=_record(Task, task), document=document, section=section, **lists)
         return contexts
 
     def counts(self) -> GraphCounts:

@@ -164,6 +164,7 @@ class SearchService:
         with self._lock:
             self._linker = None
             self._terms_cache = {}  # English names may have changed
+            self._store.forget_cached_reads()
 
     def warm_up(self) -> None:
         """Load the dictionary, the entity names and the BM25 matrix now rather than in the
