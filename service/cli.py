@@ -13,7 +13,7 @@ from rich.table import Table
 
 from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
-from service.ingest import BatchReport, FileFailure, IngestObserver, IngestReport
+from service.ingest import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_ingestor, build_search
 
@@ -32,6 +32,15 @@ def _components(*, read_only: bool = False, fresh_indexes: bool = False) -> Comp
         return build_components(get_settings(), read_only=read_only, fresh_indexes=fresh_indexes)
     except (GraphError, EmbeddingError) as exc:
         raise _fail(str(exc)) from exc
+
+
+def _recovered_ingestor(components: Components) -> tuple[Ingestor, Recovery | None]:
+    """The ingestor, after finishing whatever an interrupted write left (and saying so)."""
+    ingestor = build_ingestor(components)
+    recovery = ingestor.recover()
+    if recovery is not None:
+        console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+    return ingestor, recovery
 
 
 def _files(paths: list[Path], pattern: str | None) -> list[Path]:
@@ -129,10 +138,7 @@ def ingest(
                        *(("--glob", pattern) if pattern else ()))
     components = _components()
     try:
-        ingestor = build_ingestor(components)
-        recovery = ingestor.recover()
-        if recovery is not None:
-            console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+        ingestor, _ = _recovered_ingestor(components)
         with _progress() as progress:
             batch = ingestor.ingest_files(files, _ProgressBars(progress, len(files)),
                                           command=command)
@@ -157,10 +163,7 @@ def delete(doc_id: str) -> None:
 
     components = _components()
     try:
-        ingestor = build_ingestor(components)
-        recovery = ingestor.recover()
-        if recovery is not None:
-            console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+        ingestor, recovery = _recovered_ingestor(components)
         deleted = ingestor.delete(doc_id, command=_command("delete", doc_id))
     except GraphError as exc:
         raise _fail(str(exc)) from exc
@@ -210,10 +213,7 @@ def check(
     components = _components(read_only=not repair)
     try:
         if repair:
-            ingestor = build_ingestor(components)
-            recovery = ingestor.recover()
-            if recovery is not None:
-                console.print(f"[yellow]recovered[/yellow] {recovery.message()}")
+            ingestor, _ = _recovered_ingestor(components)
             console.print(f"repaired: {ingestor.repair()} documents checked against the graph")
         report = check_consistency(components.store, components.vectors, components.lexical,
                                    journal(components.settings))

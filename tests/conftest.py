@@ -69,21 +69,25 @@ def graph_store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
     store.close()
 
 
-@pytest.fixture
-def settings_env(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Environment for CLI runs on one backend with the hash embedder; returns the data dir."""
-    data_dir = tmp_path / "data"
+def use_backend(backend: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the settings (as the CLI reads them) at one backend, ``data_dir`` and the hash
+    embedder; an empty Neo4j when the backend is Neo4j."""
     monkeypatch.setenv("POLICYKG_DATA_DIR", str(data_dir))
     monkeypatch.setenv("POLICYKG_GRAPH", backend)
     monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
     if backend == "neo4j":
         connect_neo4j().close()
         wipe_neo4j()
-        cfg = neo4j_settings()
-        monkeypatch.setenv("NEO4J_URI", cfg["uri"])
-        monkeypatch.setenv("NEO4J_USER", cfg["user"])
-        monkeypatch.setenv("NEO4J_PASSWORD", cfg["password"])
+        for key, value in neo4j_settings().items():
+            monkeypatch.setenv(f"NEO4J_{key.upper()}", value)
     from service.settings import get_settings
 
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings_env(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Environment for CLI runs on one backend with the hash embedder; returns the data dir."""
+    data_dir = tmp_path / "data"
+    use_backend(backend, data_dir, monkeypatch)
     return data_dir

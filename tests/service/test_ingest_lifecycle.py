@@ -21,7 +21,7 @@ from service.cli import app
 from service.consistency import check_consistency
 from service.journal import Journal
 from service.settings import get_settings
-from tests.conftest import BACKENDS, CORPUS, SAMPLE, connect_neo4j, neo4j_settings, wipe_neo4j
+from tests.conftest import BACKENDS, CORPUS, SAMPLE, use_backend
 from tests.service.lifecycle_support import (
     graph_sentence_ids,
     make_ingestor,
@@ -298,18 +298,6 @@ def test_citations_of_one_document_resolve_to_one_node_in_any_order(
 
 # --- the whole corpus, both backends --------------------------------------------------------
 
-def _use_backend(backend: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POLICYKG_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("POLICYKG_GRAPH", backend)
-    monkeypatch.setenv("POLICYKG_EMBEDDER", "hash")
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        for key, value in neo4j_settings().items():
-            monkeypatch.setenv(f"NEO4J_{key.upper()}", value)
-    get_settings.cache_clear()
-
-
 def _state(data_dir: Path, backend: str) -> tuple[dict[str, int], dict[str, int], int, int]:
     from service.wiring import build_graph_store
 
@@ -329,7 +317,7 @@ def test_the_whole_corpus_ingests_alike_on_both_backends_and_a_second_run_change
     states = {}
     for backend in BACKENDS:
         data_dir = tmp_path / backend
-        _use_backend(backend, data_dir, monkeypatch)
+        use_backend(backend, data_dir, monkeypatch)
         started = time.perf_counter()
         first = cli("ingest", str(CORPUS), "--glob", "*.txt")
         seconds = time.perf_counter() - started
