@@ -243,7 +243,7 @@ class LexicalIndex:
         """Re-read the saved index, in place, if another process saved it since this one was
         opened or saved; unsaved changes are dropped."""
         recover_interrupted_swap(self.directory)
-        if saved_generation(self.directory) == self._generation:
+        if not self.saved_elsewhere():
             return False
         fresh = LexicalIndex.open(self.directory)
         with self._lock:

@@ -113,7 +113,7 @@ class VectorIndex:
         """Re-read the saved index, in place, if another process saved it since this one was
         opened or saved (a CLI ingest beside a server on Neo4j); unsaved changes are dropped."""
         recover_interrupted_swap(self.directory)
-        if saved_generation(self.directory) == self._generation:
+        if not self.saved_elsewhere():
             return False
         fresh = VectorIndex.open(self.directory, self.model, self.dimension)
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation

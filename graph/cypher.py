@@ -228,10 +228,8 @@ CACHED_LABELS: tuple[NodeLabel, ...] = (
 # --- entity linking for search ----------------------------------------------------------------
 
 # The entities a question can name, and the task-level edge that links each to its tasks.
-LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = (
-    ("ADVANCES", "Programme"), ("INVOLVES", "Institution"), ("CONCERNS", "Place"),
-    ("CITES", "PolicyDocument"),
-)
+LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = tuple(
+    (rel_type, label) for _, rel_type, label in TASK_CONTEXT_EDGES if label != "Target")
 
 
 def entity_names(label: NodeLabel) -> str:

@@ -211,9 +211,7 @@ class SearchService:
         if not linked:
             return EntityMatch(linked=[], listing=False, tasks={})
         direct = {e.id for e in linked}
-        related = set(direct)
-        for members in self._store.place_parts([e.id for e in linked if e.label == "Place"]).values():
-            related.update(members)
+        related = direct | self._with_members([e.id for e in linked if e.label == "Place"])
         for e in linked:
             related.update(o.id for o in linker.containing(linker.entities[e.id], _NAMESAKE_LABELS))
         links = self._store.entity_task_links(sorted(related))
@@ -304,8 +302,11 @@ class SearchService:
         if not filters.place:
             return None
         places = [e.id for e in self.entity_linker().by_name(filters.place) if e.label == "Place"]
-        members = {m for ms in self._store.place_parts(places).values() for m in ms}
-        return {link.task_id for link in self._store.entity_task_links(sorted({*places, *members}))}
+        return {link.task_id for link in self._store.entity_task_links(sorted(self._with_members(places)))}
+
+    def _with_members(self, place_ids: list[str]) -> set[str]:
+        """The places and those directly PART_OF them (a region's members)."""
+        return {*place_ids, *(m for ms in self._store.place_parts(place_ids).values() for m in ms)}
 
     def _allowed_documents(self, filters: SearchFilters) -> set[str] | None:
         if not (filters.document or filters.year or filters.issuer):
