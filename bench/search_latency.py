@@ -28,6 +28,13 @@ QUERIES = [
     "教育督导体系", "family education and home-school cooperation", "双元制", "德语课程",
     "teacher recruitment targets", "新建改扩建学校项目", "food safety in school canteens",
     "课后延时服务", "education informatization", "领航计划", "student eyesight", "校外培训机构监管",
+    "哪些任务涉及长三角", "vocational skills training for workers", "乡村振兴", "elderly care services",
+    "数字经济发展", "which tasks involve Suzhou", "城市更新", "green and low-carbon development",
+    "营商环境优化", "medical insurance reform", "科技创新平台建设", "rural revitalization",
+    "公共文化服务体系", "financial support for small enterprises", "安全生产责任制",
+    "ecological environment protection", "人才引进政策", "housing security", "产业园区招商",
+    "digital government services", "养老服务体系", "employment of college graduates",
+    "国办发〔2015〕71号", "sports facilities for the public", "食品药品安全监管",
 ]
 
 
@@ -48,8 +55,9 @@ def main(files: list[Path], data_dir: Path | None = None) -> dict[str, float]:
         ingest_s = time.perf_counter() - started
         sentences = components.vectors.count
         search = build_search(components)
-        queries = (QUERIES * 2)[:50]
-        search.search(queries[0])  # warm-up: first call loads dictionaries
+        queries = QUERIES  # each asked once: no cache of an earlier run of the same question
+        search.warm_up()  # what a server does at start: dictionary, entity names, BM25 matrix
+        search.search("教育")
         embed_ms, dense_text_ms, search_ms = [], [], []
         for query in queries:  # interleaved, so all three see the same machine load
             t0 = time.perf_counter()

@@ -175,6 +175,7 @@ class LexicalIndex:
         self._rows = rows
         self._vocab = vocab
         self._cut_with = cut_with  # user words the stored token ids reflect
+        self._user_words_checked = -1  # how many user words there were at the last check
         self._matrix: _Matrix | None = None
         self._lock = threading.Lock()
         self.changed = False  # since opened or saved
@@ -248,6 +249,7 @@ class LexicalIndex:
         fresh = LexicalIndex.open(self.directory)
         with self._lock:
             self._rows, self._vocab, self._cut_with = fresh._rows, fresh._vocab, fresh._cut_with
+            self._user_words_checked = -1
             self._generation = fresh._generation
             self._matrix = None
         self.changed = False
@@ -385,14 +387,17 @@ class LexicalIndex:
 
     def _sync_dictionary(self) -> None:
         """Re-cut the sentences that contain user words added since they were cut."""
+        known = len(_user_words)  # user words are only ever added: same size, same words
+        if known == self._user_words_checked:
+            return
         current = user_words()
         new = current - self._cut_with
-        if not new:
-            return
-        pattern = re.compile("|".join(re.escape(w) for w in sorted(new, key=len, reverse=True)))
-        self._recut(lambda text: pattern.search(normalise(text)) is not None)
-        self._cut_with = current
-        self.changed = True
+        if new:
+            pattern = re.compile("|".join(re.escape(w) for w in sorted(new, key=len, reverse=True)))
+            self._recut(lambda text: pattern.search(normalise(text)) is not None)
+            self._cut_with = current
+            self.changed = True
+        self._user_words_checked = known
 
     def _recut(self, affected: Callable[[str], bool]) -> None:
         changed = False

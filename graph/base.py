@@ -9,7 +9,6 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from graph.models import (
-    EntityNames,
     GraphBatch,
     Institution,
     PolicyDocument,
@@ -17,8 +16,8 @@ from graph.models import (
     Section,
     Sentence,
     TaskContext,
-    TaskLink,
 )
+from graph.snapshot import GraphSnapshot
 
 
 class GraphCounts(BaseModel):
@@ -220,28 +219,17 @@ class GraphStore(Protocol):
         """Each existing task's neighbourhood: document, section, linked entities and cited
         documents (each list ordered by name). Unknown ids are left out of the result."""
 
-    def entity_names(self) -> list[EntityNames]:
-        """Every Programme, Institution, Place and PolicyDocument with the names a question
-        may use for it (for entity linking in search)."""
-
-    def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
-        """The task-level edges (ADVANCES, INVOLVES, CONCERNS, CITES) to these entities, each
-        with the task's sentences that mention the entity; ordered by entity, then task."""
-
-    def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
-        """Tasks with the sentences whose text contains one of ``needles`` verbatim (at most
-        ``limit`` sentences); ``entity_id`` is empty. For listings that must not miss a
-        mention the extraction did not link."""
-
-    def place_parts(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
-        """For each of these places, the places directly PART_OF it (a region's members)."""
+    def search_snapshot(self) -> GraphSnapshot:
+        """What search reads from the graph (entities and their names, tasks, sentences,
+        context edges, mentions, PART_OF), read once and kept until this store writes or
+        ``forget_cached_reads`` is called; the same object until then."""
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
 
     def forget_cached_reads(self) -> None:
-        """Drop what this store object cached from the graph (documents, sections, entities,
-        read for search results). Its own writes do this; call it when another process may
+        """Drop what this store object cached from the graph (documents, sections, entities
+        and the search snapshot). Its own writes do this; call it when another process may
         have written (a server that noticed a CLI ingest)."""
 
     def counts(self) -> GraphCounts:

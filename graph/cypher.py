@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from graph.models import (
     ENTITY_LABELS,
     RELATIONSHIP_SCHEMA,
+    TASK_CONTEXT_EDGES,
     Institution,
     NodeLabel,
     Place,
@@ -36,15 +37,6 @@ NODE_MODELS: dict[NodeLabel, type[BaseModel]] = {
 # Edges a document's write owns and replaces: outgoing from the document, its tasks, its sentences.
 DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO")
 TASK_OUT_TYPES = ("INVOLVES", "ADVANCES", "CONCERNS", "CITES", "SETS", "LED_BY")
-
-# Context lists of a task, as search returns them: (result key, relationship type, label).
-TASK_CONTEXT_EDGES: tuple[tuple[str, str, NodeLabel], ...] = (
-    ("programmes", "ADVANCES", "Programme"),
-    ("institutions", "INVOLVES", "Institution"),
-    ("places", "CONCERNS", "Place"),
-    ("documents", "CITES", "PolicyDocument"),
-    ("targets", "SETS", "Target"),
-)
 
 
 def _properties(label: NodeLabel) -> list[str]:
@@ -208,11 +200,13 @@ def ladybug_node_ids_by_offset(label: str) -> str:
     return f"MATCH (n:{label}) WHERE offset(id(n)) IN $offsets RETURN offset(id(n)), n.id"
 
 
-def task_context_links(type_function: str) -> str:
-    """Every context edge of the tasks ``$ids`` in one statement, as (task, type, node id);
-    ``type_function`` names a relationship's type (``type`` in Neo4j, ``label`` in LadybugDB)."""
+def task_context_links(type_function: str, every_task: bool = False) -> str:
+    """The context edges of the tasks ``$ids`` (or of every task) in one statement, as (task,
+    type, node id); ``type_function`` names a relationship's type (``type`` in Neo4j,
+    ``label`` in LadybugDB)."""
     types = "|".join(rel_type for _, rel_type, _ in TASK_CONTEXT_EDGES)
-    return (f"MATCH (t:Task)-[r:{types}]->(e) WHERE t.id IN $ids "
+    where = "" if every_task else "WHERE t.id IN $ids "
+    return (f"MATCH (t:Task)-[r:{types}]->(e) {where}"
             f"RETURN t.id AS task_id, {type_function}(r) AS rel, e.id AS id")
 
 
@@ -220,45 +214,14 @@ def all_nodes(label: NodeLabel) -> str:
     return f"MATCH (n:{label}) RETURN properties(n) AS n"
 
 
-# The nodes search keeps in memory: few, and read for every result page.
+# The nodes a store keeps in memory between writes: few, and read for every result page.
 CACHED_LABELS: tuple[NodeLabel, ...] = (
     "PolicyDocument", "Section", "Institution", "Programme", "Place", "Target")
 
+# --- the search snapshot (graph/snapshot.py) --------------------------------------------------
 
-# --- entity linking for search ----------------------------------------------------------------
-
-# The entities a question can name, and the task-level edge that links each to its tasks.
-LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = tuple(
-    (rel_type, label) for _, rel_type, label in TASK_CONTEXT_EDGES if label != "Target")
-
-
-def entity_names(label: NodeLabel) -> str:
-    """Every linkable node of a label with its names (documents: title and 文号)."""
-    if label == "PolicyDocument":
-        return "MATCH (e:PolicyDocument) RETURN e.id AS id, e.title AS name, e.doc_number AS alias"
-    english = "e.name_en" if label == "Place" else "NULL"
-    return (f"MATCH (e:{label}) RETURN e.id AS id, e.name AS name, e.aliases AS aliases, "
-            f"{english} AS name_en")
-
-
-def entity_task_links() -> str:
-    """Tasks linked to any of the entities ``$ids`` with the ids of their sentences that
-    mention it: one statement for every linkable edge type."""
-    types = "|".join(rel_type for rel_type, _ in LINKABLE_EDGES)
-    return (
-        f"MATCH (t:Task)-[:{types}]->(e) WHERE e.id IN $ids "
-        f"OPTIONAL MATCH (t)-[:HAS_SENTENCE]->(s:Sentence)-[:MENTIONS]->(e) "
-        "RETURN t.id AS task_id, t.doc_id AS doc_id, e.id AS entity_id, collect(s.id) AS sentence_ids"
-    )
-
-
-SENTENCES_CONTAINING = (
-    "UNWIND $needles AS x MATCH (t:Task)-[:HAS_SENTENCE]->(s:Sentence) WHERE s.text CONTAINS x "
-    "RETURN DISTINCT t.id AS task_id, t.doc_id AS doc_id, s.id AS sentence_id LIMIT $limit"
-)
-
-PLACE_PARTS = ("MATCH (p:Place)-[:PART_OF]->(r:Place) WHERE r.id IN $ids "
-               "RETURN p.id AS id, r.id AS region")
+ALL_MENTIONS = "MATCH (s:Sentence)-[:MENTIONS]->(e) RETURN s.id AS sentence_id, e.id AS entity_id"
+ALL_PLACE_PARTS = "MATCH (p:Place)-[:PART_OF]->(r:Place) RETURN p.id AS id, r.id AS region"
 
 
 def count_nodes(label: NodeLabel) -> str:

@@ -28,10 +28,9 @@ from graph.base import (
     TaskDetail,
 )
 from graph.errors import QueryError
-from graph.ids import normalise_doc_number, section_id
+from graph.ids import normalise_doc_number
 from graph.models import (
     RELATIONSHIP_SCHEMA,
-    EntityNames,
     GraphBatch,
     Institution,
     NodeLabel,
@@ -41,8 +40,8 @@ from graph.models import (
     Sentence,
     Task,
     TaskContext,
-    TaskLink,
 )
+from graph.snapshot import GraphSnapshot, task_context
 
 _BATCH_ROWS = 5000
 
@@ -62,6 +61,7 @@ class CypherGraphStore(ABC):
     # LadybugDB infers parameter types from values and cannot type a null: cast explicitly.
     _typed_parameters = False
     _cached_nodes: dict[str, Any] | None = None
+    _cached_snapshot: GraphSnapshot | None = None
     # The function that names a relationship's type in this dialect.
     _type_function = "type"
 
@@ -96,6 +96,7 @@ class CypherGraphStore(ABC):
 
     def forget_cached_reads(self) -> None:
         self._cached_nodes = None
+        self._cached_snapshot = None
 
     def _node_records(self) -> dict[str, Any]:
         """Documents, sections and entities by id, read once and kept until the next write:
@@ -221,80 +222,44 @@ class CypherGraphStore(ABC):
         rows = self._read(cypher.GET_SENTENCES, {"ids": list(sentence_ids)})
         return {r["s"]["id"]: Sentence.model_validate(r["s"]) for r in rows}
 
-    def entity_names(self) -> list[EntityNames]:
-        names: list[EntityNames] = []
-        for _, label in cypher.LINKABLE_EDGES:
-            for r in self._read(cypher.entity_names(label)):
-                if label == "PolicyDocument":
-                    names.append(EntityNames(id=r["id"], label=label, name=r["name"],
-                                             aliases=[r["alias"]] if r["alias"] else []))
-                else:
-                    names.append(EntityNames(id=r["id"], label=label, name=r["name"],
-                                             aliases=list(r["aliases"] or []), name_en=r["name_en"]))
-        return names
-
-    def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
-        if not entity_ids:
-            return []
-        links = [TaskLink(task_id=r["task_id"], doc_id=r["doc_id"], entity_id=r["entity_id"],
-                          sentence_ids=sorted(set(r["sentence_ids"] or [])))
-                 for r in self._read(cypher.entity_task_links(), {"ids": list(entity_ids)})]
-        return sorted(links, key=lambda link: (link.entity_id, link.task_id))
-
-    def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
-        found: dict[str, TaskLink] = {}
-        if needles:
-            for r in self._read(cypher.SENTENCES_CONTAINING, {"needles": list(needles), "limit": limit}):
-                link = found.setdefault(r["task_id"], TaskLink(task_id=r["task_id"], doc_id=r["doc_id"],
-                                                               entity_id="", sentence_ids=[]))
-                link.sentence_ids.append(r["sentence_id"])
-        return sorted(found.values(), key=lambda link: link.task_id)
-
-    def place_parts(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
-        parts: dict[str, list[str]] = {}
-        if place_ids:
-            for r in self._read(cypher.PLACE_PARTS, {"ids": list(place_ids)}):
-                parts.setdefault(r["region"], []).append(r["id"])
-        return {region: sorted(ids) for region, ids in parts.items()}
-
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         if not task_ids:
             return {}
         ids = list(task_ids)
-        tasks = {r["t"]["id"]: r["t"] for r in self._read(cypher.GET_TASKS, {"ids": ids})}
-        links = self._read(cypher.task_context_links(self._type_function), {"ids": ids})
+        tasks = {r["t"]["id"]: _record(Task, r["t"]) for r in self._read(cypher.GET_TASKS, {"ids": ids})}
+        rows = self._read(cypher.task_context_links(self._type_function), {"ids": ids})
         nodes = self._node_records()
-        needed = {r["id"] for r in links} | {t["doc_id"] for t in tasks.values()}
+        needed = {r["id"] for r in rows} | {t.doc_id for t in tasks.values()}
         if not needed <= nodes.keys():  # another process wrote since the cache was read
             self.forget_cached_reads()
             nodes = self._node_records()
-        linked: dict[str, dict[str, list[Any]]] = {tid: {} for tid in tasks}
-        key_of = {rel_type: key for key, rel_type, _ in cypher.TASK_CONTEXT_EDGES}
-        for r in links:
-            node = nodes.get(r["id"])
-            if r["task_id"] in linked and node is not None:
-                linked[r["task_id"]].setdefault(key_of[r["rel"]], []).append(node)
+        links: dict[str, list[tuple[str, str]]] = {}
+        for r in rows:
+            links.setdefault(r["task_id"], []).append((r["rel"], r["id"]))
         contexts: dict[str, TaskContext] = {}
         for tid in ids:
             task = tasks.get(tid)
-            if task is None:
-                continue
-            # A task's section is the one whose path its own path extends by one label (the
-            # outline's invariant), so it is found by id, not by walking HAS_TASK.
-            section = (nodes.get(section_id(task["doc_id"], task["path"].rsplit("/", 1)[0]))
-                       if "/" in task["path"] else None)
-            lists: dict[str, Any] = {
-                key: sorted(linked[tid].get(key, []),
-                            key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
-                                              or getattr(m, "text", "")))
-                for key, _, _ in cypher.TASK_CONTEXT_EDGES
-            }
-            document = nodes.get(task["doc_id"])
-            if document is None:
-                continue  # the document went away between the two reads
-            contexts[tid] = TaskContext.model_construct(
-                task=_record(Task, task), document=document, section=section, **lists)
+            context = task_context(task, links.get(tid, ()), nodes) if task else None
+            if context is not None:
+                contexts[tid] = context
         return contexts
+
+    def search_snapshot(self) -> GraphSnapshot:
+        snapshot = self._cached_snapshot
+        if snapshot is None:
+            sentences = {r["n"]["id"]: _record(Sentence, r["n"])
+                         for r in self._read(cypher.all_nodes("Sentence"))}
+            snapshot = GraphSnapshot(
+                nodes=self._node_records(),
+                tasks={r["n"]["id"]: _record(Task, r["n"]) for r in self._read(cypher.all_nodes("Task"))},
+                sentences=sentences,
+                task_links=[(r["task_id"], r["rel"], r["id"]) for r in self._read(
+                    cypher.task_context_links(self._type_function, every_task=True))],
+                mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],
+                place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
+            )
+            self._cached_snapshot = snapshot
+        return snapshot
 
     def counts(self) -> GraphCounts:
         nodes: dict[str, int] = {label: self._read(cypher.count_nodes(label))[0]["c"]

@@ -125,6 +125,16 @@ RELATIONSHIP_SCHEMA: tuple[tuple[RelType, NodeLabel, NodeLabel], ...] = (
 
 ENTITY_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")
 
+# A task's edge to each kind of entity it names, and the key of its list in a task's context
+# (as search returns it): (context key, relationship type, label).
+TASK_CONTEXT_EDGES: tuple[tuple[str, RelType, NodeLabel], ...] = (
+    ("programmes", "ADVANCES", "Programme"),
+    ("institutions", "INVOLVES", "Institution"),
+    ("places", "CONCERNS", "Place"),
+    ("documents", "CITES", "PolicyDocument"),
+    ("targets", "SETS", "Target"),
+)
+
 
 class Relation(_Record):
     type: RelType

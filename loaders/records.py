@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graph import ids
 from graph.models import (
+    TASK_CONTEXT_EDGES,
     GraphBatch,
     Institution,
     NodeLabel,
@@ -37,10 +38,7 @@ from loaders.entities import (
 from loaders.outline import ParsedDocument, ParsedTask
 from loaders.sentences import SentenceSpan, split_sentences
 
-TASK_EDGE: dict[str, RelType] = {
-    "Institution": "INVOLVES", "Programme": "ADVANCES", "Place": "CONCERNS",
-    "PolicyDocument": "CITES", "Target": "SETS",
-}
+TASK_EDGE: dict[str, RelType] = {label: rel_type for _, rel_type, label in TASK_CONTEXT_EDGES}
 # Regional groupings nest at most a few levels (县 -> 市 -> 省 -> 长三角); a bound guards cycles.
 _MAX_PART_OF_DEPTH = 6
 

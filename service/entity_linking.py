@@ -52,6 +52,7 @@ class EntityLinker:
         self._english: dict[str, list[EntityNames]] = defaultdict(list)
         self.entities: dict[str, EntityNames] = {}
         self._name_surfaces: dict[str, str] = {}  # id -> normalised name, for ``containing``
+        self._containing: dict[tuple[str, tuple[NodeLabel, ...]], list[EntityNames]] = {}
         for entity in entities:
             self.entities[entity.id] = entity
             self._name_surfaces[entity.id] = _surface(entity.name)
@@ -88,11 +89,16 @@ class EntityLinker:
     def containing(self, entity: EntityNames, labels: tuple[NodeLabel, ...]) -> list[EntityNames]:
         """Entities of ``labels`` whose name contains this entity's name or an alias (the
         institutes and programmes named after a place: 西北工业大学太仓长三角研究院 for 长三角)."""
-        forms = {_surface(n) for n in (entity.name, *entity.aliases)}
-        forms = {f for f in forms if len(f) >= _MIN_CHARS}
-        return [other for other in self.entities.values()
-                if other.label in labels and other.id != entity.id
-                and any(f in self._name_surfaces[other.id] for f in forms)]
+        key = (entity.id, labels)
+        found = self._containing.get(key)
+        if found is None:  # a scan of every name: remembered, the same entities come back
+            forms = {_surface(n) for n in (entity.name, *entity.aliases)}
+            forms = {f for f in forms if len(f) >= _MIN_CHARS}
+            found = [other for other in self.entities.values()
+                     if other.label in labels and other.id != entity.id
+                     and any(f in self._name_surfaces[other.id] for f in forms)]
+            self._containing[key] = found
+        return list(found)
 
     def link(self, question: str, bridged_terms: Iterable[str] = (),
              composable_terms: Iterable[str] = ()) -> list[LinkedEntity]:

@@ -3,7 +3,6 @@
 import re
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.models import NodeLabel, TaskContext
+from graph.snapshot import GraphSnapshot
 from service.entity_linking import EntityLinker, LinkedEntity, asks_for_listing
 from service.metrics import time_stage
 from service.query_bridge import QueryBridge, WeightedTerm
@@ -57,7 +57,7 @@ class SentenceHit(Protocol):
     def score(self) -> float: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskCandidate:
     task_id: str
     score: float = 0.0
@@ -66,20 +66,19 @@ class TaskCandidate:
 
 
 def aggregate(hits: Sequence[SentenceHit], channel: Channel) -> list[TaskCandidate]:
-    """Sentence hits of one channel -> tasks. Task score = its best sentence + a little of its
-    second best; best tasks first."""
-    by_task: dict[str, list[SentenceHit]] = defaultdict(list)
+    """Sentence hits of one channel, best first (as both indexes return them) -> tasks. Task
+    score = its best sentence + a little of its second best; best tasks first."""
+    candidates: dict[str, TaskCandidate] = {}
     for hit in hits:
-        by_task[hit.task_id].append(hit)
-    candidates = []
-    for task_id, task_hits in by_task.items():
-        scores = sorted((h.score for h in task_hits), reverse=True)
-        score = scores[0] + (_SUPPORT_WEIGHT * scores[1] if len(scores) > 1 else 0.0)
-        candidates.append(TaskCandidate(
-            task_id=task_id, score=score, channels={channel},
-            sentence_scores={h.sentence_id: h.score for h in task_hits}))
-    candidates.sort(key=lambda c: (-c.score, c.task_id))
-    return candidates
+        candidate = candidates.get(hit.task_id)
+        if candidate is None:
+            candidates[hit.task_id] = TaskCandidate(
+                hit.task_id, hit.score, {channel}, {hit.sentence_id: hit.score})
+            continue
+        if len(candidate.sentence_scores) == 1:  # this is the task's second-best sentence
+            candidate.score += _SUPPORT_WEIGHT * hit.score
+        candidate.sentence_scores[hit.sentence_id] = hit.score
+    return sorted(candidates.values(), key=lambda c: (-c.score, c.task_id))
 
 
 def fuse(rankings: Mapping[Channel, list[TaskCandidate]]) -> list[TaskCandidate]:
@@ -89,11 +88,18 @@ def fuse(rankings: Mapping[Channel, list[TaskCandidate]]) -> list[TaskCandidate]
     for channel, ranking in rankings.items():
         weight = CHANNEL_WEIGHTS[channel]
         for rank, candidate in enumerate(ranking, 1):
-            into = fused.setdefault(candidate.task_id, TaskCandidate(candidate.task_id))
+            into = fused.get(candidate.task_id)
+            if into is None:
+                fused[candidate.task_id] = TaskCandidate(
+                    candidate.task_id, weight / (_RRF_K + rank), set(candidate.channels),
+                    dict(candidate.sentence_scores))
+                continue
             into.score += weight / (_RRF_K + rank)
             into.channels |= candidate.channels
-            for sid, s in candidate.sentence_scores.items():
-                into.sentence_scores[sid] = max(s, into.sentence_scores.get(sid, s))
+            merged = into.sentence_scores
+            for sid, score in candidate.sentence_scores.items():
+                if score > merged.get(sid, score - 1.0):
+                    merged[sid] = score
     return sorted(fused.values(), key=lambda c: (-c.score, c.task_id))
 
 
@@ -156,7 +162,7 @@ class SearchService:
     def entity_linker(self) -> EntityLinker:
         with self._lock:
             if self._linker is None:
-                self._linker = EntityLinker(self._store.entity_names())
+                self._linker = EntityLinker(self._store.search_snapshot().entity_names())
             return self._linker
 
     def refresh(self) -> None:
@@ -199,11 +205,12 @@ class SearchService:
         terms = self.bridged_terms(normalised)
         return " ".join(t.term_zh for t in terms) if terms else normalised
 
-    def match_entities(self, normalised: str) -> EntityMatch:
+    def match_entities(self, normalised: str, snapshot: GraphSnapshot | None = None) -> EntityMatch:
         """The entities the question names and every task that names them: linked in the graph
         (also to a region's member places and to entities named after them, such as an institute
         named after a place) or, for a listing, containing one of their names verbatim (a
         mention the extraction did not link still counts)."""
+        snapshot = snapshot or self._store.search_snapshot()
         linker = self.entity_linker()
         terms = self.bridged_terms(normalised)
         linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
@@ -211,15 +218,15 @@ class SearchService:
         if not linked:
             return EntityMatch(linked=[], listing=False, tasks={})
         direct = {e.id for e in linked}
-        related = direct | self._with_members([e.id for e in linked if e.label == "Place"])
+        related = direct | _with_members(snapshot, [e.id for e in linked if e.label == "Place"])
         for e in linked:
             related.update(o.id for o in linker.containing(linker.entities[e.id], _NAMESAKE_LABELS))
-        links = self._store.entity_task_links(sorted(related))
+        links = snapshot.entity_task_links(sorted(related))
         listing = asks_for_listing(normalised, linked)
         if listing:  # a listing must be complete: also the mentions extraction did not link
             needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
                               if len(n) >= 2})
-            links.extend(self._store.sentences_containing(needles))
+            links.extend(snapshot.sentences_containing(needles))
         tasks: dict[str, LinkedTask] = {}
         for link in links:
             task = tasks.setdefault(link.task_id, LinkedTask(link.doc_id, False, set()))
@@ -257,13 +264,14 @@ class SearchService:
         ``bridge_dense=False`` embeds an English question as it is (the plain dense baseline)."""
         started = time.perf_counter()
         normalised = normalise_query(query)
+        snapshot = self._store.search_snapshot()  # one view of the graph for the whole search
         with time_stage("filters"):
-            doc_ids = self._allowed_documents(filters) if filters else None
-            task_ids = self._allowed_tasks(filters) if filters else None
+            doc_ids = _allowed_documents(snapshot, filters) if filters else None
+            task_ids = self._allowed_tasks(snapshot, filters) if filters else None
         entities = None
         if "entity" in channels:
             with time_stage("entities"):
-                entities = self.match_entities(normalised)
+                entities = self.match_entities(normalised, snapshot)
         rankings = self.channel_rankings(normalised, doc_ids, channels, entities, bridge_dense)
         with time_stage("fusion"):
             candidates = fuse(rankings)
@@ -277,7 +285,7 @@ class SearchService:
                               entities=[e.as_listing_entity() for e in entities.linked],
                               total=total, offset=offset, limit=k)
         with time_stage("context"):
-            results = self._results(candidates[offset:offset + k])
+            results = _results(snapshot, candidates[offset:offset + k])
         return SearchResponse(
             query=query,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -297,55 +305,48 @@ class SearchService:
             scope = linked if scope is None else scope & linked
         return scope
 
-    def _allowed_tasks(self, filters: SearchFilters) -> set[str] | None:
+    def _allowed_tasks(self, snapshot: GraphSnapshot, filters: SearchFilters) -> set[str] | None:
         """Tasks concerning one of the filter's places (or a place directly PART_OF it)."""
         if not filters.place:
             return None
         places = [e.id for e in self.entity_linker().by_name(filters.place) if e.label == "Place"]
-        return {link.task_id for link in self._store.entity_task_links(sorted(self._with_members(places)))}
+        links = snapshot.entity_task_links(sorted(_with_members(snapshot, places)))
+        return {link.task_id for link in links}
 
-    def _with_members(self, place_ids: list[str]) -> set[str]:
-        """The places and those directly PART_OF them (a region's members)."""
-        return {*place_ids, *(m for ms in self._store.place_parts(place_ids).values() for m in ms)}
 
-    def _allowed_documents(self, filters: SearchFilters) -> set[str] | None:
-        if not (filters.document or filters.year or filters.issuer):
-            return None
-        allowed = set()
-        for doc in self._store.list_documents():
-            if filters.document and doc.id not in filters.document:
-                continue
-            if filters.year and doc.year not in filters.year:
-                continue
-            if filters.issuer and doc.issuer not in filters.issuer:
-                continue
-            allowed.add(doc.id)
-        return allowed
+def _with_members(snapshot: GraphSnapshot, place_ids: list[str]) -> set[str]:
+    """The places and those directly PART_OF them (a region's members)."""
+    return {*place_ids, *(m for ms in snapshot.place_members(place_ids).values() for m in ms)}
 
-    def _results(self, page: list[TaskCandidate]) -> list[SearchResult]:
-        contexts = self._store.task_contexts([c.task_id for c in page])
-        evidence_ids = [
-            sid for c in page
-            for sid, _ in sorted(c.sentence_scores.items(), key=lambda kv: -kv[1])[
-                :_EVIDENCE_PER_TASK]
+
+def _allowed_documents(snapshot: GraphSnapshot, filters: SearchFilters) -> set[str] | None:
+    if not (filters.document or filters.year or filters.issuer):
+        return None
+    return {doc.id for doc in snapshot.documents()
+            if (not filters.document or doc.id in filters.document)
+            and (not filters.year or doc.year in filters.year)
+            and (not filters.issuer or doc.issuer in filters.issuer)}
+
+
+def _results(snapshot: GraphSnapshot, page: list[TaskCandidate]) -> list[SearchResult]:
+    contexts = snapshot.task_contexts([c.task_id for c in page])
+    results = []
+    for candidate in page:
+        context = contexts.get(candidate.task_id)
+        if context is None:
+            continue  # the vector index is ahead of the graph (a delete in flight)
+        top = sorted(candidate.sentence_scores.items(), key=lambda kv: -kv[1])[:_EVIDENCE_PER_TASK]
+        sentences = snapshot.sentences([sid for sid, _ in top])
+        evidence = [
+            Evidence(sentence_id=sid, text=sentences[sid].text, start=sentences[sid].start,
+                     end=sentences[sid].end, score=round(score, 4))
+            for sid, score in top if sid in sentences
         ]
-        sentences = self._store.sentences(evidence_ids)
-        results = []
-        for candidate in page:
-            context = contexts.get(candidate.task_id)
-            if context is None:
-                continue  # the vector index is ahead of the graph (a delete in flight)
-            top = sorted(candidate.sentence_scores.items(), key=lambda kv: -kv[1])
-            evidence = [
-                Evidence(sentence_id=sid, text=sentences[sid].text, start=sentences[sid].start,
-                         end=sentences[sid].end, score=round(score, 4))
-                for sid, score in top[:_EVIDENCE_PER_TASK] if sid in sentences
-            ]
-            results.append(SearchResult(
-                task=task_out(context), score=round(candidate.score, 4),
-                matched_by=sorted(candidate.channels), evidence=evidence,
-                context=context_out(context)))
-        return results
+        results.append(SearchResult(
+            task=task_out(context), score=round(candidate.score, 4),
+            matched_by=sorted(candidate.channels), evidence=evidence,
+            context=context_out(context)))
+    return results
 
 
 def task_out(context: TaskContext) -> TaskOut:

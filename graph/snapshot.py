@@ -1,0 +1,176 @@
+"""What search reads from the graph, held in memory between writes.
+
+Every search needs the same few things from the graph: the entities a question may name, the
+tasks linked to them, and for a result page each task's record, sentences and context. Read
+statement by statement they cost a few milliseconds per question (a third of a search over the
+45-document corpus); read once they cost ~0.2 s and memory smaller than the vector index (a
+sentence's text is ~100 characters; its vector is 1.5 KB). A store builds a snapshot on
+request and drops it on its next write (``GraphStore.search_snapshot``).
+"""
+
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from graph.ids import section_id
+from graph.models import (
+    TASK_CONTEXT_EDGES,
+    EntityNames,
+    NodeLabel,
+    PolicyDocument,
+    Sentence,
+    Task,
+    TaskContext,
+    TaskLink,
+)
+
+# The entities a question can name, and the task-level edge that links each to its tasks.
+LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = tuple(
+    (rel_type, label) for _, rel_type, label in TASK_CONTEXT_EDGES if label != "Target")
+_CONTEXT_KEY: dict[str, str] = {rel_type: key for key, rel_type, _ in TASK_CONTEXT_EDGES}
+_LINKABLE_TYPES = frozenset(rel_type for rel_type, _ in LINKABLE_EDGES)
+_LINKABLE_LABELS = frozenset(label for _, label in LINKABLE_EDGES)
+_SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
+
+
+def task_context(task: Task, links: Iterable[tuple[str, str]],
+                 nodes: Mapping[str, Any]) -> TaskContext | None:
+    """A task's context from its edges (relationship type, node id) and the nodes by id;
+    None when its document is not among the nodes (it went away between two reads)."""
+    document = nodes.get(task.doc_id)
+    if document is None:
+        return None
+    lists: dict[str, list[Any]] = {key: [] for key, _, _ in TASK_CONTEXT_EDGES}
+    for rel_type, node_id in links:
+        node = nodes.get(node_id)
+        if node is not None:
+            lists[_CONTEXT_KEY[rel_type]].append(node)
+    for members in lists.values():
+        members.sort(key=lambda m: str(getattr(m, "name", None) or getattr(m, "title", None)
+                                       or getattr(m, "text", "")))
+    # A task's section is the one whose path its own path extends by one label (the outline's
+    # invariant), so it is found by id, not by walking HAS_TASK.
+    section = (nodes.get(section_id(task.doc_id, task.path.rsplit("/", 1)[0]))
+               if "/" in task.path else None)
+    return TaskContext.model_construct(
+        task=task, document=document, section=section, programmes=lists["programmes"],
+        institutions=lists["institutions"], places=lists["places"],
+        documents=lists["documents"], targets=lists["targets"])
+
+
+class GraphSnapshot:
+    """The graph as search reads it: documents, sections, entities, tasks, sentences, the
+    tasks' context edges, sentence mentions and PART_OF, fixed when read."""
+
+    def __init__(self, nodes: Mapping[str, Any], tasks: Mapping[str, Task],
+                 sentences: Mapping[str, Sentence], task_links: Iterable[tuple[str, str, str]],
+                 mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]]
+                 ) -> None:
+        """``nodes``: documents, sections and entities by id; ``task_links``: (task id,
+        relationship type, node id) for every context edge; ``mentions``: (sentence id, entity
+        id); ``place_parts``: (member id, region id)."""
+        self._nodes = nodes
+        self._tasks = tasks
+        self._sentences = sentences
+        self._links: dict[str, list[tuple[str, str]]] = {}
+        self._entity_tasks: dict[str, list[str]] = {}
+        for task_id, rel_type, node_id in task_links:
+            self._links.setdefault(task_id, []).append((rel_type, node_id))
+            if rel_type in _LINKABLE_TYPES:
+                self._entity_tasks.setdefault(node_id, []).append(task_id)
+        self._mentioned_in: dict[tuple[str, str], list[str]] = {}  # (task, entity) -> sentences
+        for sentence_id, entity_id in mentions:
+            sentence = sentences.get(sentence_id)
+            if sentence is not None:
+                self._mentioned_in.setdefault((sentence.task_id, entity_id), []).append(sentence_id)
+        self._members: dict[str, list[str]] = {}
+        for member, region in place_parts:
+            self._members.setdefault(region, []).append(member)
+        # Every sentence text in one string: a verbatim search is one C-level scan per needle.
+        self._sentence_ids = sorted(sentences)
+        texts = [sentences[s].text.replace(_SEPARATOR, " ") for s in self._sentence_ids]
+        self._text = _SEPARATOR.join(texts)
+        self._starts: list[int] = []
+        position = 0
+        for text in texts:
+            self._starts.append(position)
+            position += len(text) + 1
+
+    def documents(self, ingested_only: bool = True) -> list[PolicyDocument]:
+        return [n for n in self._nodes.values() if isinstance(n, PolicyDocument)
+                and (n.ingested or not ingested_only)]
+
+    def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
+        """Sentences by id; unknown ids are left out."""
+        return {s: self._sentences[s] for s in sentence_ids if s in self._sentences}
+
+    def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
+        """As ``GraphStore.task_contexts``; unknown ids are left out."""
+        contexts: dict[str, TaskContext] = {}
+        for task_id in task_ids:
+            task = self._tasks.get(task_id)
+            context = task_context(task, self._links.get(task_id, ()), self._nodes) if task else None
+            if context is not None:
+                contexts[task_id] = context
+        return contexts
+
+    def entity_names(self) -> list[EntityNames]:
+        """Every Programme, Institution, Place and PolicyDocument with the names a question
+        may use for it (a document: its title, with its 文号 as an alias)."""
+        names: list[EntityNames] = []
+        for node in self._nodes.values():
+            label = type(node).__name__
+            if label not in _LINKABLE_LABELS:
+                continue
+            if isinstance(node, PolicyDocument):
+                names.append(EntityNames(id=node.id, label="PolicyDocument", name=node.title,
+                                         aliases=[node.doc_number] if node.doc_number else []))
+            else:
+                names.append(EntityNames(id=node.id, label=label, name=node.name,
+                                         aliases=list(node.aliases or []),
+                                         name_en=getattr(node, "name_en", None)))
+        return sorted(names, key=lambda n: n.id)
+
+    def entity_task_links(self, entity_ids: Sequence[str]) -> list[TaskLink]:
+        """The task-level edges (ADVANCES, INVOLVES, CONCERNS, CITES) to these entities, each
+        with the task's sentences that mention the entity; ordered by entity, then task."""
+        links = []
+        for entity_id in sorted(set(entity_ids)):
+            for task_id in sorted(set(self._entity_tasks.get(entity_id, ()))):
+                task = self._tasks.get(task_id)
+                if task is not None:
+                    links.append(TaskLink.model_construct(
+                        task_id=task_id, doc_id=task.doc_id, entity_id=entity_id,
+                        sentence_ids=sorted(self._mentioned_in.get((task_id, entity_id), ()))))
+        return links
+
+    def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
+        """Tasks with the sentences whose text contains one of ``needles`` verbatim (at most
+        ``limit`` sentences); ``entity_id`` is empty. For listings that must not miss a
+        mention the extraction did not link."""
+        found: set[str] = set()
+        for needle in needles:
+            if not needle or _SEPARATOR in needle:
+                continue
+            position = self._text.find(needle)
+            while position >= 0 and len(found) < limit:
+                index = bisect_right(self._starts, position) - 1
+                found.add(self._sentence_ids[index])
+                following = index + 1  # the next sentence: one hit per sentence is enough
+                if following == len(self._starts):
+                    break
+                position = self._text.find(needle, self._starts[following])
+        by_task: dict[str, TaskLink] = {}
+        for sentence_id in sorted(found):
+            sentence = self._sentences[sentence_id]
+            task = self._tasks.get(sentence.task_id)
+            if task is None:
+                continue
+            link = by_task.setdefault(task.id, TaskLink.model_construct(
+                task_id=task.id, doc_id=task.doc_id, entity_id="", sentence_ids=[]))
+            link.sentence_ids.append(sentence_id)
+        return [by_task[t] for t in sorted(by_task)]
+
+    def place_members(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each of these places that has any, the places directly PART_OF it."""
+        return {p: sorted(self._members[p]) for p in place_ids if p in self._members}
