@@ -48,106 +48,27 @@ _STOPWORDS = frozenset([
     "find", "tell", "give", "say", "said", "document", "documents", "many", "much",
 ])
 
-# Education-policy terms that CC-CEDICT lacks or glosses poorly. Keys are lower-case,
-# singular, hyphens as spaces; values best first.
-_GLOSSARY: dict[str, tuple[str, ...]] = {
-    "home school": ("家校",),
-    "home school cooperation": ("家校合作", "家校共育"),
-    "family education": ("家庭教育",),
-    "parent school": ("家长学校",),
-    "high level": ("高层次", "高水平"),
-    "high level talent": ("高层次人才",),
-    "high quality": ("高质量", "优质"),
-    "high quality development": ("高质量发展",),
-    "private": ("民办", "私立"),
-    "private education": ("民办教育",),
-    "private school": ("民办学校",),
-    "smart": ("智慧", "智能"),
-    "smart campus": ("智慧校园",),
-    "smart education": ("智慧教育",),
-    "digital": ("数字化", "信息化"),
-    "informatization": ("信息化",),
-    "mental health": ("心理健康",),
-    "psychological": ("心理",),
-    "moral education": ("德育",),
-    "teacher ethics": ("师德", "师德师风"),
-    "aesthetic education": ("美育",),
-    "physical education": ("体育",),
-    "labor education": ("劳动教育",),
-    "labour education": ("劳动教育",),
-    "ideological and political": ("思政", "思想政治"),
-    "vocational education": ("职业教育",),
-    "integration of industry and education": ("产教融合",),
-    "industry education integration": ("产教融合",),
-    "preschool": ("学前", "幼儿园"),
-    "preschool education": ("学前教育",),
-    "compulsory education": ("义务教育",),
-    "special education": ("特殊教育",),
-    "community education": ("社区教育",),
-    "lifelong learning": ("终身学习",),
-    "new teacher": ("新教师",),
-    "teaching staff": ("教师队伍", "师资"),
-    "principal": ("校长",),
-    "supervision": ("督导", "监督"),
-    "education supervision": ("教育督导",),
-    "recruitment": ("招聘", "招录", "引进"),
-    "training": ("培训", "训练"),
-    "teacher": ("教师", "老师"),
-    "governance": ("治理",),
-    "canteen": ("食堂",),
-    "petition": ("信访", "请愿"),
-    "letters and visits": ("信访",),
-    "examination": ("考试",),
-    "exam": ("考试",),
-    "enrollment": ("招生",),
-    "enrolment": ("招生",),
-    "admission": ("招生", "录取"),
-    "party building": ("党建",),
-    "party conduct": ("党风",),
-    "clean government": ("廉政",),
-    "anti corruption": ("廉政", "反腐"),
-    "rule of law": ("法治", "依法"),
-    "law based": ("依法",),
-    "balanced development": ("均衡发展",),
-    "inclusive": ("普惠",),
-    "universal": ("普及",),
-    "epidemic prevention": ("疫情防控",),
-    "covid": ("疫情", "新冠"),
-    "eyesight": ("视力", "近视"),
-    "myopia": ("近视",),
-    "after school service": ("课后服务",),
-    "double reduction": ("双减",),
-    "education group": ("教育集团", "集团化办学"),
-    "group schooling": ("集团化办学",),
-    "alliance": ("联盟",),
-    "evaluation": ("评价", "评估"),
-    "assessment": ("评价", "评估", "考核"),
-    "housing subsidy": ("安居补贴", "住房补贴"),
-    "talent introduction": ("人才引进", "引进人才"),
-    "yangtze river delta": ("长三角",),
-    "five year plan": ("五年规划",),
-    "14th five year plan": ("十四五",),
-    # Government administration: who leads, who is responsible, by when, for whom.
-    "lead": ("牵头", "领导"),
-    "led": ("牵头", "领导"),
-    "responsible": ("负责", "责任"),
-    "deadline": ("完成时限", "时限"),
-    "bureau": ("局",),
-    "city": ("市", "城市"),
-    "municipal": ("市",),
-    "provincial": ("省",),
-    "county": ("县",),
-    "finance": ("财政", "金融"),
-    "committee": ("委员会",),
-    "federation": ("联合会",),
-    "government service": ("政务服务",),
-    "citizen": ("群众", "市民"),
-    "elderly": ("老年人", "养老"),
-    "elderly care": ("养老",),
-    "employment": ("就业",),
-    "job": ("就业", "岗位"),
-    "pilot": ("试点",),
-}
+GLOSSARY_FILE = Path(__file__).with_name("data") / "policy_glossary.tsv"
+
+
+def _read_glossary(path: Path) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Policy terms CC-CEDICT lacks or glosses poorly (English -> Chinese, best first) and
+    question framing (English phrases that name no Chinese term: "deal with", "refer to")."""
+    terms: dict[str, tuple[str, ...]] = {}
+    framing: set[str] = set()
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, chinese = line.partition("\t")
+        key = _fold(english).strip()
+        if not key or key in terms or key in framing:
+            raise ValueError(f"{path.name}:{number}: empty or repeated English term {english!r}")
+        if chinese.strip():
+            terms[key] = tuple(t.strip() for t in chinese.split("|") if t.strip())
+        else:
+            framing.add(key)
+    return terms, frozenset(framing)
+
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -224,28 +145,32 @@ class QueryBridge:
         lemmas = [_lemma(w, self._reverse) for w in surface]
         i = 0
         while i < len(surface):
-            matched = False
+            matched = 0  # words consumed
             for n in range(min(_MAX_PHRASE_WORDS, len(surface) - i), 0, -1):
-                if n > 1 and (surface[i] in _STOPWORDS or surface[i + n - 1] in _STOPWORDS):
-                    continue
-                if n == 1 and surface[i] in _STOPWORDS:
+                keys = (" ".join(surface[i:i + n]), " ".join(lemmas[i:i + n]))
+                if any(k in _FRAMING for k in keys):
+                    matched = n
                     break
-                if n == 1:
-                    found = self._word(surface[i], extra)
-                else:
-                    found = (_lookup(" ".join(surface[i:i + n]), extra, self._reverse)
-                             or _lookup(" ".join(lemmas[i:i + n]), extra, self._reverse))
+                # A listed phrase may begin or end with a stopword ("this year", "per capita").
+                listed = next((found for k in keys if (found := _lookup(k, extra, {}))), None)
+                if listed is None and n > 1 and (
+                        surface[i] in _STOPWORDS or surface[i + n - 1] in _STOPWORDS):
+                    continue
+                if n == 1 and listed is None and surface[i] in _STOPWORDS:
+                    break
+                found = listed or (self._word(surface[i], extra) if n == 1 else
+                                   _lookup(keys[0], extra, self._reverse)
+                                   or _lookup(keys[1], extra, self._reverse))
                 if found:
                     for term, weight in _top(found, self._per_term):
-                        emit(term, weight, " ".join(surface[i:i + n]))
-                    matched = True
-                if matched:
-                    i += n
+                        emit(term, weight, keys[0])
+                    matched = n
                     break
             if not matched:
                 if surface[i].isdigit():
                     emit(surface[i], 1.0, surface[i])
-                i += 1
+                matched = 1
+            i += matched
         return list(out.values())
 
     def _word(self, word: str, extra: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
@@ -481,3 +406,6 @@ def _write_cache(path: Path, stamp: Mapping[str, object], reverse: ReverseIndex)
     except OSError as exc:
         logger.warning("could not write query bridge cache %s: %s", path, exc)
         tmp.unlink(missing_ok=True)
+
+
+_GLOSSARY, _FRAMING = _read_glossary(GLOSSARY_FILE)

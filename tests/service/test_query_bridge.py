@@ -74,8 +74,28 @@ def test_stopwords_and_question_framing_give_no_terms() -> None:
     assert QueryBridge(TOY).translate("Which of the items involve these?") == []
 
 
+def test_framing_phrases_give_no_terms_and_do_not_split() -> None:
+    toy = QueryBridge({**TOY, "deal": [("交易", 9.0)], "refer": [("参考", 9.0)]})
+    assert toy.translate("which tasks deal with doctors") == toy.translate("doctors")
+    assert zh(toy.translate("parts that refers to Germany")) == ["德国"]
+
+
+def test_listed_phrases_may_begin_or_end_with_a_stopword() -> None:
+    assert zh(QueryBridge(TOY).translate("income per capita this year"))[-2:] == ["人均", "今年"]
+
+
+def test_the_glossary_file_refuses_a_repeated_term(tmp_path: Path) -> None:
+    glossary = tmp_path / "glossary.tsv"
+    glossary.write_text("# comment\nsmart campus\t智慧校园\ndeal with\t\nSmart-Campus\t智能校园\n", "utf-8")
+    with pytest.raises(ValueError, match=r"glossary.tsv:4: .*Smart-Campus"):
+        query_bridge._read_glossary(glossary)
+    glossary.write_text("smart campus\t智慧校园|智能校园\ndeal with\t\n", "utf-8")
+    assert query_bridge._read_glossary(glossary) == (
+        {"smart campus": ("智慧校园", "智能校园")}, frozenset({"deal with"}))
+
+
 def test_extra_terms_take_priority_in_their_order() -> None:
-    terms = QueryBridge(TOY).translate("cooperation with Germany's schools",
+    terms = QueryBridge(TOY).translate("Germany's schools",
                                        {"Germany": ["联邦德国", "德国"]})
     assert zh(terms)[:2] == ["联邦德国", "德国"]
     assert terms[0].weight == 1.0 > terms[1].weight
@@ -113,6 +133,8 @@ def test_shanghai_cooperation(bridge: QueryBridge) -> None:
      [["人才"], ["高层次", "高水平"], ["吸引", "引进"]]),
     ("rule of law in school governance", [["法治"], ["学校"], ["治理"]]),
     ("cooperation with Germany", [["合作"], ["德国"]]),
+    ("what is this year's GDP growth target", [["今年"], ["生产总值"], ["增长"]]),
+    ("which tasks deal with privately run schools", [["民办学校"]]),
 ])
 def test_dev_question_terms(bridge: QueryBridge, question: str,
                             alternatives: list[list[str]]) -> None:
