@@ -1,7 +1,6 @@
 """Entity extraction: one test per rule, then precision and recall on the hand-checked gold
 annotation of the sample (``gold_taicang.json``)."""
 
-import json
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,9 @@ from loaders.entities.lexicon import cut_after_dictionary_verbs, cut_after_verbs
 from loaders.outline import parse_document
 from loaders.sentences import split_sentences
 from loaders.text import read_text_file
+from tests.loaders.gold_scores import below, gold_paths, score_against_gold
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "taicang_2021_education_work_points.txt"
-GOLD = Path(__file__).with_name("gold_taicang.json")
 TAICANG = Locality(province="江苏省", city="太仓市")
 
 
@@ -375,10 +374,6 @@ def test_a_collective_list_of_levels_covers_the_bare_body_after_it() -> None:
 
 # --- the sample against its gold annotation ------------------------------------------------
 
-_GOLD_KEYS = {"programmes": "Programme", "institutions": "Institution", "places": "Place",
-              "documents": "PolicyDocument", "targets": "Target"}
-
-
 def _predicted() -> dict[str, set[tuple[str, str]]]:
     parsed = parse_document(read_text_file(SAMPLE))
     locality = locality_of(parsed.header.issuer)
@@ -394,27 +389,8 @@ def _predicted() -> dict[str, set[tuple[str, str]]]:
 
 
 def test_precision_and_recall_against_the_gold_annotation() -> None:
-    gold_doc = json.loads(GOLD.read_text(encoding="utf-8"))
     predicted = _predicted()
-    assert set(predicted) == set(gold_doc["tasks"])
-    rows = []
-    failures = []
-    for key, label in _GOLD_KEYS.items():
-        tp = fp = fn = 0
-        for path, annotation in gold_doc["tasks"].items():
-            gold = {(label, normalise_key(n)) for n in annotation[key]}
-            pred = {p for p in predicted[path] if p[0] == label}
-            tp += len(gold & pred)
-            fp += len(pred - gold)
-            fn += len(gold - pred)
-            failures += [f"{path} extra {n}" for _, n in pred - gold]
-            failures += [f"{path} missed {n}" for _, n in gold - pred]
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        rows.append((label, tp, fp, fn, precision, recall))
-    print("\nlabel            tp  fp  fn  precision  recall")
-    for label, tp, fp, fn, p, r in rows:
-        print(f"{label:15} {tp:3} {fp:3} {fn:3}  {p:9.3f}  {r:6.3f}")
-    print("\n".join(failures))
-    low = [(label, p, r) for label, _, _, _, p, r in rows if p < 0.9 or r < 0.9]
-    assert not low, low
+    assert set(predicted) == gold_paths()
+    scores = score_against_gold(
+        lambda path, label: {name for found_label, name in predicted[path] if found_label == label})
+    assert not below(scores, 0.9), below(scores, 0.9)
