@@ -41,7 +41,7 @@ from graph.models import (
     Task,
     TaskContext,
 )
-from graph.snapshot import GraphSnapshot, task_context
+from graph.snapshot import GraphSnapshot, task_contexts
 
 _BATCH_ROWS = 5000
 
@@ -236,23 +236,16 @@ class CypherGraphStore(ABC):
         links: dict[str, list[tuple[str, str]]] = {}
         for r in rows:
             links.setdefault(r["task_id"], []).append((r["rel"], r["id"]))
-        contexts: dict[str, TaskContext] = {}
-        for tid in ids:
-            task = tasks.get(tid)
-            context = task_context(task, links.get(tid, ()), nodes) if task else None
-            if context is not None:
-                contexts[tid] = context
-        return contexts
+        return task_contexts(ids, tasks, links, nodes)
 
     def search_snapshot(self) -> GraphSnapshot:
         snapshot = self._cached_snapshot
         if snapshot is None:
-            sentences = {r["n"]["id"]: _record(Sentence, r["n"])
-                         for r in self._read(cypher.all_nodes("Sentence"))}
             snapshot = GraphSnapshot(
                 nodes=self._node_records(),
                 tasks={r["n"]["id"]: _record(Task, r["n"]) for r in self._read(cypher.all_nodes("Task"))},
-                sentences=sentences,
+                sentences={r["n"]["id"]: _record(Sentence, r["n"])
+                           for r in self._read(cypher.all_nodes("Sentence"))},
                 task_links=[(r["task_id"], r["rel"], r["id"]) for r in self._read(
                     cypher.task_context_links(self._type_function, every_task=True))],
                 mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],

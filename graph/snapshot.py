@@ -33,10 +33,23 @@ _LINKABLE_LABELS = frozenset(label for _, label in LINKABLE_EDGES)
 _SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
 
 
-def task_context(task: Task, links: Iterable[tuple[str, str]],
-                 nodes: Mapping[str, Any]) -> TaskContext | None:
-    """A task's context from its edges (relationship type, node id) and the nodes by id;
-    None when its document is not among the nodes (it went away between two reads)."""
+def task_contexts(task_ids: Sequence[str], tasks: Mapping[str, Task],
+                  links: Mapping[str, Sequence[tuple[str, str]]],
+                  nodes: Mapping[str, Any]) -> dict[str, TaskContext]:
+    """The contexts of those ``task_ids`` that are among ``tasks``, from each task's edges
+    (relationship type, node id) and the nodes by id; a task whose document is not among the
+    nodes (it went away between two reads) is left out too."""
+    contexts: dict[str, TaskContext] = {}
+    for task_id in task_ids:
+        task = tasks.get(task_id)
+        context = _task_context(task, links.get(task_id, ()), nodes) if task else None
+        if context is not None:
+            contexts[task_id] = context
+    return contexts
+
+
+def _task_context(task: Task, links: Iterable[tuple[str, str]],
+                  nodes: Mapping[str, Any]) -> TaskContext | None:
     document = nodes.get(task.doc_id)
     if document is None:
         return None
@@ -96,9 +109,9 @@ class GraphSnapshot:
             self._starts.append(position)
             position += len(text) + 1
 
-    def documents(self, ingested_only: bool = True) -> list[PolicyDocument]:
-        return [n for n in self._nodes.values() if isinstance(n, PolicyDocument)
-                and (n.ingested or not ingested_only)]
+    def documents(self) -> list[PolicyDocument]:
+        """The ingested documents (not those known only from citations), in no order."""
+        return [n for n in self._nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
@@ -106,13 +119,7 @@ class GraphSnapshot:
 
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         """As ``GraphStore.task_contexts``; unknown ids are left out."""
-        contexts: dict[str, TaskContext] = {}
-        for task_id in task_ids:
-            task = self._tasks.get(task_id)
-            context = task_context(task, self._links.get(task_id, ()), self._nodes) if task else None
-            if context is not None:
-                contexts[task_id] = context
-        return contexts
+        return task_contexts(task_ids, self._tasks, self._links, self._nodes)
 
     def entity_names(self) -> list[EntityNames]:
         """Every Programme, Institution, Place and PolicyDocument with the names a question

@@ -158,9 +158,8 @@ class QueryBridge:
                     continue
                 if n == 1 and listed is None and surface[i] in _STOPWORDS:
                     break
-                found = listed or (self._word(surface[i], extra) if n == 1 else
-                                   _lookup(keys[0], extra, self._reverse)
-                                   or _lookup(keys[1], extra, self._reverse))
+                found = listed or (self._word(surface[i], extra) if n == 1 else  # CC-CEDICT
+                                   list(self._reverse.get(keys[0]) or self._reverse.get(keys[1]) or ()))
                 if found:
                     for term, weight in _top(found, self._per_term):
                         emit(term, weight, keys[0])

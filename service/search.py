@@ -205,12 +205,11 @@ class SearchService:
         terms = self.bridged_terms(normalised)
         return " ".join(t.term_zh for t in terms) if terms else normalised
 
-    def match_entities(self, normalised: str, snapshot: GraphSnapshot | None = None) -> EntityMatch:
+    def match_entities(self, normalised: str, snapshot: GraphSnapshot) -> EntityMatch:
         """The entities the question names and every task that names them: linked in the graph
         (also to a region's member places and to entities named after them, such as an institute
         named after a place) or, for a listing, containing one of their names verbatim (a
         mention the extraction did not link still counts)."""
-        snapshot = snapshot or self._store.search_snapshot()
         linker = self.entity_linker()
         terms = self.bridged_terms(normalised)
         linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
