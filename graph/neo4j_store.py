@@ -1,5 +1,6 @@
 """The production backend: Neo4j 5 over Bolt with the official driver."""
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -87,17 +88,24 @@ class Neo4jGraphStore(CypherGraphStore):
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
                  *, max_rows: int = 1000, timeout_s: float = 10.0,
                  max_bytes: int = 5_000_000) -> QueryResult:
-        check_read_only(query)
+        checked = check_read_only(query)
 
         @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
-            result = tx.run(query, dict(parameters or {}))
+            result = tx.run(checked.text, dict(parameters or {}))
             columns = list(result.keys())
             raw: list[list[Any]] = []
+            size = 0
             for record in result:
                 if len(raw) >= max_rows:
                     raise QueryError(f"the query returned more than {max_rows} rows: add a LIMIT")
-                raw.append(list(record.values()))
+                values = list(record.values())
+                # Bound the bytes as rows stream, not after all of them are held.
+                size += len(json.dumps(values, ensure_ascii=False, default=str).encode())
+                if size > max_bytes:
+                    raise QueryError(f"the result is larger than {max_bytes} bytes: "
+                                     "return fewer rows or columns")
+                raw.append(values)
             # A relationship's end nodes arrive without properties unless also returned:
             # look their ``id`` up in the same transaction.
             element_ids = sorted({n.element_id for n in _relationship_ends(raw)
@@ -125,6 +133,8 @@ class Neo4jGraphStore(CypherGraphStore):
             raise QueryError(exc.message or str(exc)) from exc
         except Neo4jError as exc:
             raise QueryError(str(exc)) from exc
+        if checked.columns is not None and len(checked.columns) == len(columns):
+            columns = checked.columns
         return QueryResult(columns=columns, rows=rows)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from graph import embedded, neo4j_store
 from graph.base import GraphStore
 from graph.errors import ReadOnlyViolationError
+from graph.readonly import CheckedQuery
 from service.wiring import build_components
 from tests.conftest import connect_neo4j, neo4j_settings, wipe_neo4j
 from tests.service.api_support import make_settings, serve
@@ -104,7 +105,7 @@ def test_cypher_refuses_every_write(client: TestClient, query: str) -> None:
 def test_the_database_refuses_writes_the_check_does_not_see(
         client: TestClient, query: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for module in (embedded, neo4j_store):
-        monkeypatch.setattr(module, "check_read_only", lambda _query: None)
+        monkeypatch.setattr(module, "check_read_only", lambda query: CheckedQuery(query, None))
     before = snapshot(client)
     with pytest.raises(ReadOnlyViolationError):
         store_of(client).run_read(query)
