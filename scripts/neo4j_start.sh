@@ -195,6 +195,12 @@ server.https.enabled=false
 dbms.security.auth_enabled=true
 server.memory.pagecache.size=$pagecache
 dbms.usage_report.enabled=false
+# Hardening for read-only /cypher (docker-compose.yml sets the same): no LOAD CSV from server
+# files, and a time and memory cap on every transaction, whoever sends it.
+dbms.security.allow_csv_import_from_file_urls=false
+db.transaction.timeout=30s
+dbms.memory.transaction.total.max=512m
+db.memory.transaction.max=256m
 # Default Netty quiet period (5s per event loop group) makes shutdown take ~10s.
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 EOF

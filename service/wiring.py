@@ -24,7 +24,9 @@ def build_graph_store(settings: Settings, *, read_only: bool = False) -> GraphSt
         case "embedded":
             from graph.embedded import EmbeddedGraphStore
 
-            store: GraphStore = EmbeddedGraphStore.open(settings.graph_path, read_only=read_only)
+            store: GraphStore = EmbeddedGraphStore.open(
+                settings.graph_path, read_only=read_only,
+                query_memory_bytes=settings.cypher_max_memory_mb << 20)
         case "neo4j":
             from graph.neo4j_store import Neo4jGraphStore
 

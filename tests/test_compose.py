@@ -38,3 +38,17 @@ def test_compose_runs_neo4j_526_with_healthcheck_and_volume() -> None:
     assert api["environment"]["POLICYKG_GRAPH"] == "neo4j"
     assert api["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert "build" in api
+
+
+def test_compose_and_the_test_server_share_the_neo4j_hardening() -> None:
+    """Both refuse LOAD CSV from server files and cap each transaction's time and memory."""
+    config = yaml.safe_load(compose("config", password="a-long-password").stdout)
+    environment = config["services"]["neo4j"]["environment"]
+    script = (ROOT / "scripts" / "neo4j_start.sh").read_text("utf-8")
+    for setting, value in [("dbms.security.allow_csv_import_from_file_urls", "false"),
+                           ("db.transaction.timeout", "30s"),
+                           ("dbms.memory.transaction.total.max", "512m"),
+                           ("db.memory.transaction.max", "256m")]:
+        variable = "NEO4J_" + setting.replace("_", "__").replace(".", "_")
+        assert environment[variable] == value, variable
+        assert f"\n{setting}={value}\n" in script, setting
