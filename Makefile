@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SAMPLE := examples/taicang_2021_education_work_points.txt
 
-.PHONY: run test install install-dev lint serve clean
+.PHONY: run test soak install install-dev lint serve clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: install-dev
 
 test: install-dev
 	PYTHON=$(abspath $(BIN)/python) bash scripts/run_tests.sh
+
+# Not part of `make test`: 50,000 fuzzed Cypher queries on both backends, then 60 s of mixed
+# hostile and normal requests at 8 clients against a real server (prints /health p99).
+soak: install-dev
+	PYTHON=$(abspath $(BIN)/python) bash scripts/run_soak.sh
 
 clean:
 	rm -rf $(VENV) data .neo4j-test .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make soak` (not part of `make test`): the Cypher fuzzing corpus at 50,000 queries on both
+# backends against a real Neo4j, then 60 s of mixed hostile and normal requests from 8 clients
+# against a real `policykg serve` on the embedded default (bench/soak.py prints its report).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-.venv/bin/python}
+
+export NEO4J_PASSWORD=${NEO4J_PASSWORD:-policykg-test}
+export NEO4J_BOLT_PORT=${NEO4J_BOLT_PORT:-7687}
+export NEO4J_URI=${NEO4J_URI:-bolt://127.0.0.1:${NEO4J_BOLT_PORT}}
+export NEO4J_USER=${NEO4J_USER:-neo4j}
+export POLICYKG_REQUIRE_NEO4J=1
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+PYTHON="$PYTHON" bash scripts/neo4j_start.sh
+trap 'bash scripts/neo4j_stop.sh' EXIT
+
+POLICYKG_FUZZ_QUERIES=${POLICYKG_FUZZ_QUERIES:-50000} "$PYTHON" -m pytest -q tests/service/test_cypher_fuzz.py
+"$PYTHON" bench/soak.py --seconds "${SOAK_SECONDS:-60}" --clients "${SOAK_CLIENTS:-8}"
