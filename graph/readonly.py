@@ -56,7 +56,8 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING_ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r",
                    "b": "\b", "f": "\f"}
 # Outside strings and quoted names: every code point Python or either database may read as
-# a space is one. Other control and format characters (U+200B, U+FEFF ...) are refused.
+# a space is one, and so are the invisible format characters some lexers skip (U+180E,
+# U+200B, U+2060, U+FEFF). Other control and format characters (U+202E ...) are refused.
 _EXTRA_SPACES = frozenset("\u180e\u200b\u2060\ufeff")
 
 # A statement must begin with one of these.
