@@ -3,6 +3,7 @@
 import json
 import shlex
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,19 @@ from service.wiring import Components, build_components, build_ingestor, build_s
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
 console = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"policykg {metadata.version('policykg')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="print the installed version and exit")] = False) -> None:
+    """Knowledge graph and search over Chinese policy documents."""
 
 
 def _fail(message: str) -> typer.Exit:
