@@ -23,6 +23,7 @@ from graph.models import PolicyDocument, QueryResult
 from service import examples
 from service.audit import AuditLog
 from service.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
+from service.consistency import HealthFlag
 from service.documents import DocumentService
 from service.errors import NotFoundError
 from service.logs import RequestContextMiddleware, configure_logging
@@ -37,8 +38,11 @@ from service.schemas import (
     DocumentList,
     DocumentOut,
     EntityList,
+    FailedDocumentOut,
     HeaderInstitutions,
+    HealthDetailsOut,
     HealthOut,
+    IndexDifferenceOut,
     Problem,
     SearchRequest,
     SearchResponse,
@@ -103,6 +107,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
                                               AuditLog(settings.audit_log_path))
         with app.state.documents.reading() as search:
             search.warm_up()
+        app.state.documents.check_consistency()  # /health's status until the first write
         yield
         if owned:
             ready.close()
@@ -386,12 +391,24 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
                         lexical=c.lexical.count, embedder=c.embedder.name)
 
     @app.get("/health", response_model=HealthOut, tags=["ops"], responses=_errors(503))
-    def health(c: ComponentsDep) -> HealthOut:
-        """Readiness, without a key: the graph answers and both indexes are loaded."""
+    def health(c: ComponentsDep, documents: DocumentsDep) -> HealthOut:
+        """Readiness, without a key: the graph answers and both indexes are loaded (else
+        503). ``status`` is ``degraded`` (still a 200: the server answers) when the last
+        consistency check, at start-up or after a write, found graph and indexes disagreeing,
+        an interrupted write or failed documents; ``GET /health/details`` says which."""
         graph = c.store.stats()
-        return HealthOut(status="ok", graph=c.store.backend, documents=graph.documents,
+        return HealthOut(status=documents.health.status, graph=c.store.backend,
+                         documents=graph.documents,
                          tasks=graph.counts.nodes.get("Task", 0), vectors=c.vectors.count,
                          lexical=c.lexical.count, embedder=c.embedder.name)
+
+    @app.get("/health/details", response_model=HealthDetailsOut, tags=["ops"],
+             responses=_errors(*_READ_ERRORS))
+    def health_details(_: Reader, documents: DocumentsDep) -> HealthDetailsOut:
+        """Why /health says what it says: the last consistency check (when it ran; which
+        documents' sentences each index lacks, has extra or has stale; an interrupted write;
+        failed documents). Clear failed documents with ``policykg check --repair``."""
+        return _health_details(documents.health)
 
     @app.get("/metrics", tags=["ops"], response_class=Response,
              responses={200: {"description": "Prometheus text exposition",
@@ -402,6 +419,22 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         return Response(render(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _health_details(flag: HealthFlag) -> HealthDetailsOut:
+    checked_at, report, error = flag.details()
+    return HealthDetailsOut(
+        status=flag.status, checked_at=checked_at, error=error,
+        graph_sentences=report.graph_sentences if report else None,
+        indexes=[IndexDifferenceOut(
+            index=d.index, entries=d.entries, ok=d.ok, missing=len(d.missing),
+            extra=len(d.extra), stale=len(d.stale), documents=d.documents,
+            sentence_ids=[*d.missing, *d.extra, *d.stale][:20])
+            for d in (report.indexes if report else [])],
+        interrupted=report.interrupted.command if report and report.interrupted else None,
+        duplicate_documents=report.duplicate_documents if report else [],
+        failed=[FailedDocumentOut.model_validate(f.model_dump(exclude={"sha256"}))
+                for f in (report.failed if report else [])])
 
 
 def _document_out(document: PolicyDocument, sections: int, tasks: int, sentences: int

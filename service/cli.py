@@ -173,12 +173,13 @@ def ingest(
 
 @app.command()
 def delete(doc_id: str) -> None:
-    """Remove a document, its tasks and vectors; shared entities stay while others use them."""
+    """Remove a document, its tasks and vectors; shared entities stay while others use them.
+    A document on the failed list (see `policykg check`) is taken off it."""
 
     components = _components()
     try:
         ingestor, recovery = _recovered_ingestor(components)
-        deleted = ingestor.delete(doc_id, command=_command("delete", doc_id))
+        deleted = ingestor.delete(doc_id, command=_command("delete", doc_id), clear_failed=True)
     except GraphError as exc:
         raise _fail(str(exc)) from exc
     finally:
@@ -215,12 +216,14 @@ def reindex() -> None:
 @app.command()
 def check(
     repair: Annotated[bool, typer.Option(
-        "--repair", help="first bring every document's index entries in line with the graph")
+        "--repair", help="first bring every document's index entries in line with the graph, "
+                         "and clear the list of failed documents")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Verify that the graph, the vector index and the lexical index hold the same sentences
-    (ids, and each sentence's text); exit code 1 and the differences if not."""
+    (ids, and each sentence's text), and list documents that failed twice and were removed;
+    exit code 1 and the differences if anything is wrong."""
     from service.consistency import check_consistency
     from service.wiring import journal
 
@@ -228,7 +231,11 @@ def check(
     try:
         if repair:
             ingestor, _ = _recovered_ingestor(components)
-            console.print(f"repaired: {ingestor.repair()} documents checked against the graph")
+            checked, cleared = ingestor.repair()
+            console.print(f"repaired: {checked} documents checked against the graph")
+            for entry in cleared:
+                console.print(f"cleared from the failed list: {entry.name} ({entry.doc_id}); "
+                              "ingest a fixed file to add it again")
         report = check_consistency(components.store, components.vectors, components.lexical,
                                    journal(components.settings))
     except GraphError as exc:
@@ -256,9 +263,22 @@ def check(
                       f"{report.interrupted.pid}, started {report.interrupted.started})")
         for duplicate in report.duplicate_documents:
             out.print(f"cited-only document duplicates an ingested one: {duplicate}")
-        out.print("[green]consistent[/green]" if report.ok else
-                  "[red]not consistent[/red]: run `policykg check --repair` (or `policykg "
-                  "reindex` to rebuild the indexes from the graph)")
+        if report.failed:
+            failed = Table("document", "name", "step", "attempts", "last error",
+                           title="failed documents (removed; their files are refused)")
+            for entry in report.failed:
+                failed.add_row(entry.doc_id, entry.name, entry.step, str(entry.attempts),
+                               entry.error)
+            out.print(failed)
+            out.print("[red]failed documents[/red]: fix the file, then clear the list with "
+                      "`policykg check --repair` (all) or `policykg delete <document>` (one) "
+                      "and ingest it again")
+        if report.ok:
+            out.print("[green]consistent[/green]")
+        elif (not all(d.ok for d in report.indexes) or report.interrupted is not None
+              or report.duplicate_documents):
+            out.print("[red]not consistent[/red]: run `policykg check --repair` (or "
+                      "`policykg reindex` to rebuild the indexes from the graph)")
     if not report.ok:
         raise typer.Exit(code=1)
 

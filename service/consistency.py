@@ -3,18 +3,25 @@
 Agree means: the set of sentence ids in the graph equals the set in the vector index and the
 set in the lexical index; beyond that, each indexed sentence carries the graph's text (the
 vector entry its sha256, the lexical entry the text itself) and its task and document. Also
-reported: an interrupted write left in the journal, and cited-only document nodes that
-duplicate an ingested document (same 文号, or same title where neither has a 文号).
+reported: an interrupted write left in the journal, the journal's failed list (documents
+recovery gave up on, see ``service.journal``), and cited-only document nodes that duplicate an
+ingested document (same 文号, or same title where neither has a 文号).
+
+A server keeps the outcome in a ``HealthFlag``: checked at start-up and after each write, so
+that ``/health`` can say ``degraded`` without checking anything itself.
 """
 
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
 
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex, text_sha
 from graph.base import GraphStore
 from graph.models import PolicyDocument
-from service.journal import Journal, JournalRecord
+from service.journal import FailedDocument, Journal, JournalRecord
 
 
 @dataclass
@@ -26,6 +33,7 @@ class IndexDifference:
     missing: list[str] = field(default_factory=list)  # in the graph, not in the index
     extra: list[str] = field(default_factory=list)  # in the index, not in the graph
     stale: list[str] = field(default_factory=list)  # in both, with another text/task/document
+    documents: list[str] = field(default_factory=list)  # of the sentences above
 
     @property
     def ok(self) -> bool:
@@ -38,11 +46,12 @@ class ConsistencyReport:
     indexes: list[IndexDifference]
     interrupted: JournalRecord | None
     duplicate_documents: list[str]  # "cited-only id = ingested id"
+    failed: list[FailedDocument] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return (all(d.ok for d in self.indexes) and self.interrupted is None
-                and not self.duplicate_documents)
+                and not self.duplicate_documents and not self.failed)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -50,6 +59,7 @@ class ConsistencyReport:
             "indexes": [{**asdict(d), "ok": d.ok} for d in self.indexes],
             "interrupted": self.interrupted.model_dump() if self.interrupted else None,
             "duplicate_documents": self.duplicate_documents,
+            "failed": [f.model_dump() for f in self.failed],
         }
 
 
@@ -73,10 +83,16 @@ def check_consistency(store: GraphStore, vectors: VectorIndex, lexical: LexicalI
         if (entry.text, entry.task_id, entry.doc_id) != (sentence.text, sentence.task_id, doc_id):
             lexical_diff.stale.append(sid)
 
+    for diff, entries in ((vector_diff, vector_entries), (lexical_diff, lexical_entries)):
+        diff.documents = sorted(
+            {graph[sid][1] for sid in (*diff.missing, *diff.stale)}
+            | {entries[sid].doc_id for sid in (*diff.extra, *diff.stale)})
+
     return ConsistencyReport(
         graph_sentences=len(graph), indexes=[vector_diff, lexical_diff],
         interrupted=journal.read(),
-        duplicate_documents=_duplicate_documents(store.list_documents(ingested_only=False)))
+        duplicate_documents=_duplicate_documents(store.list_documents(ingested_only=False)),
+        failed=journal.failed())
 
 
 def _difference(name: str, graph: Iterable[str], index: Iterable[str]) -> IndexDifference:
@@ -84,6 +100,43 @@ def _difference(name: str, graph: Iterable[str], index: Iterable[str]) -> IndexD
     return IndexDifference(index=name, entries=len(index_ids),
                            missing=sorted(graph_ids - index_ids),
                            extra=sorted(index_ids - graph_ids))
+
+
+class HealthFlag:
+    """The last consistency check of a server's graph and indexes, kept for ``/health``
+    (which must stay cheap): ``update`` runs the check (at start-up and after each write,
+    with the indexes held still), ``status`` only reads its outcome. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._report: ConsistencyReport | None = None
+        self._error: str | None = None
+        self._checked_at: str | None = None
+
+    def update(self, store: GraphStore, vectors: VectorIndex, lexical: LexicalIndex,
+               journal: Journal) -> None:
+        """Check now. A check that raises leaves the flag ``degraded``, saying why."""
+        report: ConsistencyReport | None = None
+        error: str | None = None
+        try:
+            report = check_consistency(store, vectors, lexical, journal)
+        except Exception as exc:
+            error = f"the consistency check failed: {type(exc).__name__}: {exc}"
+        with self._lock:
+            self._report, self._error = report, error
+            self._checked_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    @property
+    def status(self) -> Literal["ok", "degraded"]:
+        """``ok`` when the last check found graph and indexes agreeing, no interrupted
+        write and no failed document; ``degraded`` otherwise (or before any check)."""
+        with self._lock:
+            return "ok" if self._report is not None and self._report.ok else "degraded"
+
+    def details(self) -> tuple[str | None, ConsistencyReport | None, str | None]:
+        """When the last check ran, its report, and why it could not run (if it could not)."""
+        with self._lock:
+            return self._checked_at, self._report, self._error
 
 
 def _duplicate_documents(documents: list[PolicyDocument]) -> list[str]:

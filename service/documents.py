@@ -9,6 +9,9 @@ soon as it returns.
 A failed ingest is undone: the indexes are reopened as last saved (they are saved only at the
 end of an ingest) and the document is put back as it was, by re-ingesting its previous
 original; a document that had none is removed, so graph and indexes agree either way.
+
+After each write (and at start-up) the service checks that graph and indexes agree and keeps
+the outcome in ``health`` (a ``HealthFlag``), which ``/health`` reads without checking.
 """
 
 import threading
@@ -22,6 +25,7 @@ from graph.models import PolicyDocument
 from loaders.files import load_bytes
 from service.audit import AuditLog
 from service.auth import Principal
+from service.consistency import HealthFlag
 from service.errors import InvalidUploadError, NotFoundError
 from service.logs import get_logger
 from service.originals import OriginalStore
@@ -30,6 +34,7 @@ from service.wiring import (
     Components,
     build_ingestor,
     build_search,
+    journal,
     open_lexical_index,
     open_vector_index,
 )
@@ -108,6 +113,23 @@ class DocumentService:
         self.gate = ReadWriteGate()
         self._index_check_s = index_check_s
         self._index_checked_at = time.monotonic()
+        self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
+
+    def check_consistency(self) -> None:
+        """Check that graph and indexes agree, for ``health`` (at start-up and after each
+        write: about 0.2 s for 12,000 sentences), with the indexes held still."""
+        c = self._components
+        with self.gate.read():
+            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The write gate, then a consistency check, whatever the write did."""
+        try:
+            with self.gate.write():
+                yield
+        finally:
+            self.check_consistency()
 
     @contextmanager
     def reading(self) -> Iterator[SearchService]:
@@ -131,6 +153,8 @@ class DocumentService:
             if reloaded:
                 self._search.refresh()  # new documents bring new entity names
                 _log.info("reloaded search indexes saved by another process")
+        if reloaded:
+            self.check_consistency()
 
     def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
         """Parse, then ingest (or re-ingest) a file. A file that does not parse writes
@@ -148,7 +172,7 @@ class DocumentService:
         doc_id = loaded.batch.document.id
         details.update(doc_id=doc_id, sha256=loaded.batch.document.sha256,
                        title=loaded.batch.document.title)
-        with self.gate.write():
+        with self._writing():
             try:
                 before = self._components.store.get_document(doc_id)
             except Exception as exc:
@@ -172,7 +196,7 @@ class DocumentService:
     def delete(self, doc_id: str, principal: Principal) -> PolicyDocument:
         """Remove an ingested document, its vectors and its original; raises
         ``NotFoundError`` when no ingested document has this id."""
-        with self.gate.write():
+        with self._writing():
             document = self._components.store.get_document(doc_id)
             if document is None or not document.ingested:
                 self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)

