@@ -99,7 +99,7 @@ def test_the_installed_wheel_answers_by_cli_and_http(installed: Path, tmp_path: 
     answer = subprocess.run([str(installed / "policykg"), "search", "哪些工作涉及上海合作",
                              "--json", "--k", "5"], cwd=outside, env=env, capture_output=True,
                             text=True, check=True, timeout=300)
-    assert SHANGHAI_TASKS <= task_numbers(json.loads(answer.stdout)["results"])
+    assert task_numbers(json.loads(answer.stdout)["results"]) >= SHANGHAI_TASKS
     cypher = subprocess.run([str(installed / "policykg"), "cypher", "--json",
                              "MATCH (t:Task)-[:CONCERNS]->(p:Place {name_en: 'Shanghai'}) "
                              "RETURN t.number ORDER BY t.number"], cwd=outside, env=env,
@@ -128,7 +128,7 @@ def test_the_installed_wheel_answers_by_cli_and_http(installed: Path, tmp_path: 
         query = urllib.parse.urlencode({"q": "which items involve Shanghai cooperation", "k": 5})
         with urllib.request.urlopen(f"{base}/search?{query}", timeout=60) as response:
             results = json.load(response)["results"]
-        assert SHANGHAI_TASKS <= task_numbers(results)
+        assert task_numbers(results) >= SHANGHAI_TASKS
     finally:
         server.terminate()
         server.wait(timeout=30)
