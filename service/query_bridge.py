@@ -19,7 +19,8 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
+from functools import cache
+from importlib import metadata, resources
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -48,21 +49,28 @@ _STOPWORDS = frozenset([
     "find", "tell", "give", "say", "said", "document", "documents", "many", "much",
 ])
 
-GLOSSARY_FILE = Path(__file__).with_name("data") / "policy_glossary.tsv"
+GLOSSARY_FILE = "policy_glossary.tsv"  # in the package data: service/data/
 
 
-def _read_glossary(path: Path) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+@cache
+def _glossary() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """The shipped glossary, read on first use (not at import)."""
+    text = resources.files("service").joinpath("data").joinpath(GLOSSARY_FILE).read_text("utf-8")
+    return _read_glossary(text, GLOSSARY_FILE)
+
+
+def _read_glossary(text: str, name: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Policy terms CC-CEDICT lacks or glosses poorly (English -> Chinese, best first) and
     question framing (English phrases that name no Chinese term: "deal with", "refer to")."""
     terms: dict[str, tuple[str, ...]] = {}
     framing: set[str] = set()
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         english, _, chinese = line.partition("\t")
         key = _fold(english).strip()
         if not key or key in terms or key in framing:
-            raise ValueError(f"{path.name}:{number}: empty or repeated English term {english!r}")
+            raise ValueError(f"{name}:{number}: empty or repeated English term {english!r}")
         if chinese.strip():
             terms[key] = tuple(t.strip() for t in chinese.split("|") if t.strip())
         else:
@@ -148,7 +156,7 @@ class QueryBridge:
             matched = 0  # words consumed
             for n in range(min(_MAX_PHRASE_WORDS, len(surface) - i), 0, -1):
                 keys = (" ".join(surface[i:i + n]), " ".join(lemmas[i:i + n]))
-                if any(k in _FRAMING for k in keys):
+                if any(k in _glossary()[1] for k in keys):
                     matched = n
                     break
                 # A listed phrase may begin or end with a stopword ("this year", "per capita").
@@ -206,7 +214,7 @@ def _lookup(key: str, extra: Mapping[str, Sequence[str]],
             reverse: Mapping[str, Sequence[tuple[str, float]]]) -> list[tuple[str, float]]:
     """Ranked candidates of one key: the caller's names, else the glossary, else CC-CEDICT.
     Listed names get descending pseudo-scores so that their order is kept."""
-    listed = extra.get(key) or _GLOSSARY.get(key)
+    listed = extra.get(key) or _glossary()[0].get(key)
     if listed:
         return [(term, 10.0 - 0.5 * rank) for rank, term in enumerate(listed)]
     return list(reverse.get(key, ()))
@@ -230,7 +238,7 @@ def _lemma(word: str, known: Mapping[str, object]) -> str:
     ``word``: phrase keys are singular base forms."""
     lemma = word
     for form in _base_forms(word):
-        if (form in known or form in _GLOSSARY) and len(form) <= len(lemma):
+        if (form in known or form in _glossary()[0]) and len(form) <= len(lemma):
             lemma = form
     return lemma
 
@@ -407,4 +415,3 @@ def _write_cache(path: Path, stamp: Mapping[str, object], reverse: ReverseIndex)
         tmp.unlink(missing_ok=True)
 
 
-_GLOSSARY, _FRAMING = _read_glossary(GLOSSARY_FILE)

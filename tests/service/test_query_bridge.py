@@ -84,13 +84,11 @@ def test_listed_phrases_may_begin_or_end_with_a_stopword() -> None:
     assert zh(QueryBridge(TOY).translate("income per capita this year"))[-2:] == ["人均", "今年"]
 
 
-def test_the_glossary_file_refuses_a_repeated_term(tmp_path: Path) -> None:
-    glossary = tmp_path / "glossary.tsv"
-    glossary.write_text("# comment\nsmart campus\t智慧校园\ndeal with\t\nSmart-Campus\t智能校园\n", "utf-8")
+def test_the_glossary_file_refuses_a_repeated_term() -> None:
+    repeated = "# comment\nsmart campus\t智慧校园\ndeal with\t\nSmart-Campus\t智能校园\n"
     with pytest.raises(ValueError, match=r"glossary.tsv:4: .*Smart-Campus"):
-        query_bridge._read_glossary(glossary)
-    glossary.write_text("smart campus\t智慧校园|智能校园\ndeal with\t\n", "utf-8")
-    assert query_bridge._read_glossary(glossary) == (
+        query_bridge._read_glossary(repeated, "glossary.tsv")
+    assert query_bridge._read_glossary("smart campus\t智慧校园|智能校园\ndeal with\t\n", "glossary.tsv") == (
         {"smart campus": ("智慧校园", "智能校园")}, frozenset({"deal with"}))
 
 
