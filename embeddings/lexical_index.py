@@ -46,7 +46,7 @@ jieba.setLogLevel(logging.WARNING)
 
 FORMAT_VERSION = 1
 #: Names the tokenisation scheme; an index cut by another one is re-cut from its texts on open.
-TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v1"
+TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v2"
 
 # Function characters that carry no topic; multi-character words are left to BM25's idf.
 _STOP_TOKENS = frozenset([
@@ -56,10 +56,20 @@ _STOP_TOKENS = frozenset([
 ])
 _CJK_RUN = re.compile(r"^[\u3400-\u9fff]+$")
 _HAS_WORD_CHAR = re.compile(r"[^\W_]")  # a letter or digit: not punctuation, space, symbol
-# 文号 such as 国办发〔2015〕71号 (after NFKC 〔〕 stay, ［］ become []).
-_DOC_NUMBER = re.compile(
-    r"([\u3400-\u9fff]*)\s*[〔\[【(]\s*((?:19|20)\d{2})\s*[〕\]】)]\s*(\d{1,4})\s*号")
+# 文号 such as 国办发〔2015〕71号 (after NFKC 〔〕 stay, ［］ become []). The match starts at the
+# bracket and the issuer characters in front are read backwards (_doc_number_prefix): a pattern
+# that starts with the issuer's [\u3400-\u9fff]* restarts at every character of a long Chinese
+# run and takes quadratic time (350,000 characters froze a request for minutes).
+_DOC_NUMBER = re.compile(r"[〔\[【(]\s*((?:19|20)\d{2})\s*[〕\]】)]\s*(\d{1,4})\s*号")
 _DOC_NUMBER_PREFIX_LENGTHS = (2, 3, 4)
+#: Longest run of Chinese characters handed to jieba in one piece: its HMM (Viterbi) copies a
+#: path per character and takes time quadratic in the run (20,000 of 的: 4 s). The corpus' longest
+#: run between two punctuation marks is 45 characters.
+MAX_CUT_RUN = 100
+_LONG_HAN_RUN = re.compile(rf"(?<![\u4e00-\u9fd5])[\u4e00-\u9fd5]{{{MAX_CUT_RUN + 1},}}")
+#: Longest user word (entity name) jieba is given: adding a word costs time quadratic in its
+#: length, and a cited 《title》 is as long as an uploader makes it. The corpus' longest is 53.
+MAX_USER_WORD = 64
 
 #: Query weight of a character split off a word (1.0 for words); see _weighted_tokens.
 #: Measured on the sample: 1.0 lets characters outvote words, 0.1 loses partial-word matches.
@@ -92,13 +102,16 @@ def _weighted_tokens(text: str) -> list[tuple[str, float]]:
     so that they rescue a differently cut word without outvoting whole-word matches."""
     text = normalise(text)
     tokens: list[tuple[str, float]] = []
+    previous_end = 0
     for match in _DOC_NUMBER.finditer(text):
-        prefix, year, number = match.groups()
+        year, number = match.groups()
+        prefix = _doc_number_prefix(text, match.start(), previous_end)
+        previous_end = match.end()
         core = f"〔{year}〕{number}号"
         tokens.append((core, 1.0))
         tokens.extend((prefix[-n:] + core, 1.0)
                       for n in _DOC_NUMBER_PREFIX_LENGTHS if len(prefix) >= n)
-    for word in _tokenizer.lcut_for_search(text):
+    for word in _tokenizer.lcut_for_search(_LONG_HAN_RUN.sub(_split_run, text)):
         word = word.strip()
         if not word or word in _STOP_TOKENS or not _HAS_WORD_CHAR.search(word):
             continue
@@ -108,10 +121,31 @@ def _weighted_tokens(text: str) -> list[tuple[str, float]]:
     return tokens
 
 
+def _split_run(match: re.Match[str]) -> str:
+    """A long Chinese run in pieces of ``MAX_CUT_RUN`` characters, which jieba cuts apart."""
+    run = match.group()
+    return " ".join(run[i:i + MAX_CUT_RUN] for i in range(0, len(run), MAX_CUT_RUN))
+
+
+def _doc_number_prefix(text: str, bracket: int, floor: int) -> str:
+    """The last Chinese characters (at most the longest prefix length) before a 文号's bracket,
+    past any whitespace, not reaching back before ``floor`` (the previous 文号's end). Each
+    character is looked at by one 文号 at most, so all 文号 of a text cost linear time."""
+    i = bracket
+    while i > floor and text[i - 1].isspace():
+        i -= 1
+    end = i
+    lowest = max(floor, end - max(_DOC_NUMBER_PREFIX_LENGTHS))
+    while i > lowest and "\u3400" <= text[i - 1] <= "\u9fff":
+        i -= 1
+    return text[i:end]
+
+
 def add_user_words(words: Iterable[str]) -> int:
-    """Keep ``words`` (entity names) as single jieba tokens, process-wide; returns how many
-    were new. Indexes re-cut their affected sentences before their next search."""
-    new = {w for w in (normalise(w).strip() for w in words) if w} - _user_words
+    """Keep ``words`` (entity names, up to ``MAX_USER_WORD`` characters; longer ones are
+    ignored) as single jieba tokens, process-wide; returns how many were new. Indexes re-cut
+    their affected sentences before their next search."""
+    new = {w for w in (normalise(w).strip() for w in words) if 0 < len(w) <= MAX_USER_WORD} - _user_words
     if not new:
         return 0
     with _dictionary_lock:

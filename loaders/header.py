@@ -35,8 +35,9 @@ _COVER = re.compile(r"(?:印发|转发|发)给你们|全文如下|现予印发")
 _PUBLIC_NOTE = re.compile(r"^[（(]此件[^（）()]{0,10}[）)]$")
 _ADDRESS = re.compile(r"^各位代表\s*[:：]$")
 _SPEAKER = re.compile(r"(?:省长|市长|区长|县长|旗长|州长|总理|主席)")
-_REPORT_FORMULA = re.compile(r"我代表(.+?)(?:，|,)?向大会")
-_REPORT_PLACE = re.compile(r"\d{4}年(.+?[省市区县])政府工作报告")
+# The lazy parts are bounded: unbounded, each 我代表 / 2021年 of a long line rescans the rest of it.
+_REPORT_FORMULA = re.compile(r"我代表(.{1,60}?)(?:，|,)?向大会")
+_REPORT_PLACE = re.compile(r"\d{4}年(.{1,60}?[省市区县])政府工作报告")
 _SPEAKER_BODY = re.compile(r"^(.*?人民政府)(?:代)?(?:省长|市长|区长|县长|旗长|州长|主席)")
 _REPORT_TITLE = "政府工作报告"
 _TERMINAL = "。！？；!?;"

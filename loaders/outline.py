@@ -397,13 +397,19 @@ class _Outline:
         self.sections: list[ParsedSection] = []
         self.tasks: list[ParsedTask] = []
         self._paths: set[str] = set()
+        # The last suffix tried per path: all below it are taken (paths are never given back),
+        # so the search resumes there; from 1 each time, 20,000 items "1 …" took quadratic time.
+        self._suffix: dict[str, int] = {}
 
     def path(self, parent: str | None, label: str) -> str:
         path = f"{parent}/{label}" if parent else label
-        unique, n = path, 1
+        unique, n = path, self._suffix.get(path, 1)
+        if n > 1:
+            unique = f"{path}~{n}"
         while unique in self._paths:
             n += 1
             unique = f"{path}~{n}"
+        self._suffix[path] = n
         self._paths.add(unique)
         return unique
 

@@ -23,23 +23,31 @@ def split_sentences(text: str) -> list[SentenceSpan]:
     A closing mark that matches no opener is ignored."""
     spans: list[SentenceSpan] = []
     open_marks: list[str] = []
+    # How many of each mark are open: whether a closer has an opener is then a lookup, not a
+    # scan of the stack (a line of 100,000 《 and then 》 would take quadratic time).
+    counts = dict.fromkeys([*_OPEN, '"'], 0)
     start = 0
     for i, ch in enumerate(text):
         if ch in _OPEN:
             open_marks.append(ch)
-        elif ch in _CLOSE and _CLOSE[ch] in open_marks:
-            del open_marks[len(open_marks) - 1 - open_marks[::-1].index(_CLOSE[ch]):]
+            counts[ch] += 1
+        elif ch in _CLOSE and counts[_CLOSE[ch]]:
+            while (closed := open_marks.pop()) != _CLOSE[ch]:  # marks opened inside it close too
+                counts[closed] -= 1
+            counts[closed] -= 1
         elif ch == '"':
             if open_marks and open_marks[-1] in '“"':
-                open_marks.pop()
+                counts[open_marks.pop()] -= 1
             else:
                 open_marks.append(ch)
+                counts[ch] += 1
         boundary = ch == "\n" or (ch in _ENDS and not open_marks)
         if boundary:
             _append(spans, text, start, i if ch == "\n" else i + 1)
             start = i + 1
             if ch == "\n":
                 open_marks.clear()
+                counts = dict.fromkeys(counts, 0)
     _append(spans, text, start, len(text))
     return spans
 

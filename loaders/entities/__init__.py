@@ -56,9 +56,11 @@ def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Me
     institutions = _institution_mentions(sentence, found, locality)
     programmes = extract_programmes(sentence, norm, doc_spans, {end for _, end, _, _ in found})
     kept: list[Mention] = []
+    occupied = bytearray(len(norm))  # the positions of the kept mentions, which do not overlap
     for m in sorted(institutions + programmes, key=lambda x: (x.start - x.end, x.start)):
-        if not any(k.overlaps(m.start, m.end) for k in kept):
+        if not any(occupied[m.start:m.end]):
             kept.append(m)
+            occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
     taken = doc_spans + [(m.start, m.end) for m in kept]
     places = extract_places(sentence, norm, taken)
     targets = extract_targets(sentence, norm, doc_spans)

@@ -20,6 +20,7 @@ import re
 from graph.ids import normalise_doc_number
 from loaders.entities.lexicon import CJK, strip_lead
 from loaders.entities.mention import Mention
+from loaders.entities.spans import Spans
 
 # 《》 also names works of art and media: 舞剧《咏春》, 电影《谯国夫人》 are not documents.
 _WORK_BEFORE = re.compile(r"(?:剧|电影|影片|歌曲|舞蹈|小说|诗|节目|纪录片|动画|专辑|画作|作品|戏|曲|报|刊|杂志|"
@@ -58,8 +59,9 @@ def extract_documents(sentence: str, norm: str) -> list[Mention]:
         mentions.append(Mention(label="PolicyDocument", name=title, text=sentence[start:span_end],
                                 start=start, end=span_end, doc_number=doc_number))
         covered.append((start, span_end))
+    titled = Spans(covered)
     for m in _DOC_NUMBER.finditer(norm):
-        if any(s <= m.start() < e for s, e in covered):
+        if titled.holds(m.start()):
             continue
         start = strip_lead(norm, m.start(1), m.end(1))
         number = normalise_doc_number(norm[start:m.end()])

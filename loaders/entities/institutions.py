@@ -33,6 +33,7 @@ Rules:
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,6 +57,7 @@ from loaders.entities.lexicon import (
     word_list,
 )
 from loaders.entities.mention import Mention
+from loaders.entities.spans import Spans, between
 
 HEADS: dict[str, str] = {
     "人民代表大会": "congress", "人大常委会": "congress", "常委会": "congress", "人大": "congress", "政协": "congress",
@@ -239,31 +241,34 @@ def _after_last_verb(norm: str, start: int, modifier_end: int) -> int:
     return cut
 
 
-def _in_collective_list(norm: str, start: int, end: int, head: str) -> bool:
-    """A bare 市/县/区 body in a list that opened with 各 (各县（市）、区政府)."""
+def _in_collective_list(norm: str, start: int, end: int, head: str, separators: list[int]) -> bool:
+    """A bare 市/县/区 body in a list that opened with 各 (各县（市）、区政府). ``separators``:
+    the sorted positions of the clause separators ,。;: in ``norm``."""
     if end - start - len(head) > 1 or norm[start] not in "市县区镇乡":
         return False
-    clause = max(norm.rfind(c, 0, start) for c in ",。;:")
+    k = bisect_left(separators, start)
+    clause = separators[k - 1] if k else -1
     return norm.startswith("各", clause + 1)
 
 
 def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
     """(start, end, name, kind) of every institution name in the folded sentence."""
     found: list[tuple[int, int, str, str]] = []
-    head_ends = {m.end() for m in _HEAD_RE.finditer(norm)}
-    blocked = _blocked_quotes(norm) + taken
+    head_ends = sorted({m.end() for m in _HEAD_RE.finditer(norm)})
+    blocked = Spans(_blocked_quotes(norm) + taken)
     stops = _place_quote_starts(norm)
-    quotes = quoted_spans(norm)
+    quotes = Spans(quoted_spans(norm))
+    separators = [i for i, ch in enumerate(norm) if ch in ",。;:"]
     for m in _HEAD_RE.finditer(norm):
         head, end = m.group(0), m.end()
         kind = HEADS[head]
-        if any(s < end and m.start() < e for s, e in blocked):
+        if blocked.overlaps(m.start(), end):
             continue
         before = norm[m.start() - 1] if m.start() else ""
         after = norm[end] if end < len(norm) else ""
         if before in _NOT_BEFORE.get(head, set()) or after in _NOT_AFTER.get(head, set()):
             continue
-        if any(qs < m.start() and end < qe - 1 for qs, qe in quotes):
+        if quotes.encloses(m.start(), end, margin=1):
             continue  # inside “莆田市学校美育指导专家库” the quotation goes on: not its head
         if head in {"人大", "政协"} and norm.startswith(_PEOPLE, end):
             continue
@@ -277,7 +282,7 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             continue
         start = cut_after_verbs(norm, start, end, keep=len(head))
         strong = word_list("strong_verbs.txt")
-        for inner in sorted(p for p in head_ends if start < p < m.start()):
+        for inner in between(head_ends, start, m.start()):
             verb = next((norm[inner:inner + n] for n in (4, 3, 2) if norm[inner:inner + n] in strong), None)
             if verb and end - inner - len(verb) > len(head):
                 start = strip_lead(norm, inner + len(verb), end, keep=len(head))
@@ -288,7 +293,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if _COUNTED_BEFORE.search(norm, max(0, start - 12), start) \
                 or _QUANTIFIED.search(norm, start, end - len(head)):
             continue  # 建设一批工业互联网创新中心, 10个省级…中心, 三大省基础科学中心: counted, as above
-        if _COLLECTIVE.search(norm, max(0, start - 3), start) or _in_collective_list(norm, start, end, head):
+        if _COLLECTIVE.search(norm, max(0, start - 3), start) \
+                or _in_collective_list(norm, start, end, head, separators):
             continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
         name = norm[start:end]
         if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:

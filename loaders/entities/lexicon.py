@@ -30,6 +30,7 @@ _AND_NAMES = re.compile("发展和改革|经济和信息化|工业和信息化|�
                         "新闻出版和广电|教育和体育|文化广电和旅游|科学技术和|生态环境和")
 _DENG_WORDS = "高平同均对相初中上"
 QUOTE_OPEN, QUOTE_CLOSE = "“", "”"
+_QUOTE_END = re.compile(f"[{QUOTE_CLOSE}\"]")
 ORDINAL = re.compile(r"(?:第[一二三四五六七八九十百零〇\d]+[批届期轮次]|首[批个家所座项位]|新一轮|新一批|"
                      r"[一二两三四五六七八九十百千几数若干]+[个家所名位项批支座类种次届期轮])")
 _LEVEL_ITEM = rf"(?:国家|全国|省|市|县|区|镇|校|[{CJK}]{{1,4}}?[省市县区])"
@@ -46,6 +47,11 @@ def _data_lines(name: str) -> list[str]:
 def word_list(name: str) -> frozenset[str]:
     """Whitespace-separated words of a data file (``#`` lines are comments)."""
     return frozenset(w for line in _data_lines(name) for w in line.split())
+
+
+@cache
+def _longest_word(name: str) -> int:
+    return max(map(len, word_list(name)))
 
 
 def data_lines(name: str) -> tuple[str, ...]:
@@ -75,7 +81,7 @@ def scan_left(text: str, end: int, max_len: int = 24, *, quotes: bool = True,
             break
         ch = text[i - 1]
         if ch in (QUOTE_CLOSE, '"') and quotes:
-            j = text.rfind(QUOTE_OPEN, 0, i - 1)
+            j = text.rfind(QUOTE_OPEN, max(0, end - max_len), i - 1)  # further back is too far
             inner = text[j + 1:i - 1] if j >= 0 else ""
             if j < 0 or not inner or any(c in inner for c in "、,;。") or end - j > max_len:
                 break
@@ -187,8 +193,14 @@ def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -
 
 def tokens(text: str) -> list[str]:
     """jieba's dictionary segmentation of ``text`` (no HMM), from the private tokenizer."""
+    return list(_segmentation(text))
+
+
+@lru_cache(maxsize=4096)
+def _segmentation(text: str) -> tuple[str, ...]:
+    """Remembered: the extractors cut the same short spans around each candidate many times."""
     tokenizer, _, _ = _dictionary()
-    return list(tokenizer.cut(text, HMM=False))
+    return tuple(tokenizer.cut(text, HMM=False))
 
 
 def is_verb_like(word: str) -> bool:
@@ -215,7 +227,7 @@ def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
     least ``keep`` characters before ``end``. A word that opens a longer dictionary word
     (建设用地, 应用型) or takes a modifier suffix (保障性, 创新型) is part of the name."""
     words = word_list("lead_words.txt")
-    longest = max(len(w) for w in words)
+    longest = _longest_word("lead_words.txt")
     moved = True
     while moved:
         moved = False
@@ -250,9 +262,12 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     i = text.find(QUOTE_OPEN)
     while i >= 0:
-        j = min((k for k in (text.find(QUOTE_CLOSE, i + 1), text.find('"', i + 1)) if k >= 0), default=-1)
-        if j < 0:
+        # One search for either closer: a find per closer would rescan to the end of the text
+        # for a closer that never comes, at every quotation.
+        close = _QUOTE_END.search(text, i + 1)
+        if close is None:
             break
+        j = close.start()
         spans.append((i, j + 1))
         i = text.find(QUOTE_OPEN, j + 1)
     return spans

@@ -37,6 +37,7 @@ from loaders.entities.lexicon import (
     strip_qualifiers,
 )
 from loaders.entities.mention import Mention
+from loaders.entities.spans import Spans, between
 
 QUOTED_HEADS = ("三年行动计划", "行动计划", "专项行动", "专项整治", "计划", "工程", "项目", "行动",
                 "品牌", "平台", "试点", "阵地群", "阵地")
@@ -65,11 +66,12 @@ def _head_ok(norm: str, end: int) -> bool:
 def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
     g = gazetteer()
     out = []
+    blocked = Spans(taken)
     for s, e in quoted_spans(norm):
         inner = norm[s + 1:e - 1]
         if not inner or any(c in inner for c in "、,;。:") or inner in g.forms:
             continue
-        if any(a < e and s < b for a, b in taken):
+        if blocked.overlaps(s, e):
             continue
         head = next((h for h in QUOTED_HEADS if inner.endswith(h) and len(inner) > len(h) + 1), None)
         if head and "的" not in inner:
@@ -91,10 +93,11 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
 def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
               institution_ends: set[int]) -> list[Mention]:
     out = []
-    quotes = quoted_spans(norm)
+    blocked = Spans(taken + quoted_spans(norm))
+    sorted_ends = sorted(institution_ends)
     for m in _UNQUOTED.finditer(norm):
         end = m.end()
-        if not _head_ok(norm, end) or any(s < end and m.start() < e for s, e in taken + quotes):
+        if not _head_ok(norm, end) or blocked.overlaps(m.start(), end):
             continue
         if m.group(0) == "试点" and end < len(norm) and norm[end] not in ",。;、:)" \
                 and not norm.startswith("工作", end):
@@ -109,9 +112,9 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if start > 0 and norm[start - 1].isdigit():
             continue  # 日处理80吨污泥焚烧厂土建工程: a quantity runs into it, not a name
         surface_start = start
-        ends = [p for p in institution_ends if start < p < m.start()]
+        ends = between(sorted_ends, start, m.start())
         if ends:
-            start = max(ends)
+            start = ends[-1]
         start = strip_qualifiers(norm, start, end, keep=len(m.group(0)) + 2)
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)

@@ -24,6 +24,7 @@ Rules:
 """
 
 import re
+from bisect import bisect_left, bisect_right
 
 from loaders.entities.lexicon import (
     BOUNDARY,
@@ -38,11 +39,14 @@ from loaders.entities.lexicon import (
     tokens,
 )
 from loaders.entities.mention import Mention
+from loaders.entities.spans import Spans
 
 UNITS = ("个百分点", "平方公里", "平方米", "公里", "千米", "学时", "课时", "小时", "名", "所", "位", "个",
          "家", "项", "人次", "人", "场", "门", "节", "台", "套", "支", "类", "种", "件", "篇", "册", "座",
          "处", "条", "间", "张", "元", "%", "亩", "吨", "部", "款", "批", "户", "辆", "架", "艘", "株", "首")
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|至|到|—)\s*(\d+(?:\.\d+)?))?\s*"
+# (?<!\d): a match starts where a digit run does (nothing in the pattern can follow a part of a
+# run, so a start inside one would only fail again), which keeps a long run of digits linear.
+_NUMBER = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|至|到|—)\s*(\d+(?:\.\d+)?))?\s*"
                      rf"([万亿千百]?)({'|'.join(map(re.escape, UNITS))})")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _JOINING_VERBS = ("增加到", "增加至", "提高到", "提高至", "提升到", "提升至", "扩大到", "扩大至", "增至",
@@ -65,7 +69,7 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
     while i < len(norm) and i - start < max_len:
         ch = norm[i]
         if ch == "“":
-            close = norm.find("”", i + 1)
+            close = norm.find("”", i + 1, i + 17)
             if 0 < close - i <= 16:
                 i = close + 1  # a quoted name is one piece: 10个“郑和学院”
                 continue
@@ -81,7 +85,9 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
     return i
 
 
-def _counts_after(norm: str, start: int) -> tuple[str, int, int]:
+def _counts_after(norm: str, start: int, quotations: list[tuple[int, int]]) -> tuple[str, int, int]:
+    """What the quantity ending at ``start`` counts; ``quotations``: the sentence's quoted
+    spans, in order."""
     while norm.startswith(_EDGE_WORDS, start):
         start += 2 if norm[start] != "余" else 1
     end = _scan_right(norm, start)
@@ -101,8 +107,8 @@ def _counts_after(norm: str, start: int) -> tuple[str, int, int]:
     # A verb inside the run ends the noun phrase (80吨污泥焚烧厂开工建设 keeps 污泥焚烧厂), unless
     # it is inside a quoted name (40所“莆仙戏演唱基地学校”) or a verbal noun that modifies the
     # noun after it (校园文化美育环境建设示范学校).
-    quoted = [(s - phrase_start, e - phrase_start) for s, e in quoted_spans(norm)
-              if phrase_start <= s < end]
+    first, stop = bisect_left(quotations, (phrase_start,)), bisect_left(quotations, (end,))
+    quoted = [(s - phrase_start, e - phrase_start) for s, e in quotations[first:stop]]
     pos = phrase_start
     words = tokens(norm[phrase_start:end])
     for k, token in enumerate(words):
@@ -194,12 +200,18 @@ def _only_verbs(phrase: str) -> bool:
 
 def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
     out = []
+    blocked = Spans(taken)
+    quotations = quoted_spans(norm)
+    year_ends, year_values = [], []
+    for y in _YEAR.finditer(norm):
+        year_ends.append(y.end())
+        year_values.append(int(y.group(1)))
     for m in _NUMBER.finditer(norm):
         s, e = m.start(), m.end()
-        if any(a <= s < b for a, b in taken):
+        if blocked.holds(s):
             continue
         before = norm[s - 1] if s else ""
-        if before == "“" and norm.find("”", e) == e:
+        if before == "“" and norm.startswith("”", e):
             continue  # “33条”: a name, not a quantity
         if before in "第+×*xX.-/" or before.isdigit() or (before and before.isascii() and before.isalpha()):
             continue
@@ -213,18 +225,19 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         unit = m.group(3) + m.group(4)
         if norm.startswith("级", e):
             continue  # 30万吨级航道: a class, not a quantity
-        counts, c_start, c_end = _counts_after(norm, e)
+        counts, c_start, c_end = _counts_after(norm, e, quotations)
         span_start, span_end = s, max(e, c_end)
         if not counts or _only_verbs(counts):
             counts, c_start = _counts_before(norm, s)
             span_start, span_end = (c_start if counts else s), e
         if len(counts) < 2 or _only_verbs(counts):
             continue
-        years = [int(y.group(1)) for y in _YEAR.finditer(norm, 0, s)]
+        written_before = bisect_right(year_ends, s)  # the years that end before the number
         value = _format(low) + (f"-{_format(high)}" if high != low else "")
         out.append(Mention(label="Target", name=f"{value}{unit}{counts}", text=sentence[span_start:span_end],
                            start=span_start, end=span_end, value_min=low, value_max=high, unit=unit,
-                           counts=counts, year=years[-1] if years else None))
+                           counts=counts,
+                           year=year_values[written_before - 1] if written_before else None))
     return out
 
 

@@ -25,7 +25,9 @@ _OTHER_LABEL = (r"(?:配合(?:单位|部门)|协办(?:单位|部门)|参与(?:�
                 r"|完成时限|完成时间|时间节点|时限要求)")
 _LEAD = re.compile(rf"{_LEAD_LABEL}\s*[:：]\s*")
 _OTHER = re.compile(rf"{_OTHER_LABEL}|\s{{2,}}|\u3000|\n")
-_DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.+?)\s*"
+# The deadline is bounded: the lazy group tries the spaces after it once per character it grows
+# by, and unbounded that made a long run of spaces take quadratic time.
+_DEADLINE = re.compile(rf"(?:完成时限|完成时间|时间节点|时限要求)\s*[:：]\s*(.{{1,100}}?)\s*"
                        rf"(?=[)\]）〕】;；。]|{_LEAD_LABEL}|$)", re.M)
 _BRACKET_DEADLINE = re.compile(rf"[(（〔\[]([^()（）〔〕\[\]]*?)[,，]\s*{_LEAD_LABEL}\s*[:：]")
 _TIMEISH = re.compile(r"(?:\d+\s*月|\d{4}\s*年|季度|年底|月底|年内|前|持续推进|长期坚持|持续优化|长期)")
