@@ -6,7 +6,9 @@ fallbacks would repeat them) and page headers and footers are left out.
 """
 
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +22,11 @@ from loaders.formats.numbering import ListNumbering, W
 from loaders.formats.tables import Cell, table_lines
 
 # The size limit applies to the file as uploaded; a .docx is a zip, and a small one can unpack
-# to gigabytes (a zip bomb).
-MAX_UNPACKED_BYTES = 512 * 2**20
+# to gigabytes (a zip bomb). Counted as inflated, not as declared: the zip directory's sizes are
+# the uploader's word (a 306 KB file declaring 888 bytes inflated to 300 MB).
+MAX_UNPACKED_BYTES = 200 * 2**20
+_INFLATE_CHUNK = 2**16
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra field lengths
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _SKIPPED = {f"{W}del", f"{W}moveFrom", f"{W}txbxContent", f"{W}pPr", f"{W}rPr", f"{W}instrText",
             f"{W}delText", _MC_FALLBACK}
@@ -33,16 +38,72 @@ def docx_text(content: bytes, name: str) -> str:
     """The document body as lines; paragraphs in order, tables row by row."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as package:
-            unpacked = sum(member.file_size for member in package.infolist())
+            members = package.infolist()
+        unpacked = sum(member.file_size for member in members)
         if unpacked > MAX_UNPACKED_BYTES:
             raise UnreadableFileError(f"{name}: unpacks to {unpacked / 2**20:.0f} MiB, over the "
                                       f"{MAX_UNPACKED_BYTES / 2**20:g} MiB a .docx may hold here")
+        check_inflated_sizes(content, members, name)
         document = docx.Document(io.BytesIO(content))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
+            etree.XMLSyntaxError) as exc:
         raise UnreadableFileError(f"{name}: not a readable .docx file ({exc or type(exc).__name__})") from exc
     part = document.part
     numbering = ListNumbering(_related_xml(part, RT.NUMBERING), _related_xml(part, RT.STYLES))
     return "\n".join(_block_lines(document.element.body, numbering))
+
+
+def check_inflated_sizes(content: bytes, members: list[zipfile.ZipInfo], name: str) -> None:
+    """Inflate every member of the zip ``content``, a chunk at a time and keeping nothing,
+    and refuse the file once a member inflates past its declared size or all of them past
+    ``MAX_UNPACKED_BYTES``. Afterwards the declared sizes can be trusted: readers inflate a
+    member to the size its compressed data really has."""
+    total = 0
+    for member in members:
+        raw = _compressed_data(content, member, name)
+        if member.compress_type == zipfile.ZIP_STORED:
+            pieces: Iterator[int] = iter([len(raw)])
+        elif member.compress_type == zipfile.ZIP_DEFLATED:
+            pieces = _inflated_lengths(raw)
+        else:
+            raise UnreadableFileError(f"{name}: not a readable .docx file ({member.filename} is compressed "
+                                      f"with method {member.compress_type}, not deflate)")
+        size = 0
+        for length in pieces:
+            size += length
+            total += length
+            if size > member.file_size:
+                raise UnreadableFileError(f"{name}: not a readable .docx file ({member.filename} unpacks to "
+                                          f"more than the {member.file_size} bytes the zip directory declares)")
+            if total > MAX_UNPACKED_BYTES:
+                raise UnreadableFileError(f"{name}: unpacks to more than the "
+                                          f"{MAX_UNPACKED_BYTES / 2**20:g} MiB a .docx may hold here")
+
+
+def _compressed_data(content: bytes, member: zipfile.ZipInfo, name: str) -> bytes:
+    """The member's compressed bytes, found through its local header."""
+    header = content[member.header_offset:member.header_offset + _LOCAL_HEADER.size]
+    if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise UnreadableFileError(f"{name}: not a readable .docx file (no local header for {member.filename})")
+    _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    start = member.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return content[start:start + member.compress_size]
+
+
+def _inflated_lengths(raw: bytes) -> Iterator[int]:
+    """Lengths of the pieces a raw deflate stream inflates to, each at most ``_INFLATE_CHUNK``
+    bytes: memory stays bounded whatever the stream claims or holds."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    for offset in range(0, len(raw), _INFLATE_CHUNK):
+        pending = raw[offset:offset + _INFLATE_CHUNK]
+        while not inflater.eof:
+            piece = inflater.decompress(pending, _INFLATE_CHUNK)
+            yield len(piece)
+            pending = inflater.unconsumed_tail
+            if not pending and len(piece) < _INFLATE_CHUNK:
+                break  # this chunk is used up
+        if inflater.eof:
+            return
 
 
 def _related_xml(part: Any, relationship: str) -> Any | None:
