@@ -111,6 +111,10 @@ class DocumentService:
         self._audit = audit
         self._search = search or build_search(components)
         self.gate = ReadWriteGate()
+        # One upload or delete at a time, its parse included: parsing takes seconds of CPU for
+        # a large file, and parses side by side would multiply that. Searches wait only for
+        # the write itself (the gate), not for the parse.
+        self._writer = threading.Lock()
         self._index_check_s = index_check_s
         self._index_checked_at = time.monotonic()
         self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
@@ -157,8 +161,13 @@ class DocumentService:
             self.check_consistency()
 
     def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
-        """Parse, then ingest (or re-ingest) a file. A file that does not parse writes
-        nothing; an ingest that fails is undone before the error is raised again."""
+        """Parse, then ingest (or re-ingest) a file, one upload or delete at a time. A file
+        that does not parse writes nothing; an ingest that fails is undone before the error is
+        raised again."""
+        with self._writer:
+            return self._upload(name, content, principal)
+
+    def _upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
         details = {"source": name, "bytes": len(content)}
         try:
             source = clean_file_name(name)
@@ -196,7 +205,7 @@ class DocumentService:
     def delete(self, doc_id: str, principal: Principal) -> PolicyDocument:
         """Remove an ingested document, its vectors and its original; raises
         ``NotFoundError`` when no ingested document has this id."""
-        with self._writing():
+        with self._writer, self._writing():
             document = self._components.store.get_document(doc_id)
             if document is None or not document.ingested:
                 self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
