@@ -23,6 +23,7 @@ from graph.models import PolicyDocument, QueryResult
 from service import examples
 from service.audit import AuditLog
 from service.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
+from service.body_limit import BodyLimitMiddleware
 from service.consistency import HealthFlag
 from service.documents import DocumentService
 from service.errors import NotFoundError
@@ -114,7 +115,6 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
 
     app = FastAPI(
         title="policykg", version="0.1.0", lifespan=lifespan,
-        max_body_size=settings.request_max_bytes,
         description=(
             "Knowledge graph and search over Chinese policy documents.\n\n"
             "Send an API key in `X-API-Key` or `Authorization: Bearer`: a reader key may "
@@ -124,6 +124,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
             + ", ".join(f"`{t}`" for t in PROBLEM_TYPES) + "."),
     )
     install_handlers(app)
+    # Body limits (413 problem+json with the request id): inside the request-id middleware.
+    app.add_middleware(BodyLimitMiddleware, default_max=settings.request_max_bytes,
+                       route_max={("POST", "/documents"): settings.upload_max_bytes + _MULTIPART_OVERHEAD})
     if settings.cors_origins.strip():
         app.add_middleware(
             CORSMiddleware,
@@ -221,7 +224,6 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     # --- documents ---------------------------------------------------------------------------
 
     @app.post("/documents", response_model=UploadResponse, status_code=201, tags=["documents"],
-              max_body_size=settings.upload_max_bytes + _MULTIPART_OVERHEAD,
               responses={200: {"model": UploadResponse,
                                "description": "An earlier version was replaced"},
                          **_errors(400, 403, 413, 415, *_READ_ERRORS)})

@@ -26,8 +26,9 @@ class SearchRequest(BaseModel):
         "examples": [{"query": "which items involve Shanghai cooperation", "k": 10}]})
 
     query: str = Field(min_length=1, max_length=500)
-    k: int = Field(default=10, ge=1, le=100)
-    offset: int = Field(default=0, ge=0, le=10_000)
+    # Strict: JSON true, "3" and 3.0 are not counts (lax pydantic reads true as 1).
+    k: int = Field(default=10, ge=1, le=100, strict=True)
+    offset: int = Field(default=0, ge=0, le=10_000, strict=True)
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 

@@ -4,6 +4,7 @@ length and k (422), Cypher rows and bytes (400), CORS."""
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -95,6 +96,32 @@ def test_any_other_body_over_the_request_limit_is_413(tmp_path: Path) -> None:
         assert client.post("/cypher", json={"query": "RETURN 1 AS one"}).status_code == 200
 
 
+def _assert_payload_too_large(response: httpx.Response) -> None:
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "https://policykg.dev/problems/payload-too-large" and body["status"] == 413
+    assert body["title"] and "over the limit" in body["detail"]
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+def test_every_413_is_problem_json_with_the_request_id(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", upload_max_bytes=2000, request_max_bytes=4096)
+    with serve(settings) as client:
+        before = counts(client)
+        # Over the limit by its Content-Length, refused before the body is read.
+        big_upload = client.post("/documents", files={"file": ("big.txt", plan(1) + b"x" * 200_000)})
+        _assert_payload_too_large(big_upload)
+        assert "200" in big_upload.json()["detail"]
+        _assert_payload_too_large(client.post("/search", json={"query": "a" * 2_000_000}))
+        # Without a Content-Length (chunked): refused once the bytes read pass the limit.
+        chunks = (b'{"query": "' if i == 0 else b"a" * 1024 for i in range(100))
+        _assert_payload_too_large(client.post("/search", content=chunks,
+                                              headers={"content-type": "application/json"}))
+        assert counts(client) == before
+        assert client.post("/search", json={"query": "教师"}).status_code == 200
+
+
 def test_query_length_and_k_follow_the_server_settings(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", search_max_k=20, search_max_query_chars=50)
     with serve(settings) as client:
@@ -107,6 +134,26 @@ def test_query_length_and_k_follow_the_server_settings(tmp_path: Path) -> None:
         assert big_k.status_code == 422 and big_k.json()["errors"][0]["loc"] == ["body", "k"]
         assert client.post("/search", json={"query": "教师", "k": 20}).status_code == 200
         assert client.post("/search", json={"query": "教", "k": 101}).status_code == 422
+
+
+@pytest.mark.parametrize("field", ["k", "offset"])
+@pytest.mark.parametrize("value", [True, False, "3", 3.0, None], ids=["true", "false", "string", "float", "null"])
+def test_k_and_offset_in_a_search_body_are_strict_integers(limited_search: TestClient, field: str,
+                                                           value: object) -> None:
+    response = limited_search.post("/search", json={"query": "教师", field: value})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]
+
+
+def test_integer_k_and_offset_pass_and_query_parameters_stay_strings(limited_search: TestClient) -> None:
+    assert limited_search.post("/search", json={"query": "教师", "k": 3, "offset": 1}).status_code == 200
+    assert limited_search.get("/search", params={"q": "教师", "k": "3", "offset": "1"}).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def limited_search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with serve(make_settings(tmp_path_factory.mktemp("strict") / "data")) as client:
+        yield client
 
 
 def test_cypher_rows_and_bytes_are_limited(tmp_path: Path) -> None:
