@@ -396,7 +396,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
         application = create_app(settings)
     except AuthError as exc:
         raise _fail(str(exc)) from exc
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
 
 
 if __name__ == "__main__":

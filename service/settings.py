@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,7 +54,20 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=30, ge=1)
     neighbourhood_max_nodes: int = Field(default=500, ge=1)
     cors_origins: str = Field(default="", description="comma-separated origins; * for any")
+    trusted_proxies: str = Field(default="", description=(
+        "comma-separated addresses or networks (10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, the client is the "
+        "socket peer (uvicorn would otherwise believe any process on 127.0.0.1)"))
     log_level: str = Field(default="INFO")
+
+    def proxy_options(self) -> dict[str, Any]:
+        """uvicorn's ``proxy_headers`` and ``forwarded_allow_ips`` for ``trusted_proxies``:
+        with none, proxy headers are not read at all, so a client that rotates X-Forwarded-For
+        does not escape the per-address rate limit."""
+        proxies = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        if not proxies:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
     @property
     def graph_path(self) -> Path:
