@@ -130,3 +130,18 @@ def test_no_server_file_is_readable_through_cypher(attacked: tuple[TestClient, P
                   "LOAD CSV FROM 'file:///etc/hostname' AS line RETURN line"]:
         assert attack(client, query).status_code in (400, 403)
     assert_unharmed(client, before, root)
+
+
+def test_a_poison_upload_is_answered_and_freezes_nothing(attacked: tuple[TestClient, Path]) -> None:
+    """One CJK character repeated 200,000 times once froze the process in tokenisation."""
+    client, _ = attacked
+    response = client.post("/documents", headers={"X-API-Key": ADMIN},
+                           files={"file": ("poison.txt", ("教" * 200_000).encode(), "text/plain")})
+    assert response.status_code in (201, 422), response.text
+    assert client.get("/health").status_code == 200
+    search = client.get("/search", headers=HEADERS, params={"q": "党建", "k": 3})
+    assert search.status_code == 200 and search.json()["results"]
+    if response.status_code == 201:
+        doc_id = response.json()["document"]["id"]
+        deleted = client.delete(f"/documents/{doc_id}", headers={"X-API-Key": ADMIN})
+        assert deleted.status_code == 204
