@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from service.search.text_norm import normalise_query
 from service.settings import Settings
-from service.text_norm import normalise_query
 from service.wiring import build_components, build_ingestor, build_search
 
 ROOT = Path(__file__).resolve().parents[1]

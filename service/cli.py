@@ -14,7 +14,7 @@ from rich.table import Table
 
 from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
-from service.ingest import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
+from service.ingest.ingestor import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_ingestor, build_search
 
@@ -224,7 +224,7 @@ def check(
     """Verify that the graph, the vector index and the lexical index hold the same sentences
     (ids, and each sentence's text), and list documents that failed twice and were removed;
     exit code 1 and the differences if anything is wrong."""
-    from service.consistency import check_consistency
+    from service.ingest.consistency import check_consistency
     from service.wiring import journal
 
     components = _components(read_only=not repair)
@@ -354,7 +354,7 @@ def evaluate(questions_file: Path,
              fused_only: Annotated[bool, typer.Option(
                  "--fused-only", help="skip the per-channel ablation rows")] = False) -> None:
     """Recall@1/5/10 and MRR per language, fused and per channel (dense-only baseline beside)."""
-    from service.evaluation import CONFIGURATIONS, CUTOFFS, load_questions, score, scores_json
+    from service.search.evaluation import CONFIGURATIONS, CUTOFFS, load_questions, score, scores_json
 
     try:
         questions = load_questions(questions_file)
@@ -387,8 +387,8 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     """Serve the HTTP API (OpenAPI at /docs)."""
     import uvicorn
 
-    from service.api import create_app
-    from service.auth import AuthError, check_bind
+    from service.api.app import create_app
+    from service.api.auth import AuthError, check_bind
 
     settings: Settings = get_settings()
     try:

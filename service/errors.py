@@ -1,5 +1,5 @@
 """Errors of the service layer that are not the graph's, the loaders' or the embedders'.
-The API maps them to HTTP statuses in ``service.problems``."""
+The API maps them to HTTP statuses in ``service.api.problems``."""
 
 
 class ServiceError(Exception):

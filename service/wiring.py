@@ -11,12 +11,12 @@ from embeddings.errors import EmbedderUnavailableError
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
-from service.journal import Journal
+from service.ingest.journal import Journal
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.ingest import Ingestor
-    from service.search import SearchService
+    from service.ingest.ingestor import Ingestor
+    from service.search.service import SearchService
 
 
 def build_graph_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
@@ -130,9 +130,9 @@ def build_components(settings: Settings, *, read_only: bool = False,
 
 def build_ingestor(components: Components) -> "Ingestor":
     """The ingestor of these components. It recovers what an interrupted write left (see
-    ``service.journal``) before its first operation; call ``recover()`` to do it now."""
-    from service.ingest import Ingestor
-    from service.originals import OriginalStore
+    ``service.ingest.journal``) before its first operation; call ``recover()`` to do it now."""
+    from service.ingest.ingestor import Ingestor
+    from service.ingest.originals import OriginalStore
 
     return Ingestor(components.store, components.embedder, components.vectors, components.lexical,
                     cache=components.cache, journal=journal(components.settings),
@@ -140,7 +140,7 @@ def build_ingestor(components: Components) -> "Ingestor":
 
 
 def build_search(components: Components) -> "SearchService":
-    from service.search import SearchService
+    from service.search.service import SearchService
 
     return SearchService(components.store, components.embedder, components.vectors,
                          components.lexical, bridge_cache_dir=components.settings.data_dir / "cache")

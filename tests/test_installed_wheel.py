@@ -68,7 +68,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     wheel = next(dist.glob("policykg-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert "service/data/policy_glossary.tsv" in names
+    assert "service/search/data/policy_glossary.tsv" in names
     assert "loaders/entities/data/regions.json" in names
     subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True,
                    timeout=120)

@@ -17,8 +17,8 @@ import pytest
 from embeddings.lexical_index import tokenize
 from loaders.errors import LoaderError
 from loaders.files import load_bytes
-from service.query_bridge import QueryBridge
-from service.text_norm import normalise_query
+from service.search.bridge import QueryBridge
+from service.search.text_norm import normalise_query
 
 GROWTH = 25
 MAX_RATIO = 60

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.evaluation import load_questions
+from service.search.evaluation import load_questions
 from tests.conftest import CORPUS, SAMPLE
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from loaders.files import load_file
 from loaders.outline import ParsedTask
 from loaders.sentences import split_sentences
-from service.evaluation import load_questions as load_dev_questions
+from service.search.evaluation import load_questions as load_dev_questions
 from tests.conftest import CORPUS, DEV_QUESTIONS, SAMPLE
 
 QUESTIONS = Path(__file__).with_name("questions.jsonl")

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from service.api.app import create_app
 from service.settings import Settings
 from service.wiring import Components, build_components, build_ingestor
 from tests.conftest import SAMPLE
@@ -25,7 +25,7 @@ ADMIN_KEY = "admin-key-0123456789abcdef"
 def _bridge_cache() -> Path:
     """One CC-CEDICT reverse index per test process (building it takes seconds; every app
     warms its search up with it)."""
-    from service.query_bridge import QueryBridge
+    from service.search.bridge import QueryBridge
 
     directory = Path(tempfile.mkdtemp(prefix="policykg-bridge-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)

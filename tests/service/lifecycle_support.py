@@ -11,7 +11,7 @@ from embeddings.hash_embedder import HashEmbedder
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
-from service.ingest import Ingestor
+from service.ingest.ingestor import Ingestor
 from tests.conftest import ROOT, neo4j_settings
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from service.api.app import create_app
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor
 from tests.conftest import SAMPLE

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api import create_app
-from service.auth import (
+from service.api.app import create_app
+from service.api.auth import (
     InsecureBindError,
     KeyConfigError,
     KeyRing,

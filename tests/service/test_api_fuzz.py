@@ -27,7 +27,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 def _schema() -> schemathesis.schemas.BaseSchema:
     # The description of an app like the one the fixture serves (the schema does not depend
     # on the data), loaded without starting it.
-    from service.api import create_app
+    from service.api.app import create_app
     from service.settings import Settings
 
     app = create_app(Settings(data_dir=Path("unused"), embedder="hash"))  # no I/O before start

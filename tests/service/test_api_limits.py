@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.ratelimit import RateLimitedError, RateLimiter
+from service.api.ratelimit import RateLimitedError, RateLimiter
 from tests.service.api_support import ADMIN_KEY, READER_KEY, counts, make_settings, plan, serve
 
 

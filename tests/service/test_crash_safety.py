@@ -1,5 +1,5 @@
 """Kill a `policykg` process at a known point (the POLICYKG_TEST_PAUSE_AT hook of
-``service.journal``), then show that the next start detects it, says what to run, and that
+``service.ingest.journal``), then show that the next start detects it, says what to run, and that
 re-running the command leaves graph, vector index and lexical index agreeing."""
 
 import json
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from graph.base import GraphStore
-from service.consistency import check_consistency
-from service.journal import STAGES, TEST_HOOK_ENV, Journal
+from service.ingest.consistency import check_consistency
+from service.ingest.journal import STAGES, TEST_HOOK_ENV, Journal
 from tests.conftest import CORPUS, SAMPLE, connect_neo4j, wipe_neo4j
 from tests.service.lifecycle_support import POLICYKG, make_ingestor, subprocess_env
 
@@ -60,7 +60,7 @@ def kill_at(stage: str, env: dict[str, str], *args: str) -> str:
 
 def check(env: dict[str, str]) -> dict[str, object]:
     """`policykg check --json`, in this process (a child process costs seconds to start)."""
-    from service.consistency import check_consistency
+    from service.ingest.consistency import check_consistency
     from service.settings import Settings
     from service.wiring import build_components, journal
 

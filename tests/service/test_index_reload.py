@@ -3,9 +3,9 @@ a server on a shared Neo4j), without a restart."""
 
 from pathlib import Path
 
-from service.audit import AuditLog
-from service.documents import DocumentService
-from service.originals import OriginalStore
+from service.ingest.audit import AuditLog
+from service.ingest.library import DocumentService
+from service.ingest.originals import OriginalStore
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor, open_lexical_index, open_vector_index
 from tests.conftest import SAMPLE

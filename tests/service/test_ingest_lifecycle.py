@@ -18,8 +18,8 @@ from embeddings.vector_index import VectorIndex, text_sha
 from graph.base import GraphStore
 from loaders.files import load_bytes
 from service.cli import app
-from service.consistency import check_consistency
-from service.journal import Journal
+from service.ingest.consistency import check_consistency
+from service.ingest.journal import Journal
 from service.settings import get_settings
 from tests.conftest import BACKENDS, CORPUS, SAMPLE, use_backend
 from tests.service.lifecycle_support import (

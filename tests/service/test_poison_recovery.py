@@ -15,9 +15,9 @@ from embeddings.lexical_index import LexicalEntry, LexicalIndex
 from graph.base import GraphStore
 from graph.errors import GraphUnavailableError
 from loaders.files import load_bytes
-from service.consistency import check_consistency
-from service.ingest import FailedDocumentError
-from service.journal import MAX_ATTEMPTS, RECOVERY_STAGE, TEST_HOOK_ENV, FailedDocument, Journal
+from service.ingest.consistency import check_consistency
+from service.ingest.ingestor import FailedDocumentError
+from service.ingest.journal import MAX_ATTEMPTS, RECOVERY_STAGE, TEST_HOOK_ENV, FailedDocument, Journal
 from service.settings import Settings
 from service.wiring import Components, build_components, build_ingestor, journal
 from tests.conftest import SAMPLE

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service import query_bridge
-from service.query_bridge import QueryBridge, WeightedTerm
+from service.search import bridge as query_bridge
+from service.search.bridge import QueryBridge, WeightedTerm
 
 TOY = {
     "head": [("头", 9.0)],

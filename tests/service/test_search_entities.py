@@ -6,9 +6,9 @@ from collections.abc import Iterator
 import pytest
 
 from graph.models import EntityNames
-from service.entity_linking import EntityLinker, asks_for_listing
 from service.schemas import SearchFilters
-from service.search import SearchService
+from service.search.entity_linking import EntityLinker, asks_for_listing
+from service.search.service import SearchService
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor, build_search
 from tests.conftest import SAMPLE, connect_neo4j, neo4j_settings, wipe_neo4j
@@ -116,7 +116,7 @@ LINKER = EntityLinker([
     ("教育", []),
 ])
 def test_linking(question: str, ids: list[str]) -> None:
-    from service.text_norm import normalise_query
+    from service.search.text_norm import normalise_query
 
     assert [e.id for e in LINKER.link(normalise_query(question).replace("[", "〔").replace("]", "〕"))] == ids
 

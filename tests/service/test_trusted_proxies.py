@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from service.api import create_app
+from service.api.app import create_app
 from service.settings import Settings
 from tests.service.api_support import make_settings
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from loaders.errors import UnreadableFileError
 from loaders.files import LoadedDocument
-from service import documents
-from service.auth import Principal
-from service.documents import DocumentService
+from service.api.auth import Principal
+from service.ingest import library as documents
+from service.ingest.library import DocumentService
 from tests.service.api_support import make_settings, plan, serve
 
 ADMIN = Principal(key_id="test", role="admin")

@@ -14,9 +14,7 @@ from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.models import NodeLabel, TaskContext
 from graph.snapshot import GraphSnapshot
-from service.entity_linking import EntityLinker, LinkedEntity, asks_for_listing
 from service.metrics import time_stage
-from service.query_bridge import QueryBridge, WeightedTerm
 from service.schemas import (
     Channel,
     CitedDocument,
@@ -30,7 +28,9 @@ from service.schemas import (
     TaskContextOut,
     TaskOut,
 )
-from service.text_norm import normalise_query
+from service.search.bridge import QueryBridge, WeightedTerm
+from service.search.entity_linking import EntityLinker, LinkedEntity, asks_for_listing
+from service.search.text_norm import normalise_query
 
 _SENTENCE_POOL = 200  # sentences retrieved per channel before aggregation to tasks
 _EVIDENCE_PER_TASK = 3

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.problems import problem
+from service.api.problems import problem
 
 PAYLOAD_TOO_LARGE = "payload-too-large"
 

@@ -23,13 +23,13 @@ from pathlib import PurePosixPath
 
 from graph.models import PolicyDocument
 from loaders.files import load_bytes
-from service.audit import AuditLog
-from service.auth import Principal
-from service.consistency import HealthFlag
+from service.api.auth import Principal
 from service.errors import InvalidUploadError, NotFoundError
+from service.ingest.audit import AuditLog
+from service.ingest.consistency import HealthFlag
+from service.ingest.originals import OriginalStore
 from service.logs import get_logger
-from service.originals import OriginalStore
-from service.search import SearchService
+from service.search.service import SearchService
 from service.wiring import (
     Components,
     build_ingestor,

@@ -4,7 +4,7 @@ Agree means: the set of sentence ids in the graph equals the set in the vector i
 set in the lexical index; beyond that, each indexed sentence carries the graph's text (the
 vector entry its sha256, the lexical entry the text itself) and its task and document. Also
 reported: an interrupted write left in the journal, the journal's failed list (documents
-recovery gave up on, see ``service.journal``), and cited-only document nodes that duplicate an
+recovery gave up on, see ``service.ingest.journal``), and cited-only document nodes that duplicate an
 ingested document (same 文号, or same title where neither has a 文号).
 
 A server keeps the outcome in a ``HealthFlag``: checked at start-up and after each write, so
@@ -21,7 +21,7 @@ from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex, text_sha
 from graph.base import GraphStore
 from graph.models import PolicyDocument
-from service.journal import FailedDocument, Journal, JournalRecord
+from service.ingest.journal import FailedDocument, Journal, JournalRecord
 
 
 @dataclass

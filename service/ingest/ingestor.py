@@ -1,6 +1,6 @@
 """Ingest: files -> graph (one transaction per document) -> vector and lexical indexes.
 
-Per document, in this order (crash safety, see ``service.journal``):
+Per document, in this order (crash safety, see ``service.ingest.journal``):
 
 1. load (decode, outline, records): no side effects, so a failing file is reported and skipped;
 2. vectors for the sentences whose text is new to the vector index, from the embedding cache
@@ -47,7 +47,7 @@ from graph.models import (
 )
 from loaders.errors import LoaderError
 from loaders.files import LoadedDocument, load_bytes, load_file
-from service.journal import (
+from service.ingest.journal import (
     MAX_ATTEMPTS,
     RECOVERY_STAGE,
     Attempt,
@@ -57,7 +57,7 @@ from service.journal import (
     Operation,
     pause_point,
 )
-from service.originals import OriginalStore
+from service.ingest.originals import OriginalStore
 
 log = logging.getLogger(__name__)
 

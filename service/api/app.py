@@ -1,5 +1,5 @@
 """The FastAPI app: a thin layer over the search service, the document service and the graph
-store. Access (API keys, rate limits), errors (``service.problems``), logs and metrics are
+store. Access (API keys, rate limits), errors (``service.api.problems``), logs and metrics are
 wired here; the work is done elsewhere.
 
 Endpoints are plain ``def``: FastAPI runs them in its thread pool, so embedding a query never
@@ -20,18 +20,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graph.base import EntityDetail, EntityLabel, Neighbourhood
 from graph.models import PolicyDocument, QueryResult
-from service import examples
-from service.audit import AuditLog
-from service.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
-from service.body_limit import BodyLimitMiddleware
-from service.consistency import HealthFlag
-from service.documents import DocumentService
+from service.api import examples
+from service.api.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
+from service.api.body_limit import BodyLimitMiddleware
+from service.api.problems import MEDIA_TYPE, PROBLEM_TYPES, install_handlers, unexpected_response
+from service.api.ratelimit import RateLimiter
 from service.errors import NotFoundError
+from service.ingest.audit import AuditLog
+from service.ingest.consistency import HealthFlag
+from service.ingest.library import DocumentService
+from service.ingest.originals import OriginalStore
 from service.logs import RequestContextMiddleware, configure_logging
 from service.metrics import CONTENT_TYPE_LATEST, render
-from service.originals import OriginalStore
-from service.problems import MEDIA_TYPE, PROBLEM_TYPES, install_handlers, unexpected_response
-from service.ratelimit import RateLimiter
 from service.schemas import (
     CitedDocument,
     CypherRequest,
@@ -54,9 +54,9 @@ from service.schemas import (
     TaskDetailOut,
     UploadResponse,
 )
-from service.search import context_out, task_out
+from service.search.service import context_out, task_out
+from service.search.text_norm import normalise_query
 from service.settings import Settings
-from service.text_norm import normalise_query
 from service.wiring import Components, build_components
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
@@ -93,7 +93,7 @@ _READ_ERRORS = (401, 422, 429, 503)
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
     """Build the app. ``components`` lets tests pass ready stores; otherwise the lifespan
     builds them once at start-up and closes them at shutdown. Raises
-    ``service.auth.KeyConfigError`` for unusable keys."""
+    ``service.api.auth.KeyConfigError`` for unusable keys."""
     keyring = KeyRing.from_settings(settings)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     configure_logging(settings.log_level)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from graph.base import GraphStore
 from graph.models import PolicyDocument
 from service.schemas import Channel
-from service.search import ALL_CHANNELS, SearchService
+from service.search.service import ALL_CHANNELS, SearchService
 
 CUTOFFS = (1, 5, 10)
 

@@ -55,7 +55,7 @@ GLOSSARY_FILE = "policy_glossary.tsv"  # in the package data: service/data/
 @cache
 def _glossary() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """The shipped glossary, read on first use (not at import)."""
-    text = resources.files("service").joinpath("data").joinpath(GLOSSARY_FILE).read_text("utf-8")
+    text = resources.files("service.search").joinpath("data").joinpath(GLOSSARY_FILE).read_text("utf-8")
     return _read_glossary(text, GLOSSARY_FILE)
 
 

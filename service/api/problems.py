@@ -21,10 +21,10 @@ from graph.errors import (
     ReadOnlyViolationError,
 )
 from loaders.errors import FileTooLargeError, LoaderError, UnsupportedFormatError
-from service.auth import ForbiddenError, UnauthenticatedError
+from service.api.auth import ForbiddenError, UnauthenticatedError
+from service.api.ratelimit import RateLimitedError
 from service.errors import InvalidUploadError, NotFoundError
 from service.logs import get_logger
-from service.ratelimit import RateLimitedError
 
 PROBLEM_BASE = "https://policykg.dev/problems/"
 MEDIA_TYPE = "application/problem+json"

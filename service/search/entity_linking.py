@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from graph.models import EntityNames, NodeLabel
-from service.text_norm import normalise_query
+from service.search.text_norm import normalise_query
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 _MIN_CHARS = 2

@@ -6,7 +6,7 @@ that document. The search indexes are saved (each atomically) at checkpoints and
 a checkpoint empties the document list, the end deletes the journal. So a journal left on disk
 means a writer died, and its documents are exactly those whose graph state may be ahead of the
 saved indexes: recovery brings those documents' index entries in line with the graph (see
-``service.ingest.Ingestor.recover``) and tells the user what to run to finish.
+``service.ingest.ingestor.Ingestor.recover``) and tells the user what to run to finish.
 
 Poison documents: before a step works on a document (its ingest, delete or repair, and each
 recovery of it) the journal counts an attempt for it, durably; the count goes when the step is

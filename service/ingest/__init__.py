@@ -1,0 +1,1 @@
+"""Writing documents: the ingestor, its journal and consistency check, originals, the library."""

@@ -1,0 +1,1 @@
+"""Answering questions: the search service, ranking, the English bridge, entity linking."""
