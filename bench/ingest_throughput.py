@@ -22,12 +22,12 @@ from embeddings.base import Embedder
 from loaders.files import extract_text
 from loaders.outline import parse_document
 from loaders.records import build_batch
+from service.ingest.ingestor import _EMBED_CHUNK  # embed-only must chunk as the ingestor does
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
-_EMBED_CHUNK = 256  # as the ingestor calls the model
 
 
 def parse_stages(files: list[Path]) -> tuple[dict[str, float], int, list[str]]:

@@ -4,6 +4,7 @@ so a crash leaves the old index or the new one, never a mix."""
 import json
 import os
 import shutil
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,34 @@ def saved_generation(directory: Path) -> str | None:
         return None
     generation = manifest.get("generation") if isinstance(manifest, dict) else None
     return str(generation) if generation is not None else None
+
+
+class SavedIndex(ABC):
+    """An in-memory index kept in step with the one saved in ``directory``: it remembers the
+    generation it reflects, so that it can tell when another process saved since, and reload."""
+
+    directory: Path
+    changed: bool  # since opened or saved
+    _generation: str | None  # of the saved index this one reflects
+
+    def saved_elsewhere(self) -> bool:
+        """Whether another process saved this index since this one was opened or saved (one
+        small file read: cheap enough to ask every few seconds)."""
+        return saved_generation(self.directory) != self._generation
+
+    def reload_if_changed(self) -> bool:
+        """Re-read the saved index, in place, if another process saved it since this one was
+        opened or saved (a CLI ingest beside a server on Neo4j); unsaved changes are dropped."""
+        recover_interrupted_swap(self.directory)
+        if not self.saved_elsewhere():
+            return False
+        self._reload()
+        self.changed = False
+        return True
+
+    @abstractmethod
+    def _reload(self) -> None:
+        """Replace the contents, and the generation, with those of the saved index."""
 
 
 def write_json(path: Path, data: object) -> None:

@@ -35,12 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import (
-    recover_interrupted_swap,
-    saved_generation,
-    staged_directory,
-    write_json,
-)
+from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -199,7 +194,7 @@ class _Matrix:
 Query = str | Sequence[str] | Mapping[str, float]
 
 
-class LexicalIndex:
+class LexicalIndex(SavedIndex):
     """BM25 over the tokens of sentences. Not safe for concurrent writes; searches may run
     concurrently with each other."""
 
@@ -269,25 +264,15 @@ class LexicalIndex:
             index._recut(lambda _text: True)
         return index
 
-    def saved_elsewhere(self) -> bool:
-        """Whether another process saved this index since this one was opened or saved (one
-        small file read: cheap enough to ask every few seconds)."""
-        return saved_generation(self.directory) != self._generation
-
-    def reload_if_changed(self) -> bool:
-        """Re-read the saved index, in place, if another process saved it since this one was
-        opened or saved; unsaved changes are dropped."""
-        recover_interrupted_swap(self.directory)
-        if not self.saved_elsewhere():
-            return False
+    def _reload(self) -> None:
         fresh = LexicalIndex.open(self.directory)
+        # Under the lock: a search building its matrix must not see rows of one generation
+        # beside the vocabulary of another.
         with self._lock:
             self._rows, self._vocab, self._cut_with = fresh._rows, fresh._vocab, fresh._cut_with
             self._user_words_checked = -1
             self._generation = fresh._generation
             self._matrix = None
-        self.changed = False
-        return True
 
     @property
     def count(self) -> int:

@@ -18,12 +18,7 @@ import numpy as np
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import (
-    recover_interrupted_swap,
-    saved_generation,
-    staged_directory,
-    write_json,
-)
+from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
 
 FORMAT_VERSION = 1
 
@@ -52,7 +47,7 @@ def _faiss_id(sentence_id: str) -> int:
     return int.from_bytes(hashlib.sha256(sentence_id.encode()).digest()[:8], "little") >> 1
 
 
-class VectorIndex:
+class VectorIndex(SavedIndex):
     def __init__(self, directory: Path, model: str, dimension: int,
                  index: "faiss.Index", entries: dict[int, VectorEntry]) -> None:
         self.directory = directory
@@ -104,21 +99,9 @@ class VectorIndex:
         opened._generation = manifest.get("generation")
         return opened
 
-    def saved_elsewhere(self) -> bool:
-        """Whether another process saved this index since this one was opened or saved (one
-        small file read: cheap enough to ask every few seconds)."""
-        return saved_generation(self.directory) != self._generation
-
-    def reload_if_changed(self) -> bool:
-        """Re-read the saved index, in place, if another process saved it since this one was
-        opened or saved (a CLI ingest beside a server on Neo4j); unsaved changes are dropped."""
-        recover_interrupted_swap(self.directory)
-        if not self.saved_elsewhere():
-            return False
+    def _reload(self) -> None:
         fresh = VectorIndex.open(self.directory, self.model, self.dimension)
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
-        self.changed = False
-        return True
 
     @property
     def count(self) -> int:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import neo4j
@@ -49,15 +50,11 @@ class Neo4jGraphStore(CypherGraphStore):
 
     def _read(self, query: str, parameters: Mapping[str, Any] | None = None
               ) -> list[dict[str, Any]]:
-        try:
+        with _translated_errors():
             records, _, _ = self._driver.execute_query(
                 query, dict(parameters or {}), routing_=RoutingControl.READ,
                 database_=self._database,
             )
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
-        except Neo4jError as exc:
-            raise QueryError(str(exc)) from exc
         return [record.data() for record in records]
 
     def _write(self, statements: list[cypher.Statement]) -> None:
@@ -65,25 +62,16 @@ class Neo4jGraphStore(CypherGraphStore):
             for query, parameters in statements:
                 tx.run(query, parameters).consume()
 
-        try:
-            with self._driver.session(database=self._database) as session:
-                session.execute_write(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
-        except Neo4jError as exc:
-            raise QueryError(str(exc)) from exc
+        with _translated_errors(), self._driver.session(database=self._database) as session:
+            session.execute_write(work)
 
     def ensure_schema(self) -> None:
         for statement in cypher.neo4j_schema():
             self._read_write_single(statement)
 
     def _read_write_single(self, statement: str) -> None:
-        try:
+        with _translated_errors():
             self._driver.execute_query(statement, database_=self._database)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
-        except Neo4jError as exc:
-            raise QueryError(str(exc)) from exc
 
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
                  *, max_rows: int = 1000, timeout_s: float = 10.0,
@@ -118,27 +106,39 @@ class Neo4jGraphStore(CypherGraphStore):
             enforce_result_size(converted, max_bytes)
             return columns, converted
 
-        try:
-            # READ access mode: the server itself refuses any write in this transaction.
-            with self._driver.session(database=self._database,
-                                      default_access_mode=neo4j.READ_ACCESS) as session:
-                columns, rows = session.execute_read(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
-        except ClientError as exc:
-            if exc.code and ("AccessMode" in exc.code or "Forbidden" in exc.code):
-                raise ReadOnlyViolationError(exc.message or str(exc)) from exc
-            if exc.code and "TransactionTimedOut" in exc.code:
-                raise QueryError(f"query took longer than {timeout_s:g} s") from exc
-            raise QueryError(exc.message or str(exc)) from exc
-        except Neo4jError as exc:
-            raise QueryError(str(exc)) from exc
+        # READ access mode: the server itself refuses any write in this transaction.
+        with (_translated_errors(read_timeout_s=timeout_s),
+              self._driver.session(database=self._database,
+                                   default_access_mode=neo4j.READ_ACCESS) as session):
+            columns, rows = session.execute_read(work)
         if checked.columns is not None and len(checked.columns) == len(columns):
             columns = checked.columns
         return QueryResult(columns=columns, rows=rows)
 
     def close(self) -> None:
         self._driver.close()
+
+
+@contextmanager
+def _translated_errors(read_timeout_s: float | None = None) -> Iterator[None]:
+    """Raise the driver's errors as graph errors: GraphUnavailableError when the server
+    cannot be reached, QueryError for what it refuses. With ``read_timeout_s`` (the
+    read-only path), a write refused by the READ access mode is a ReadOnlyViolationError
+    and a transaction timeout says the limit."""
+    try:
+        yield
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
+    except ClientError as exc:
+        if read_timeout_s is None:
+            raise QueryError(str(exc)) from exc
+        if exc.code and ("AccessMode" in exc.code or "Forbidden" in exc.code):
+            raise ReadOnlyViolationError(exc.message or str(exc)) from exc
+        if exc.code and "TransactionTimedOut" in exc.code:
+            raise QueryError(f"query took longer than {read_timeout_s:g} s") from exc
+        raise QueryError(exc.message or str(exc)) from exc
+    except Neo4jError as exc:
+        raise QueryError(str(exc)) from exc
 
 
 def _relationship_ends(value: Any) -> Iterator[Node]:
