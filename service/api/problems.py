@@ -25,6 +25,7 @@ from service.api.auth import ForbiddenError, UnauthenticatedError
 from service.api.ratelimit import RateLimitedError
 from service.errors import InvalidUploadError, NotFoundError
 from service.logs import get_logger
+from service.schemas import Problem
 
 PROBLEM_BASE = "https://policykg.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -113,3 +114,32 @@ def install_handlers(app: FastAPI) -> None:
         app.add_exception_handler(cls, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "A body that cannot be parsed, or a Cypher query that failed (syntax, timeout, "
+         "too many rows, result too large)",
+    401: "No API key, or one that is not valid",
+    403: "The key's role may not do this, or the query tried to write",
+    404: "No such document, task, entity or node",
+    413: "The body is larger than the limit",
+    415: "The file type is not supported",
+    422: "Invalid parameters or body, or a document that could not be read",
+    429: "The key's rate limit is spent; see Retry-After",
+    503: "The graph backend is unavailable; see Retry-After",
+}
+# What any endpoint behind a key may answer.
+READ_ERRORS = (401, 422, 429, 503)
+
+
+def openapi_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for problem responses."""
+    return {status: {"model": Problem, "description": _ERROR_DESCRIPTIONS[status],
+                     "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            for status in sorted(set(statuses))}
+
+
+def openapi_example(example: Any, description: str = "Successful response"
+                    ) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description,
+                  "content": {"application/json": {"example": example}}}}

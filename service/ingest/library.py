@@ -102,7 +102,10 @@ def clean_file_name(name: str | None) -> str:
     return base[-_MAX_NAME:]
 
 
-class DocumentService:
+class Library:
+    """The documents a server holds: uploads, deletes and their undo, behind one read/write
+    gate so that a search sees either the state before a write or after it."""
+
     def __init__(self, components: Components, originals: OriginalStore, audit: AuditLog,
                  search: SearchService | None = None,
                  index_check_s: float = INDEX_CHECK_S) -> None:

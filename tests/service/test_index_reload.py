@@ -4,7 +4,7 @@ a server on a shared Neo4j), without a restart."""
 from pathlib import Path
 
 from service.ingest.audit import AuditLog
-from service.ingest.library import DocumentService
+from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor, open_lexical_index, open_vector_index
@@ -16,7 +16,7 @@ def test_a_server_reloads_indexes_saved_by_another_process(tmp_path: Path) -> No
     components = build_components(settings)
     try:
         build_ingestor(components).ingest_path(SAMPLE)
-        documents = DocumentService(components, OriginalStore(tmp_path / "originals"),
+        documents = Library(components, OriginalStore(tmp_path / "originals"),
                                     AuditLog(tmp_path / "audit.jsonl"), index_check_s=0)
         with documents.reading() as search:
             before = search.search("心理健康教育", k=1).results[0].task

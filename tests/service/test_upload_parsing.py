@@ -12,7 +12,7 @@ from loaders.errors import UnreadableFileError
 from loaders.files import LoadedDocument
 from service.api.auth import Principal
 from service.ingest import library as documents
-from service.ingest.library import DocumentService
+from service.ingest.library import Library
 from tests.service.api_support import make_settings, plan, serve
 
 ADMIN = Principal(key_id="test", role="admin")
@@ -25,7 +25,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_uploads_are_parsed_one_at_a_time(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    service: DocumentService = client.app.state.documents  # type: ignore[attr-defined]
+    service: Library = client.app.state.documents  # type: ignore[attr-defined]
     lock = threading.Lock()
     parsing, most = 0, 0
 
@@ -58,7 +58,7 @@ def test_uploads_are_parsed_one_at_a_time(client: TestClient, monkeypatch: pytes
 
 
 def test_a_search_does_not_wait_for_a_parse(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    service: DocumentService = client.app.state.documents  # type: ignore[attr-defined]
+    service: Library = client.app.state.documents  # type: ignore[attr-defined]
     started, release = threading.Event(), threading.Event()
 
     def blocked_parse(name: str, content: bytes, **_: object) -> LoadedDocument:

@@ -1,0 +1,75 @@
+"""The routes' dependencies in one place, so that tests can swap any of them with
+``app.dependency_overrides``: the caller's key (reader or admin), the components, the library
+and the originals, all kept on ``app.state`` by ``create_app``."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from service.api.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
+from service.api.ratelimit import RateLimiter
+from service.ingest.library import Library
+from service.ingest.originals import OriginalStore
+from service.wiring import Components
+
+api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key")
+bearer = HTTPBearer(auto_error=False, description="the same key as a bearer token")
+
+
+def _authorize(request: Request, key: str | None,
+               token: HTTPAuthorizationCredentials | None, role: Role) -> Principal:
+    keyring: KeyRing = request.app.state.keyring
+    limiter: RateLimiter = request.app.state.limiter
+    address = f"address:{request.client.host if request.client else 'unknown'}"
+    if keyring.empty:
+        principal, caller = ANONYMOUS, address
+    else:
+        presented = key or (token.credentials if token else None)
+        found = keyring.authenticate(presented) if presented else None
+        if found is None:
+            limiter.take(address)  # guessing keys costs tokens too
+            raise UnauthenticatedError(
+                "the API key is not valid" if presented else
+                "send an API key in the X-API-Key header or as Authorization: Bearer")
+        principal, caller = found, found.key_id
+        if not principal.may(role):
+            raise ForbiddenError(
+                f"{principal.key_id} is a {principal.role} key; this needs an {role} key")
+    request.state.principal = principal
+    limiter.take(caller)
+    return principal
+
+
+def require_reader(request: Request,
+                   key: Annotated[str | None, Security(api_key)],
+                   token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+                   ) -> Principal:
+    return _authorize(request, key, token, "reader")
+
+
+def require_admin(request: Request,
+                  key: Annotated[str | None, Security(api_key)],
+                  token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+                  ) -> Principal:
+    return _authorize(request, key, token, "admin")
+
+
+def get_components(request: Request) -> Components:
+    return request.app.state.components  # type: ignore[no-any-return]
+
+
+def get_library(request: Request) -> Library:
+    return request.app.state.documents  # type: ignore[no-any-return]
+
+
+def get_originals(request: Request) -> OriginalStore:
+    return request.app.state.originals  # type: ignore[no-any-return]
+
+
+Reader = Annotated[Principal, Depends(require_reader)]
+Admin = Annotated[Principal, Depends(require_admin)]
+ComponentsDep = Annotated[Components, Depends(get_components)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+OriginalsDep = Annotated[OriginalStore, Depends(get_originals)]
+DocId = Annotated[str, Path(max_length=200, description="a document id (doc_…)")]

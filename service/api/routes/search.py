@@ -1,0 +1,61 @@
+"""Search and read-only Cypher."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
+
+from graph.models import QueryResult
+from service.api import examples
+from service.api.deps import ComponentsDep, LibraryDep, Reader
+from service.api.problems import READ_ERRORS, openapi_errors, openapi_example
+from service.schemas import CypherRequest, SearchRequest, SearchResponse
+from service.settings import Settings
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.get("/search", response_model=SearchResponse, tags=["search"],
+                responses={**openapi_example(examples.SEARCH), **openapi_errors(*READ_ERRORS)})
+    def search_get(
+        _: Reader, library: LibraryDep,
+        q: Annotated[str, Query(min_length=1, max_length=settings.search_max_query_chars,
+                                description="the question, in Chinese or English")],
+        k: Annotated[int, Query(ge=1, le=settings.search_max_k)] = 10,
+        offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    ) -> SearchResponse:
+        """Tasks that answer the question, with evidence sentences, graph context and a
+        numbered, cited ``context_text`` ready to paste into a chatbot prompt."""
+        with library.reading() as search:
+            return search.search(q, k=k, offset=offset)
+
+    @routes.post("/search", response_model=SearchResponse, tags=["search"],
+                 responses={**openapi_example(examples.SEARCH),
+                            **openapi_errors(400, *READ_ERRORS)})
+    def search_post(_: Reader, library: LibraryDep, body: SearchRequest) -> SearchResponse:
+        """As ``GET /search``, with filters: OR within a field, AND across fields."""
+        too_long = len(body.query) > settings.search_max_query_chars
+        if too_long or body.k > settings.search_max_k:
+            field, limit = ("query", settings.search_max_query_chars) if too_long else (
+                "k", settings.search_max_k)
+            raise RequestValidationError([{"loc": ("body", field),
+                                           "msg": f"at most {limit} on this server"}])
+        with library.reading() as search:
+            return search.search(body.query, k=body.k, offset=body.offset,
+                                 filters=body.filters)
+
+    @routes.post("/cypher", response_model=QueryResult, tags=["graph"],
+                 responses={**openapi_example(examples.CYPHER),
+                            **openapi_errors(400, 403, *READ_ERRORS)})
+    def cypher(_: Reader, c: ComponentsDep, body: CypherRequest) -> QueryResult:
+        """A read-only Cypher query with parameters: ``{"columns", "rows"}``, rows in column
+        order. A parser checks it is one reading statement, the database runs what the parser
+        read in a read-only transaction (on the embedded store, in a sandboxed worker); it is
+        limited in time, rows, bytes and memory. See the README's security section."""
+        return c.store.run_read(body.query, body.parameters,
+                                max_rows=settings.cypher_max_rows,
+                                timeout_s=settings.cypher_timeout_s,
+                                max_bytes=settings.cypher_max_result_bytes)
+
+    return routes
