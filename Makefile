@@ -38,6 +38,7 @@ serve: install
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layers.py
 
 test: install-dev
 	PYTHON=$(abspath $(BIN)/python) bash scripts/run_tests.sh

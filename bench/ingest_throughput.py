@@ -22,7 +22,7 @@ from embeddings.base import Embedder
 from loaders.files import extract_text
 from loaders.outline import parse_document
 from loaders.records import build_batch
-from service.ingest.ingestor import _EMBED_CHUNK  # embed-only must chunk as the ingestor does
+from service.ingest.ingestor import EMBED_CHUNK  # embed-only must chunk as the ingestor does
 from service.settings import Settings
 from service.wiring import build_components, build_ingestor
 
@@ -51,8 +51,8 @@ def parse_stages(files: list[Path]) -> tuple[dict[str, float], int, list[str]]:
 def embed_only(embedder: Embedder, texts: list[str]) -> float:
     """Seconds to embed ``texts`` in the chunks the ingestor uses, and nothing else."""
     t0 = time.perf_counter()
-    for start in range(0, len(texts), _EMBED_CHUNK):
-        embedder.embed_passages(texts[start:start + _EMBED_CHUNK])
+    for start in range(0, len(texts), EMBED_CHUNK):
+        embedder.embed_passages(texts[start:start + EMBED_CHUNK])
     return time.perf_counter() - t0
 
 

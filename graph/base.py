@@ -4,7 +4,7 @@ The behaviour suite in ``tests/graph/test_store_contract.py`` runs against every
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +15,7 @@ from graph.models import (
     QueryResult,
     Section,
     Sentence,
+    TaskBrief,
     TaskContext,
 )
 from graph.snapshot import GraphSnapshot
@@ -44,6 +45,7 @@ class DocumentWrite(BaseModel):
 
 
 EntityLabel = Literal["Institution", "Programme", "Place", "Target"]
+ENTITY_LABELS: tuple[EntityLabel, ...] = get_args(EntityLabel)
 
 #: Deepest neighbourhood a store walks, whatever the caller asks for.
 MAX_NEIGHBOURHOOD_DEPTH = 3
@@ -56,18 +58,6 @@ class DocumentSummary(BaseModel):
     sections: int
     tasks: int
     sentences: int
-
-
-class TaskBrief(BaseModel):
-    """A task without its text: enough to list it and link to it."""
-
-    id: str
-    doc_id: str
-    number: int
-    path: str
-    title: str
-    lead: str | None = None
-    deadline: str | None = None
 
 
 class DocumentDetail(BaseModel):

@@ -24,7 +24,6 @@ from graph.base import (
     LinkedDocument,
     LinkedTask,
     Neighbourhood,
-    TaskBrief,
     TaskDetail,
 )
 from graph.errors import QueryError
@@ -39,6 +38,7 @@ from graph.models import (
     Section,
     Sentence,
     Task,
+    TaskBrief,
     TaskContext,
 )
 from graph.snapshot import GraphSnapshot, task_contexts

@@ -37,15 +37,20 @@ class Section(_Record):
     path: str
 
 
-class Task(_Record):
+class TaskBrief(_Record):
+    """A task without its text: enough to list it and link to it."""
+
     id: str
     doc_id: str
     number: int = Field(description="the item's own number at its level; 0 for unnumbered prose")
     path: str
     title: str
-    text: str
     lead: str | None = None
     deadline: str | None = None
+
+
+class Task(TaskBrief):
+    text: str
 
 
 class Sentence(_Record):

@@ -4,7 +4,7 @@ JSON shapes of ``service.schemas``. Each function is what one route calls; a mis
 
 from dataclasses import dataclass
 
-from graph.base import EntityDetail, EntityLabel, GraphStore, Neighbourhood
+from graph.base import ENTITY_LABELS, EntityDetail, EntityLabel, GraphStore, Neighbourhood
 from graph.models import PolicyDocument
 from service.api.auth import Principal
 from service.errors import NotFoundError
@@ -25,15 +25,12 @@ from service.schemas import (
     SectionOut,
     SentenceOut,
     StatsOut,
-    TaskBriefOut,
     TaskDetailOut,
     UploadResponse,
 )
 from service.search.service import context_out, task_out
 from service.search.text_norm import normalise_query
 from service.wiring import Components
-
-ENTITY_LABELS: list[EntityLabel] = ["Institution", "Programme", "Place", "Target"]
 
 
 def document_out(document: PolicyDocument, sections: int, tasks: int, sentences: int
@@ -78,7 +75,7 @@ def document_detail(store: GraphStore, doc_id: str) -> DocumentDetailOut:
     return DocumentDetailOut(
         document=document_out(s.document, s.sections, s.tasks, s.sentences),
         sections=[SectionOut.model_validate(x.model_dump()) for x in detail.sections],
-        tasks=[TaskBriefOut.model_validate(t.model_dump()) for t in detail.tasks],
+        tasks=detail.tasks,
         cites=_cited(detail.cites), cited_by=_cited(detail.cited_by),
         institutions=HeaderInstitutions(
             issued_by=detail.institutions.get("ISSUED_BY", []),
@@ -118,7 +115,7 @@ def task_detail(store: GraphStore, task_id: str) -> TaskDetailOut:
 def entity_list(store: GraphStore, label: EntityLabel | None, q: str | None, *, limit: int,
                 offset: int) -> EntityList:
     page = store.search_entities(normalise_query(q) if q else None,
-                                 [label] if label else ENTITY_LABELS, limit=limit, offset=offset)
+                                 [label] if label else list(ENTITY_LABELS), limit=limit, offset=offset)
     return EntityList(total=page.total, offset=offset, limit=limit, entities=page.entities)
 
 

@@ -3,6 +3,8 @@
 import json
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +16,7 @@ from rich.table import Table
 
 from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
+from service.errors import ServiceError
 from service.ingest.ingestor import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_ingestor, build_search
@@ -41,11 +44,21 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _components(*, read_only: bool = False, fresh_indexes: bool = False) -> Components:
+@contextmanager
+def _opened(*, read_only: bool = False, fresh_indexes: bool = False) -> Iterator[Components]:
+    """The components for one command, closed after it; a graph error ends the command with
+    its message."""
     try:
-        return build_components(get_settings(), read_only=read_only, fresh_indexes=fresh_indexes)
+        components = build_components(get_settings(), read_only=read_only,
+                                      fresh_indexes=fresh_indexes)
     except (GraphError, EmbeddingError) as exc:
         raise _fail(str(exc)) from exc
+    try:
+        yield components
+    except (GraphError, ServiceError) as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        components.close()
 
 
 def _recovered_ingestor(components: Components) -> tuple[Ingestor, Recovery | None]:
@@ -150,16 +163,11 @@ def ingest(
                     + (f" matching {pattern!r}" if pattern else ""))
     command = _command("ingest", *(str(p.resolve()) for p in paths),
                        *(("--glob", pattern) if pattern else ()))
-    components = _components()
-    try:
+    with _opened() as components:
         ingestor, _ = _recovered_ingestor(components)
         with _progress() as progress:
             batch = ingestor.ingest_files(files, _ProgressBars(progress, len(files)),
                                           command=command)
-    except GraphError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        components.close()
     console.print(_summary(batch))
     stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(batch.stage_seconds.items(),
                                                            key=lambda kv: -kv[1]))
@@ -176,14 +184,9 @@ def delete(doc_id: str) -> None:
     """Remove a document, its tasks and vectors; shared entities stay while others use them.
     A document on the failed list (see `policykg check`) is taken off it."""
 
-    components = _components()
-    try:
+    with _opened() as components:
         ingestor, recovery = _recovered_ingestor(components)
         deleted = ingestor.delete(doc_id, command=_command("delete", doc_id), clear_failed=True)
-    except GraphError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        components.close()
     # Re-running a delete that was killed after its graph write: recovery finished it.
     finished = recovery is not None and recovery.record.op == "delete" \
         and doc_id in recovery.record.documents
@@ -196,15 +199,9 @@ def delete(doc_id: str) -> None:
 def reindex() -> None:
     """Rebuild the vector and lexical indexes from the graph, e.g. after changing
     POLICYKG_EMBEDDER. The old indexes stay in place until the new ones are complete."""
-    components = _components(fresh_indexes=True)
-    try:
-        with _progress() as progress:
-            report = build_ingestor(components).reindex(_ProgressBars(progress, None),
-                                                        command=_command("reindex"))
-    except GraphError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        components.close()
+    with _opened(fresh_indexes=True) as components, _progress() as progress:
+        report = build_ingestor(components).reindex(_ProgressBars(progress, None),
+                                                    command=_command("reindex"))
     if report.superseded is not None:
         console.print(f"[yellow]superseded[/yellow] the interrupted "
                       f"`{report.superseded.command}` (the rebuild covers it)")
@@ -227,8 +224,7 @@ def check(
     from service.ingest.consistency import check_consistency
     from service.wiring import journal
 
-    components = _components(read_only=not repair)
-    try:
+    with _opened(read_only=not repair) as components:
         if repair:
             ingestor, _ = _recovered_ingestor(components)
             checked, cleared = ingestor.repair()
@@ -238,10 +234,6 @@ def check(
                               "ingest a fixed file to add it again")
         report = check_consistency(components.store, components.vectors, components.lexical,
                                    journal(components.settings))
-    except GraphError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        components.close()
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
     else:
@@ -292,11 +284,8 @@ def search(
 ) -> None:
     """Search tasks by a question in Chinese or English."""
 
-    components = _components(read_only=True)
-    try:
+    with _opened(read_only=True) as components:
         response = build_search(components).search(query, k=k, offset=offset)
-    finally:
-        components.close()
     if as_json:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
         return
@@ -361,13 +350,11 @@ def evaluate(questions_file: Path,
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     configurations = {"fused": CONFIGURATIONS["fused"]} if fused_only else CONFIGURATIONS
-    components = _components(read_only=True)
-    try:
-        scores = score(build_search(components), components.store, questions, configurations)
-    except ValueError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        components.close()
+    with _opened(read_only=True) as components:
+        try:
+            scores = score(build_search(components), components.store, questions, configurations)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
     if as_json:
         sys.stdout.write(scores_json(scores) + "\n")
         return

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph.base import EntityHit
-from graph.models import Institution, Place, Programme, Target
+from graph.models import Institution, Place, Programme, Target, TaskBrief
 
 Channel = Literal["dense", "lexical", "entity"]
 
@@ -181,15 +181,6 @@ class SectionOut(BaseModel):
     path: str
 
 
-class TaskBriefOut(BaseModel):
-    id: str
-    number: int
-    path: str
-    title: str
-    lead: str | None
-    deadline: str | None
-
-
 class HeaderInstitutions(BaseModel):
     issued_by: list[Institution]
     sent_to: list[Institution]
@@ -215,7 +206,7 @@ class DocumentDetailOut(BaseModel):
 
     document: DocumentOut
     sections: list[SectionOut]
-    tasks: list[TaskBriefOut]
+    tasks: list[TaskBrief]
     cites: list[CitedDocument]
     cited_by: list[CitedDocument]
     institutions: HeaderInstitutions

@@ -12,7 +12,11 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
-_CC = OpenCC("t2s")
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    """The OpenCC table, loaded on first use (not at import)."""
+    return OpenCC("t2s")
 
 
 @lru_cache(maxsize=65536)
@@ -20,10 +24,16 @@ def fold_char(ch: str) -> str:
     nfkc = unicodedata.normalize("NFKC", ch)
     if len(nfkc) == 1:
         ch = nfkc
-    converted: str = _CC.convert(ch)
+    converted: str = _t2s().convert(ch)
     return converted if len(converted) == 1 else ch
 
 
 def fold(text: str) -> str:
     """The matching form of ``text``: same length, simplified characters, ASCII digits."""
     return "".join(fold_char(ch) for ch in text)
+
+
+def simplified(text: str) -> str:
+    """Traditional -> simplified over the whole text (phrases too); lengths may change."""
+    converted: str = _t2s().convert(text)
+    return converted

@@ -17,11 +17,12 @@ from service.api.auth import KeyRing
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.problems import PROBLEM_TYPES, install_handlers, unexpected_response
 from service.api.ratelimit import RateLimiter
+from service.api.request_context import RequestContextMiddleware
 from service.api.routes import documents, graph, ops, search
 from service.ingest.audit import AuditLog
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
-from service.logs import RequestContextMiddleware, configure_logging
+from service.logs import configure_logging
 from service.settings import Settings
 from service.wiring import Components, build_components
 

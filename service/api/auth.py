@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from service.errors import ServiceError
 from service.settings import Settings
 
 Role = Literal["reader", "admin"]
@@ -20,7 +21,7 @@ _RANK: dict[Role, int] = {"reader": 0, "admin": 1}
 _MIN_KEY_LENGTH = 16
 
 
-class AuthError(Exception):
+class AuthError(ServiceError):
     """Root of the access errors; the API maps them to 401 and 403."""
 
 

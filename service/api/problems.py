@@ -24,6 +24,8 @@ from loaders.errors import FileTooLargeError, LoaderError, UnsupportedFormatErro
 from service.api.auth import ForbiddenError, UnauthenticatedError
 from service.api.ratelimit import RateLimitedError
 from service.errors import InvalidUploadError, NotFoundError
+from service.ingest.ingestor import FailedDocumentError, InconsistentDocumentError
+from service.ingest.journal import IndexLockedError
 from service.logs import get_logger
 from service.schemas import Problem
 
@@ -41,11 +43,14 @@ _MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
     (InvalidUploadError, 422, "invalid-upload", "The upload is not valid"),
     (ReadOnlyViolationError, 403, "read-only", "Writes are not allowed here"),
     (GraphUnavailableError, 503, "graph-unavailable", "The graph backend is unavailable"),
+    (IndexLockedError, 503, "graph-unavailable", "Another process is writing the indexes"),
     (QueryError, 400, "query-error", "The query failed"),
     (GraphError, 500, "graph-error", "Graph error"),
     (UnsupportedFormatError, 415, "unsupported-format", "Unsupported file format"),
     (FileTooLargeError, 413, "payload-too-large", "The file is too large"),
     (LoaderError, 422, "unreadable-document", "The document could not be read"),
+    (InconsistentDocumentError, 422, "unreadable-document", "The document could not be read"),
+    (FailedDocumentError, 422, "unreadable-document", "The document failed twice before"),
     (IndexMismatchError, 409, "index-mismatch", "The index was built by another model"),
     (EmbeddingError, 500, "embedding-error", "Embedding error"),
 )

@@ -11,8 +11,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from service.errors import ServiceError
 
-class RateLimitedError(Exception):
+
+class RateLimitedError(ServiceError):
     """The caller spent its tokens; ``retry_after_s`` until the next one."""
 
     def __init__(self, retry_after_s: float) -> None:

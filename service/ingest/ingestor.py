@@ -47,6 +47,7 @@ from graph.models import (
 )
 from loaders.errors import LoaderError
 from loaders.files import LoadedDocument, load_bytes, load_file
+from service.errors import ServiceError
 from service.ingest.journal import (
     MAX_ATTEMPTS,
     RECOVERY_STAGE,
@@ -61,16 +62,16 @@ from service.ingest.originals import OriginalStore
 
 log = logging.getLogger(__name__)
 
-_EMBED_CHUNK = 256  # texts per model call between progress updates and cache writes
+EMBED_CHUNK = 256  # texts per model call between progress updates and cache writes
 DEFAULT_CHECKPOINT_S = 60.0
 
 
-class InconsistentDocumentError(LoaderError):
+class InconsistentDocumentError(ServiceError):
     """The records of a document contradict themselves (two tasks on one path): writing them
     would silently merge nodes, so the document is refused."""
 
 
-class FailedDocumentError(LoaderError):
+class FailedDocumentError(ServiceError):
     """The same file is on the journal's failed list (it failed ``MAX_ATTEMPTS`` times): it
     is refused until the list is cleared or the file changes."""
 
@@ -366,7 +367,8 @@ class Ingestor:
             raise  # the backend is gone (or locked): every further file would fail too
         except EmbedderUnavailableError:
             raise
-        except LoaderError as exc:  # its message names the file
+        except (LoaderError, InconsistentDocumentError, FailedDocumentError) as exc:
+            # Its message names the file.
             return None, FileFailure(str(path), str(exc))
         except (GraphError, EmbeddingError) as exc:
             return None, FileFailure(str(path), f"{path.name}: {exc}")
@@ -471,8 +473,8 @@ class Ingestor:
         todo = [sha for sha in texts if sha not in by_sha]
         if todo:
             observer.embedding_planned(len(todo))
-        for start in range(0, len(todo), _EMBED_CHUNK):
-            chunk = todo[start:start + _EMBED_CHUNK]
+        for start in range(0, len(todo), EMBED_CHUNK):
+            chunk = todo[start:start + EMBED_CHUNK]
             with self._timed("embed"):
                 vectors = self._embedder.embed_passages([texts[sha] for sha in chunk])
             with self._timed("cache"):

@@ -41,7 +41,7 @@ from typing import IO, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from graph.errors import GraphLockedError
+from service.errors import ServiceError
 
 TEST_HOOK_ENV = "POLICYKG_TEST_PAUSE_AT"
 STAGES = ("journal", "graph-written", "indexes-updated", "vectors-saved", "lexical-saved")
@@ -55,7 +55,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class IndexLockedError(GraphLockedError):
+class IndexLockedError(ServiceError):
     """Another process is writing to the same graph and indexes (an ingest, or a server
     handling an upload). Like a locked embedded database: wait, or go through the server."""
 

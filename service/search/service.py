@@ -110,7 +110,9 @@ _NAMESAKE_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme")
 
 
 @dataclass
-class LinkedTask:
+class TaskLink:
+    """How a question's entities reach one task (not graph.base.TaskLink, an entity's task)."""
+
     doc_id: str
     direct: bool  # linked to an entity the question names, not to a member or namesake of it
     sentences: set[str]  # the task's sentences that mention one of the entities
@@ -122,7 +124,7 @@ class EntityMatch:
 
     linked: list[LinkedEntity]
     listing: bool
-    tasks: dict[str, LinkedTask]
+    tasks: dict[str, TaskLink]
 
     def ranking(self, order: dict[str, int]) -> list[TaskCandidate]:
         """Directly linked tasks first, then by how many sentences name the entity, then by the
@@ -226,9 +228,9 @@ class SearchService:
             needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
                               if len(n) >= 2})
             links.extend(snapshot.sentences_containing(needles))
-        tasks: dict[str, LinkedTask] = {}
+        tasks: dict[str, TaskLink] = {}
         for link in links:
-            task = tasks.setdefault(link.task_id, LinkedTask(link.doc_id, False, set()))
+            task = tasks.setdefault(link.task_id, TaskLink(link.doc_id, False, set()))
             task.direct = task.direct or link.entity_id in direct or not link.entity_id
             task.sentences.update(link.sentence_ids)
         return EntityMatch(linked=linked, listing=listing, tasks=tasks)

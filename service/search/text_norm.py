@@ -1,15 +1,10 @@
-"""Query normalisation: NFKC and traditional -> simplified, so 領銜 matches 领衔."""
+"""Query normalisation: NFKC and traditional -> simplified, so 領銜 matches 领衔. The same
+OpenCC table folds the documents (``loaders.entities.normalise``)."""
 
 import unicodedata
-from functools import lru_cache
 
-from opencc import OpenCC
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")
+from loaders.entities.normalise import simplified
 
 
 def normalise_query(text: str) -> str:
-    return str(_t2s().convert(unicodedata.normalize("NFKC", text))).strip()
+    return simplified(unicodedata.normalize("NFKC", text)).strip()

@@ -16,7 +16,12 @@ from service.settings import Settings
 
 def router(settings: Settings) -> APIRouter:
     routes = APIRouter(tags=["documents"])
+    _add_writes(routes, settings)
+    _add_reads(routes)
+    return routes
 
+
+def _add_writes(routes: APIRouter, settings: Settings) -> None:
     @routes.post("/documents", response_model=UploadResponse, status_code=201,
                  responses={200: {"model": UploadResponse,
                                   "description": "An earlier version was replaced"},
@@ -37,6 +42,16 @@ def router(settings: Settings) -> APIRouter:
         response.headers["Location"] = f"/documents/{uploaded.document.id}"
         return uploaded
 
+    @routes.delete("/documents/{doc_id}", status_code=204, response_class=Response,
+                   responses=openapi_errors(403, 404, *READ_ERRORS))
+    def delete_document(principal: Admin, library: LibraryDep, doc_id: DocId) -> Response:
+        """Remove a document (admin): its sections, tasks, sentences, vectors and original.
+        Entities other documents still use stay; a document others cite stays as cited-only."""
+        library.delete(doc_id, principal)
+        return Response(status_code=204)
+
+
+def _add_reads(routes: APIRouter) -> None:
     @routes.get("/documents", response_model=DocumentList, responses=openapi_errors(*READ_ERRORS))
     def list_documents(
         _: Reader, c: ComponentsDep,
@@ -67,16 +82,6 @@ def router(settings: Settings) -> APIRouter:
                         or "application/octet-stream",
                         headers={"Content-Disposition": _attachment(found.name),
                                  "ETag": f'"{found.sha256}"'})
-
-    @routes.delete("/documents/{doc_id}", status_code=204, response_class=Response,
-                   responses=openapi_errors(403, 404, *READ_ERRORS))
-    def delete_document(principal: Admin, library: LibraryDep, doc_id: DocId) -> Response:
-        """Remove a document (admin): its sections, tasks, sentences, vectors and original.
-        Entities other documents still use stay; a document others cite stays as cited-only."""
-        library.delete(doc_id, principal)
-        return Response(status_code=204)
-
-    return routes
 
 
 def _attachment(name: str) -> str:
