@@ -251,9 +251,10 @@ def check_read_only(query: str) -> CheckedQuery:
         raise QueryError("send one statement at a time (no ';' between statements)")
     _check_brackets(tokens)
     first = tokens[0]
+    enclosing = _enclosing_brackets(tokens)
     procedure_name_at = -1
     for index, token in enumerate(tokens):
-        if index == procedure_name_at or not _in_keyword_position(tokens, index):
+        if index == procedure_name_at or not _in_keyword_position(tokens, index, enclosing):
             continue
         word = token.value.upper()
         if word in _REFUSED_WORDS:
@@ -269,7 +270,7 @@ def check_read_only(query: str) -> CheckedQuery:
     if first.kind is not TokenKind.WORD or first.quoted or first.value.upper() not in _FIRST_CLAUSES:
         raise ReadOnlyViolationError(
             "a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN or CALL")
-    return CheckedQuery(text=render(tokens), columns=_return_columns(query, tokens))
+    return CheckedQuery(text=render(tokens), columns=_return_columns(query, tokens, enclosing))
 
 
 def _check_brackets(tokens: list[Token]) -> None:
@@ -286,7 +287,7 @@ def _check_brackets(tokens: list[Token]) -> None:
         raise QueryError(f"unclosed '{stack[-1]}'")
 
 
-def _in_keyword_position(tokens: list[Token], index: int) -> bool:
+def _in_keyword_position(tokens: list[Token], index: int, enclosing: list[str | None]) -> bool:
     """A bare word that is not a property key (after '.'), a label or type (after ':') or a
     map key (a word and ':' right after '{' or ',' inside braces)."""
     token = tokens[index]
@@ -297,22 +298,22 @@ def _in_keyword_position(tokens: list[Token], index: int) -> bool:
         return False
     following = tokens[index + 1] if index + 1 < len(tokens) else None
     is_map_key = (following is not None and following.value == ":" and previous is not None
-                  and previous.value in ("{", ",") and _innermost_bracket(tokens, index) == "{")
+                  and previous.value in ("{", ",") and enclosing[index] == "{")
     return not is_map_key
 
 
-def _innermost_bracket(tokens: list[Token], index: int) -> str | None:
-    depth = 0
-    for token in reversed(tokens[:index]):
-        if token.kind is not TokenKind.SYMBOL:
-            continue
-        if token.value in ")]}":
-            depth += 1
-        elif token.value in "([{":
-            if depth == 0:
-                return token.value
-            depth -= 1
-    return None
+def _enclosing_brackets(tokens: list[Token]) -> list[str | None]:
+    """For each token, the innermost bracket open around it (one pass: the check stays linear
+    in the query's length)."""
+    stack: list[str] = []
+    enclosing: list[str | None] = []
+    for token in tokens:
+        enclosing.append(stack[-1] if stack else None)
+        if token.kind is TokenKind.SYMBOL and token.value in "([{":
+            stack.append(token.value)
+        elif token.kind is TokenKind.SYMBOL and token.value in ")]}" and stack:
+            stack.pop()
+    return enclosing
 
 
 def _dotted_name(tokens: list[Token], index: int) -> str:
@@ -388,7 +389,8 @@ def _render_string_char(ch: str) -> str:
 _COLUMN_ENDS = frozenset({"ORDER", "SKIP", "LIMIT", "UNION"})
 
 
-def _return_columns(query: str, tokens: list[Token]) -> list[str] | None:
+def _return_columns(query: str, tokens: list[Token], enclosing: list[str | None]
+                    ) -> list[str] | None:
     """Column names as Neo4j gives them: the alias, else the expression as written.
 
     LadybugDB renames unaliased expressions (``count(t)`` becomes ``COUNT(t._ID)``) and both
@@ -401,7 +403,7 @@ def _return_columns(query: str, tokens: list[Token]) -> list[str] | None:
             depth += 1
         elif token.kind is TokenKind.SYMBOL and token.value in ")]}":
             depth -= 1
-        elif depth == 0 and _in_keyword_position(tokens, i) and token.value.upper() == "RETURN":
+        elif depth == 0 and _in_keyword_position(tokens, i, enclosing) and token.value.upper() == "RETURN":
             start = i + 1
     if start is None:
         return None
@@ -413,7 +415,8 @@ def _return_columns(query: str, tokens: list[Token]) -> list[str] | None:
             depth += 1
         elif token.kind is TokenKind.SYMBOL and token.value in ")]}":
             depth -= 1
-        elif depth == 0 and _in_keyword_position(tokens, i) and token.value.upper() in _COLUMN_ENDS:
+        elif (depth == 0 and _in_keyword_position(tokens, i, enclosing)
+              and token.value.upper() in _COLUMN_ENDS):
             break
         if depth == 0 and token.kind is TokenKind.SYMBOL and token.value == ",":
             items.append([])

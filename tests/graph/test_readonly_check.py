@@ -1,6 +1,8 @@
 """The statement check: what it refuses (403 vs 400), and that its canonical rendering means the
 same on both databases as the text the reader wrote."""
 
+import contextlib
+import time
 import unicodedata
 
 import pytest
@@ -80,3 +82,23 @@ def test_allowed_introspection_runs_on_each_backend(sample_store: GraphStore) ->
              else "CALL db.labels() YIELD label RETURN label AS name")
     names = {row[0] for row in sample_store.run_read(query).rows}
     assert {"Task", "Sentence", "PolicyDocument"} <= names
+
+
+def _check_seconds(query: str, repeat: int) -> float:
+    started = time.perf_counter()
+    for _ in range(repeat):
+        with contextlib.suppress(QueryError, ReadOnlyViolationError):
+            check_read_only(query)
+    return (time.perf_counter() - started) / repeat
+
+
+@pytest.mark.parametrize("unit", ["a:1,", "a+", "n.x,", "a.", "(", "'\\u4e2d'+", "/*x*/1+",
+                                  "f(1),", "`a``b`,", "$p+"])
+def test_the_check_takes_linear_time(unit: str) -> None:
+    """A reader's 10,000 characters cost the server at most linear work (a ratio, not a time):
+    the map-key check once scanned back for its bracket at every key."""
+    def query(length: int) -> str:
+        return ("RETURN {" if unit.startswith("a:") else "RETURN ") + unit * (length // len(unit))
+
+    small, large = _check_seconds(query(400), 25), _check_seconds(query(10_000), 1)
+    assert large / small < 60, (unit, small, large)
