@@ -29,6 +29,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
     cypher_timeout_s: float = Field(default=10.0, gt=0)
     cypher_max_rows: int = Field(default=1000, ge=1)
+    cypher_max_concurrent: int = Field(default=4, ge=1, description=(
+        "/cypher queries running at once; one more is a 429"))
     cypher_max_memory_mb: int = Field(default=1024, ge=64, description=(
         "resident memory of the embedded store's query worker; past it the query is killed"))
     cypher_max_result_bytes: int = Field(default=5_000_000, ge=1_000,

@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.api.auth import KeyRing
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.problems import PROBLEM_TYPES, install_handlers, unexpected_response
-from service.api.ratelimit import RateLimiter
+from service.api.ratelimit import ConcurrencyGate, RateLimiter
 from service.api.request_context import RequestContextMiddleware
 from service.api.routes import documents, graph, ops, search
 from service.ingest.audit import AuditLog
@@ -62,6 +62,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.state.settings = settings
     app.state.keyring = KeyRing.from_settings(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")
     for area in (search, documents, graph, ops):
         app.include_router(area.router(settings))
     install_handlers(app)

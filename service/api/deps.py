@@ -2,13 +2,14 @@
 ``app.dependency_overrides``: the caller's key (reader or admin), the components, the library
 and the originals, all kept on ``app.state`` by ``create_app``."""
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from service.api.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
-from service.api.ratelimit import RateLimiter
+from service.api.ratelimit import ConcurrencyGate, RateLimiter
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.wiring import Components
@@ -63,6 +64,13 @@ def get_library(request: Request) -> Library:
     return request.app.state.documents  # type: ignore[no-any-return]
 
 
+def cypher_slot(request: Request) -> Iterator[None]:
+    """A place among the /cypher queries allowed to run at once (429 when none is free)."""
+    gate: ConcurrencyGate = request.app.state.cypher_gate
+    with gate:
+        yield
+
+
 def get_originals(request: Request) -> OriginalStore:
     return request.app.state.originals  # type: ignore[no-any-return]
 
@@ -72,4 +80,5 @@ Admin = Annotated[Principal, Depends(require_admin)]
 ComponentsDep = Annotated[Components, Depends(get_components)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 OriginalsDep = Annotated[OriginalStore, Depends(get_originals)]
+CypherSlot = Annotated[None, Depends(cypher_slot)]
 DocId = Annotated[str, Path(max_length=200, description="a document id (doc_…)")]

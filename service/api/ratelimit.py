@@ -17,9 +17,28 @@ from service.errors import ServiceError
 class RateLimitedError(ServiceError):
     """The caller spent its tokens; ``retry_after_s`` until the next one."""
 
-    def __init__(self, retry_after_s: float) -> None:
+    def __init__(self, retry_after_s: float, message: str | None = None) -> None:
         self.retry_after_s = retry_after_s
-        super().__init__(f"too many requests: retry in {math.ceil(retry_after_s)} s")
+        super().__init__(message or f"too many requests: retry in {math.ceil(retry_after_s)} s")
+
+
+class ConcurrencyGate:
+    """At most ``limit`` requests of one kind at once; one more is refused at once rather
+    than queued, so slow requests (a reader's heavy Cypher) cannot hold every worker thread
+    of the server while searches wait."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+        self._limit = limit
+        self._what = what
+
+    def __enter__(self) -> None:
+        if not self._slots.acquire(blocking=False):
+            raise RateLimitedError(1.0, f"{self._limit} {self._what} are already running: "
+                                        "retry in a second")
+
+    def __exit__(self, *_: object) -> None:
+        self._slots.release()
 
 
 class RateLimiter:

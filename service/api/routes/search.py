@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 
 from graph.models import QueryResult
 from service.api import examples
-from service.api.deps import ComponentsDep, LibraryDep, Reader
+from service.api.deps import ComponentsDep, CypherSlot, LibraryDep, Reader
 from service.api.problems import READ_ERRORS, openapi_errors, openapi_example
 from service.schemas import CypherRequest, SearchRequest, SearchResponse
 from service.settings import Settings
@@ -48,7 +48,7 @@ def router(settings: Settings) -> APIRouter:
     @routes.post("/cypher", response_model=QueryResult, tags=["graph"],
                  responses={**openapi_example(examples.CYPHER),
                             **openapi_errors(400, 403, *READ_ERRORS)})
-    def cypher(_: Reader, c: ComponentsDep, body: CypherRequest) -> QueryResult:
+    def cypher(_: Reader, __: CypherSlot, c: ComponentsDep, body: CypherRequest) -> QueryResult:
         """A read-only Cypher query with parameters: ``{"columns", "rows"}``, rows in column
         order. A parser checks it is one reading statement, the database runs what the parser
         read in a read-only transaction (on the embedded store, in a sandboxed worker); it is
