@@ -68,13 +68,22 @@ class QueryWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self._pending = b""
+        self._generation = 0  # bumped by every write to the graph
+        self._process_generation = 0
 
     def retire(self) -> None:
-        """Stop the worker (the graph changed); the next query starts a fresh one."""
+        """The graph changed: the next query gets a fresh worker. Never waits for a running
+        query (a writer must not wait on a reader): a busy worker is replaced after it."""
+        self._generation += 1
+        if self._lock.acquire(blocking=False):
+            try:
+                self._stop()
+            finally:
+                self._lock.release()
+
+    def close(self) -> None:
         with self._lock:
             self._stop()
-
-    close = retire
 
     def run(self, query: str, parameters: Mapping[str, Any] | None, *, max_rows: int,
             timeout_s: float, max_bytes: int) -> QueryResult:
@@ -100,9 +109,12 @@ class QueryWorker:
     # --- process management (under self._lock) ---------------------------------------------
 
     def _started(self) -> "subprocess.Popen[bytes]":
-        if self._process is not None and self._process.poll() is None:
+        current = self._process is not None and self._process.poll() is None
+        if current and self._process_generation == self._generation:
+            assert self._process is not None
             return self._process
         self._stop()
+        self._process_generation = self._generation
         if not self._path.exists():
             raise GraphUnavailableError(f"no graph database at {self._path}: ingest a document first")
         env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}

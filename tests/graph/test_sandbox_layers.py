@@ -6,6 +6,8 @@ server's configuration (scripts/neo4j_start.sh, docker-compose.yml) refuses LOAD
 its files."""
 
 import contextlib
+import threading
+import time
 from pathlib import Path
 
 import neo4j
@@ -14,7 +16,7 @@ import pytest
 from graph.embedded import EmbeddedGraphStore
 from graph.errors import QueryError, ReadOnlyViolationError
 from graph.query_worker import QueryWorker
-from loaders.files import load_file
+from loaders.files import load_bytes, load_file
 from tests.conftest import SAMPLE, neo4j_settings
 
 
@@ -96,3 +98,30 @@ def test_neo4j_read_sessions_refuse_writes_and_file_loading() -> None:
         with (driver.session(default_access_mode=neo4j.READ_ACCESS) as session,
               pytest.raises(neo4j.exceptions.ClientError)):
             session.execute_read(lambda tx: tx.run("CREATE (:Hacked)").consume())
+
+
+def test_a_write_does_not_wait_for_a_running_reader_query(tmp_path: Path) -> None:
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    store.ensure_schema()
+    store.write_document(load_file(SAMPLE).batch)
+    slow = threading.Thread(target=_slow, args=(store,))
+    try:
+        assert store.run_read("MATCH (d:PolicyDocument {ingested: true}) RETURN count(d)").rows == [[1]]
+        slow.start()
+        time.sleep(0.5)  # the slow query is running in the worker
+        other = load_bytes("other.txt", "一、合作\n1.与浙江开展合作交流。\n".encode())
+        store.write_document(other.batch)
+        assert slow.is_alive()  # the write finished while the reader's query still ran
+        slow.join()
+        count = store.run_read("MATCH (d:PolicyDocument {ingested: true}) RETURN count(d)")
+        assert count.rows == [[2]]
+    finally:
+        slow.join()
+        store.close()
+
+
+def _slow(store: EmbeddedGraphStore) -> None:
+    with contextlib.suppress(QueryError):
+        store.run_read("MATCH (a:Sentence), (b:Sentence), (c:Sentence), (d:Sentence) "
+                       "WHERE (a.text + b.text + c.text + d.text) CONTAINS 'none' "
+                       "RETURN count(*)", timeout_s=4)
