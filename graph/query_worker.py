@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args
 
@@ -339,6 +340,8 @@ def _to_json(value: Any, labels: dict[int, str], resolve: dict[tuple[int, int], 
         return [_to_json(v, labels, resolve) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Decimal):  # sum() of integers is an INT128, which arrives as Decimal
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)

@@ -102,3 +102,11 @@ def test_the_check_takes_linear_time(unit: str) -> None:
 
     small, large = _check_seconds(query(400), 25), _check_seconds(query(10_000), 1)
     assert large / small < 60, (unit, small, large)
+
+
+def test_aggregates_are_json_numbers_on_each_backend(sample_store: GraphStore) -> None:
+    rows = sample_store.run_read(
+        "MATCH (t:Task) WHERE t.number > 0 RETURN sum(t.number) AS total, count(t) AS n, "
+        "avg(t.number) AS mean").rows
+    [[total, n, mean]] = rows
+    assert (total, n) == (300, 24) and isinstance(total, int) and isinstance(mean, float)
