@@ -105,7 +105,8 @@ READ_FUNCTIONS = frozenset({
     "radians",
     "list_contains", "list_has", "list_extract", "list_element", "list_concat", "list_cat",
     "list_sort", "list_reverse_sort", "list_distinct", "list_unique", "list_sum",
-    "list_product", "list_slice", "list_position", "list_reverse", "array_extract",
+    "list_product", "list_slice", "list_position", "list_reverse", "list_transform",
+    "list_filter", "list_reduce", "array_extract",
     "array_slice", "element_at", "cardinality", "struct_extract", "map_extract",
     "date", "datetime", "localdatetime", "localtime", "time", "duration", "timestamp",
     "date_part", "datepart", "date_trunc", "current_date", "current_timestamp",
@@ -346,8 +347,9 @@ def _check_call(tokens: list[Token], index: int) -> None:
 def render(tokens: list[Token]) -> str:
     """The canonical text of the tokens: what the database runs.
 
-    One space between tokens, except inside brackets, before a comma and around a property
-    dot: LadybugDB's grammar wants no space before a comma in ORDER BY. Two tokens are never
+    One space between tokens, except inside brackets, before a comma, around a property dot
+    before a subscript and around ``..``: LadybugDB's grammar wants no space before a comma in
+    ORDER BY, before ``[2]`` or inside ``[1..3]``. Two tokens are never
     glued where they could read as one (``-`` ``-``, ``/`` ``*``, ``<`` ``-``)."""
     parts: list[str] = []
     for i, token in enumerate(tokens):
@@ -355,10 +357,20 @@ def render(tokens: list[Token]) -> str:
             previous = tokens[i - 1]
             if not (_symbol(previous, "([{") or _symbol(token, ")]},")
                     or (_symbol(token, ".") and previous.kind is not TokenKind.NUMBER)
-                    or (_symbol(previous, ".") and token.kind is not TokenKind.NUMBER)):
+                    or (_symbol(previous, ".") and token.kind is not TokenKind.NUMBER)
+                    or (_symbol(token, "[") and _is_subscripted(previous))
+                    or ".." in (token.value, previous.value)):
                 parts.append(" ")
         parts.append(_render_token(token))
     return "".join(parts)
+
+
+def _is_subscripted(token: Token) -> bool:
+    """Whether a '[' after this token indexes it (``l[2]``, ``labels(n)[0]``): LadybugDB wants
+    no space there, while after a keyword (``RETURN [1, 2]``) it needs one."""
+    if token.kind is TokenKind.WORD:
+        return token.quoted or token.value.upper() not in _KEYWORDS_BEFORE_PARENTHESES
+    return token.kind is TokenKind.PARAMETER or _symbol(token, ")]")
 
 
 def _symbol(token: Token, symbols: str) -> bool:
