@@ -2,8 +2,12 @@
 
 Rules:
 - A target is an Arabic number or range (4-5, 3~5, 4至5) followed by a counting unit
-  (``UNITS``: 名 所 位 个 家 项 人 % 万元 …; 万/亿 may precede the unit). Quantities written in
-  Chinese numerals (一家, 十个) are not read.
+  (``UNITS``: 名 所 位 个 家 项 人 % 万元 …; 万/亿 may precede the unit), or a Chinese numeral of
+  ten or more (十个, 百支, 千支, 万个, 三千名; not 一个/两项, not inside an idiom, and not with
+  人/元/家/户/亩/吨, where it is a rate or a name: 每千人口, 万元GDP, 千户苗寨).
+- Comparators set one bound: 不少于/至少/超过 before or 以上 after the number, and 余/多 after
+  it (30余所), set ``value_min`` only; 不超过/控制在 before or 以内/以下 after set ``value_max``
+  only; the canonical value is then ≥30 or ≤45. 左右 changes nothing.
 - Not targets: years and dates (2021年, 5月底: 年 月 日 are not units), ordinals (第二届: 第
   before the number), anniversaries (100周年), scores (0.5分), 文号 and numbered items (1号),
   numbers joined by + or × (2+1, 7×24小时), and numbers inside a cited document's title.
@@ -26,6 +30,7 @@ Rules:
 import re
 from bisect import bisect_left, bisect_right
 
+from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
     BOUNDARY,
     FUNCTION_CHARS,
@@ -40,19 +45,38 @@ from loaders.entities.lexicon import (
 )
 from loaders.entities.mention import Mention
 from loaders.entities.spans import Spans
+from loaders.numerals import cn_to_int
 
 UNITS = ("个百分点", "平方公里", "平方米", "公里", "千米", "学时", "课时", "小时", "名", "所", "位", "个",
          "家", "项", "人次", "人", "场", "门", "节", "台", "套", "支", "类", "种", "件", "篇", "册", "座",
          "处", "条", "间", "张", "元", "%", "亩", "吨", "部", "款", "批", "户", "辆", "架", "艘", "株", "首")
 # (?<!\d): a match starts where a digit run does (nothing in the pattern can follow a part of a
 # run, so a start inside one would only fail again), which keeps a long run of digits linear.
+_UNIT = "|".join(map(re.escape, UNITS))
 _NUMBER = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|至|到|—)\s*(\d+(?:\.\d+)?))?\s*"
-                     rf"([万亿千百]?)({'|'.join(map(re.escape, UNITS))})")
+                     rf"([余多])?([万亿千百]?)({_UNIT})")
+# Chinese numerals count only from ten up (十个, 百支, 千支, 万个, 三千名): 一个/两项 name one
+# thing far more often than they set a quantity.
+_CN_CHARS = "一二两三四五六七八九十百千万零〇"
+# With these units a Chinese numeral is mostly a rate or a name (每千人口, 万元GDP, 万人大会,
+# 千户苗寨, 万家灯火), not a quantity to reach.
+_CN_RATE_UNITS = frozenset({"人", "人次", "元", "家", "户", "亩", "吨"})
+# The same groups as _NUMBER (value, range end, 余/多, multiplier, unit), two always empty.
+_CN_NUMBER = re.compile(rf"(?<![{_CN_CHARS}亿])([{_CN_CHARS}]*[十百千万][{_CN_CHARS}]*)()([余多])?()({_UNIT})")
+# Comparators: the bound a target sets (不少于30所, 30所以上: at least; 不超过45人, 45人以内: at
+# most); 余/多 after the number (30余所, 30多个) is "more than" too. 左右 changes nothing.
+_AT_LEAST_BEFORE = ("不少于", "不低于", "至少", "超过", "多于", "高于", "大于", "突破", "超", "逾")
+_AT_MOST_BEFORE = ("不超过", "不高于", "不多于", "少于", "低于", "小于", "控制在")
+_AT_LEAST_AFTER = ("以上",)
+_AT_MOST_AFTER = ("以内", "以下")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_JOINING_VERBS = ("增加到", "增加至", "提高到", "提高至", "提升到", "提升至", "扩大到", "扩大至", "增至",
-                  "增长", "下降", "提高", "提升", "降低", "减少", "增加", "达", "超过",
-                  "达到", "超过", "不少于", "不低于", "不超过", "控制在", "保持在", "稳定在", "新增", "累计",
-                  "共计", "达", "超", "约", "为", "有", "到", "至", "共")
+# Longest first, so that 不超过 is dropped whole rather than 超过 leaving 不.
+_JOINING_VERBS = tuple(sorted(dict.fromkeys((
+    "增加到", "增加至", "提高到", "提高至", "提升到", "提升至", "扩大到", "扩大至", "增至", "增长", "下降",
+    "提高", "提升", "降低", "减少", "增加", "达到", "超过", "不少于", "不低于", "不超过", "不高于",
+    "不多于", "控制在", "保持在", "稳定在", "新增", "累计", "共计", "至少", "少于", "低于", "小于",
+    "高于", "多于", "大于", "突破", "达", "超", "逾", "约", "为", "有", "到", "至", "共")),
+    key=len, reverse=True))
 _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
 # Adverbs that sit between what is counted and the number (…总额年均增长9%, 单个企业最高1000万元).
 _TRAILING_ADVERBS = ("分别", "每年", "平均", "年均", "人均", "日均", "月均", "最高", "最低", "累计", "合计",
@@ -198,6 +222,40 @@ def _only_verbs(phrase: str) -> bool:
     return all(is_verb_like(t) for t in tokens(phrase))
 
 
+def _value(number: str) -> float:
+    return float(number) if number[0].isdigit() else float(cn_to_int(number))
+
+
+def _chinese_numbers(norm: str, quotations: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Quantities in Chinese numerals of ten or more, outside four-character idioms (千家万户)
+    and quoted names (“十个全覆盖”工程)."""
+    words = gazetteer().words
+    quoted = Spans(quotations)
+    found = []
+    for m in _CN_NUMBER.finditer(norm):
+        s, e = m.start(), m.end()
+        if quoted.holds(s) or m.group(5) in _CN_RATE_UNITS or any(
+                norm[k:k + 4] in words for k in range(max(0, e - 4), s + 1)):
+            continue
+        if cn_to_int(m.group(1)) >= 10:
+            found.append(m)
+    return found
+
+
+def _bounds(norm: str, start: int, end: int, low: float, high: float, *, more: bool
+            ) -> tuple[float | None, float | None]:
+    """(value_min, value_max): both for an exact number or range, one for a comparator."""
+    before = norm[max(0, start - 4):start].rstrip()
+    # The longest comparator decides: 不超过 (at most) ends with 超过 (at least).
+    least = max((len(w) for w in _AT_LEAST_BEFORE if before.endswith(w)), default=0)
+    most = max((len(w) for w in _AT_MOST_BEFORE if before.endswith(w)), default=0)
+    if more or norm.startswith(_AT_LEAST_AFTER, end) or least > most:
+        return low, None
+    if most or norm.startswith(_AT_MOST_AFTER, end):
+        return None, high
+    return low, high
+
+
 def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
     out = []
     blocked = Spans(taken)
@@ -206,7 +264,8 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
     for y in _YEAR.finditer(norm):
         year_ends.append(y.end())
         year_values.append(int(y.group(1)))
-    for m in _NUMBER.finditer(norm):
+    for m in sorted([*_NUMBER.finditer(norm), *_chinese_numbers(norm, quotations)],
+                    key=lambda x: x.start()):
         s, e = m.start(), m.end()
         if blocked.holds(s):
             continue
@@ -216,13 +275,14 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         if before in "第+×*xX.-/" or before.isdigit() or (before and before.isascii() and before.isalpha()):
             continue
         after = norm[e:e + 2]
-        if m.group(4) in ("个", "名") and after.startswith(("月", "小时")):
+        if m.group(5) in ("个", "名") and after.startswith(("月", "小时")):
             continue
         if norm.startswith(("周年", "号"), e) or (e < len(norm) and norm[e] in "+×*"):
             continue
-        low = float(m.group(1))
-        high = float(m.group(2)) if m.group(2) else low
-        unit = m.group(3) + m.group(4)
+        low = _value(m.group(1))
+        high = _value(m.group(2)) if m.group(2) else low
+        unit = m.group(4) + m.group(5)
+        low_bound, high_bound = _bounds(norm, s, e, low, high, more=bool(m.group(3)))
         if norm.startswith("级", e):
             continue  # 30万吨级航道: a class, not a quantity
         counts, c_start, c_end = _counts_after(norm, e, quotations)
@@ -233,9 +293,15 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         if len(counts) < 2 or _only_verbs(counts):
             continue
         written_before = bisect_right(year_ends, s)  # the years that end before the number
-        value = _format(low) + (f"-{_format(high)}" if high != low else "")
+        if high_bound is None:
+            value = f"≥{_format(low)}"
+        elif low_bound is None:
+            value = f"≤{_format(high)}"
+        else:
+            value = _format(low) + (f"-{_format(high)}" if high != low else "")
         out.append(Mention(label="Target", name=f"{value}{unit}{counts}", text=sentence[span_start:span_end],
-                           start=span_start, end=span_end, value_min=low, value_max=high, unit=unit,
+                           start=span_start, end=span_end, value_min=low_bound, value_max=high_bound,
+                           unit=unit,
                            counts=counts,
                            year=year_values[written_before - 1] if written_before else None))
     return out

@@ -296,6 +296,31 @@ def test_targets(sentence: str, low: float, high: float, unit: str, counts: str,
     assert sentence[m.start:m.end] == m.text
 
 
+@pytest.mark.parametrize(("sentence", "name", "low", "high"), [
+    ("新建幼儿园30所以上。", "≥30所幼儿园", 30, None),
+    ("培训教师不少于500名。", "≥500名教师", 500, None),
+    ("建成30余所乡村学校。", "≥30所乡村学校", 30, None),
+    ("企业超830万户。", "≥830万户企业", 830, None),
+    ("班额控制在45人以内。", "≤45人班额", None, 45),
+    ("每年新增学位不超过3000个。", "≤3000个学位", None, 3000),
+    ("新增学位3000个左右。", "3000个学位", 3000, 3000),
+])
+def test_comparators_set_one_bound(sentence: str, name: str, low: float | None,
+                                   high: float | None) -> None:
+    m = only(sentence, "Target")
+    assert (m.name, m.value_min, m.value_max) == (name, low, high)
+
+
+def test_chinese_numerals_of_ten_or_more_are_quantities() -> None:
+    found = {m.name: m.value_min for m in extract_mentions("建设百支管乐团、千支舞蹈队、万个艺术社，培训三千名教师。")
+             if m.label == "Target"}
+    assert found == {"100支管乐团": 100, "1000支舞蹈队": 1000, "10000个艺术社": 10000,
+                     "3000名教师": 3000}
+    for sentence in ["建成一个中心和两个基地。", "走进千家万户。", "每千人口拥有执业医师。", "亿万人民群众。",
+                     "实施“十个全覆盖”工程。"]:
+        assert names(sentence, "Target") == [], sentence
+
+
 @pytest.mark.parametrize("sentence", [
     "2021年是开局之年。",
     "以实际行动向建党100周年献礼。",
