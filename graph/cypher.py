@@ -264,6 +264,26 @@ def ladybug_schema() -> list[str]:
     return statements
 
 
+def ladybug_missing_columns(label: NodeLabel, existing: set[str]) -> list[str]:
+    """``ALTER TABLE`` statements that add the model's properties a database made by an
+    earlier version lacks (additive changes only; ints default to 0, others to null)."""
+    statements = []
+    for name, field in NODE_MODELS[label].model_fields.items():
+        if name in existing:
+            continue
+        column_type = _ladybug_type(field.annotation)
+        value = field.default
+        default = (f" DEFAULT {str(value).lower()}" if isinstance(value, bool)
+                   else f" DEFAULT {value}" if isinstance(value, int | float) else "")
+        statements.append(f"ALTER TABLE {label} ADD `{name}` {column_type}{default}")
+    return statements
+
+
+def ladybug_table_columns(label: NodeLabel) -> str:
+    # table_info takes no parameter; the label is one of NODE_MODELS, never a user value.
+    return f"CALL table_info('{label}') RETURN name"
+
+
 def neo4j_schema() -> list[str]:
     statements = [
         f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"

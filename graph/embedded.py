@@ -105,6 +105,10 @@ class EmbeddedGraphStore(CypherGraphStore):
             return
         for statement in cypher.ladybug_schema():
             self._execute(statement)
+        for label in cypher.NODE_MODELS:
+            _, rows = self._execute(cypher.ladybug_table_columns(label))
+            for statement in cypher.ladybug_missing_columns(label, {str(r[0]) for r in rows}):
+                self._execute(statement)
 
     def run_read(self, query: str, parameters: Mapping[str, Any] | None = None,
                  *, max_rows: int = 1000, timeout_s: float = 10.0,

@@ -27,6 +27,10 @@ class PolicyDocument(_Record):
     title_key: str = Field(description="normalised title used to match citations to documents")
 
 
+_ORDINAL = Field(default=0, description="position in document order, from 1 (0: written "
+                                       "before ordinals were stored; ingest the document again)")
+
+
 class Section(_Record):
     id: str
     doc_id: str
@@ -35,6 +39,7 @@ class Section(_Record):
     label: str
     title: str
     path: str
+    ordinal: int = _ORDINAL
 
 
 class TaskBrief(_Record):
@@ -51,6 +56,7 @@ class TaskBrief(_Record):
 
 class Task(TaskBrief):
     text: str
+    ordinal: int = _ORDINAL
 
 
 class Sentence(_Record):

@@ -173,11 +173,11 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
                                          entities.institution(name, None)))
 
     section_ids = {}
-    for s in parsed.sections:
+    for ordinal, s in enumerate(parsed.sections, 1):  # the outline lists them in document order
         sid = ids.section_id(doc_id, s.path)
         section_ids[s.path] = sid
         batch.sections.append(Section(id=sid, doc_id=doc_id, level=s.level, number=s.number,
-                                      label=s.label, title=s.title, path=s.path))
+                                      label=s.label, title=s.title, path=s.path, ordinal=ordinal))
         parent = s.path.rsplit("/", 1)[0] if "/" in s.path else None
         if parent is None:
             batch.relations.append(_relation("HAS_SECTION", "PolicyDocument", doc_id,
@@ -195,9 +195,9 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
                 if m.label == "PolicyDocument" and m.doc_number and m.name != m.doc_number:
                     entities.number_by_title.setdefault(ids.normalise_title(m.name), m.doc_number)
 
-    for t in parsed.tasks:
-        _add_task(batch, entities, t, spans_by_task[t.path], mentions_by_task[t.path], doc_id,
-                  section_ids.get(t.section_path) if t.section_path else None, locality)
+    for ordinal, t in enumerate(parsed.tasks, 1):
+        _add_task(batch, entities, t, ordinal, spans_by_task[t.path], mentions_by_task[t.path],
+                  doc_id, section_ids.get(t.section_path) if t.section_path else None, locality)
 
     for cited_id in entities.cited:
         batch.relations.append(_relation("CITES", "PolicyDocument", doc_id, "PolicyDocument", cited_id))
@@ -222,13 +222,13 @@ def _locality(parsed: ParsedDocument) -> Locality | None:
     return None
 
 
-def _add_task(batch: GraphBatch, entities: _Entities, t: ParsedTask, spans: list[SentenceSpan],
-              sentence_mentions: list[list[Mention]], doc_id: str, section_id: str | None,
-              locality: Locality | None) -> None:
+def _add_task(batch: GraphBatch, entities: _Entities, t: ParsedTask, ordinal: int,
+              spans: list[SentenceSpan], sentence_mentions: list[list[Mention]], doc_id: str,
+              section_id: str | None, locality: Locality | None) -> None:
     tid = ids.task_id(doc_id, t.path)
     lead, deadline = extract_task_fields(t.text)
     batch.tasks.append(Task(id=tid, doc_id=doc_id, number=t.number, path=t.path, title=t.title,
-                            text=t.text, lead=lead, deadline=deadline))
+                            text=t.text, lead=lead, deadline=deadline, ordinal=ordinal))
     if section_id is None:
         batch.relations.append(_relation("HAS_TASK", "PolicyDocument", doc_id, "Task", tid))
     else:
