@@ -85,11 +85,16 @@ def test_allowed_introspection_runs_on_each_backend(sample_store: GraphStore) ->
 
 
 def _check_seconds(query: str, repeat: int) -> float:
-    started = time.perf_counter()
-    for _ in range(repeat):
-        with contextlib.suppress(QueryError, ReadOnlyViolationError):
-            check_read_only(query)
-    return (time.perf_counter() - started) / repeat
+    """The best of three CPU times (other processes on the machine do not count) of ``repeat``
+    checks, per check."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(repeat):
+            with contextlib.suppress(QueryError, ReadOnlyViolationError):
+                check_read_only(query)
+        best = min(best, (time.process_time() - started) / repeat)
+    return best
 
 
 @pytest.mark.parametrize("unit", ["a:1,", "a+", "n.x,", "a.", "(", "'\\u4e2d'+", "/*x*/1+",
