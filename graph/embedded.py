@@ -16,7 +16,7 @@ from graph.errors import (
     QueryError,
 )
 from graph.models import QueryResult
-from graph.query_worker import QueryWorker
+from graph.query_worker import DEFAULT_MAX_MEMORY_BYTES, QueryWorker
 from graph.readonly import check_read_only
 
 
@@ -29,7 +29,7 @@ class EmbeddedGraphStore(CypherGraphStore):
     _type_function = "label"
 
     def __init__(self, database: "ladybug.Database", path: Path, *, read_only: bool = False,
-                 query_memory_bytes: int = 1 << 30) -> None:
+                 query_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> None:
         self._database: ladybug.Database | None = database
         self._query_worker = QueryWorker(path, max_memory_bytes=query_memory_bytes)
         self._read_only = read_only
@@ -38,7 +38,7 @@ class EmbeddedGraphStore(CypherGraphStore):
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False,
-             query_memory_bytes: int = 1 << 30) -> "EmbeddedGraphStore":
+             query_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> "EmbeddedGraphStore":
         """Open (or create) the database file; says clearly when another process holds it."""
         if read_only and not path.exists():
             raise GraphUnavailableError(f"no graph database at {path}: ingest a document first")
@@ -116,10 +116,7 @@ class EmbeddedGraphStore(CypherGraphStore):
         checked = check_read_only(query)
         result = self._query_worker.run(checked.text, parameters, max_rows=max_rows,
                                         timeout_s=timeout_s, max_bytes=max_bytes)
-        columns = checked.columns
-        if columns is not None and len(columns) == len(result.columns):
-            return QueryResult(columns=columns, rows=result.rows)
-        return result
+        return QueryResult(columns=checked.column_names(result.columns), rows=result.rows)
 
     def forget_cached_reads(self) -> None:
         super().forget_cached_reads()

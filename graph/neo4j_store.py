@@ -111,9 +111,7 @@ class Neo4jGraphStore(CypherGraphStore):
               self._driver.session(database=self._database,
                                    default_access_mode=neo4j.READ_ACCESS) as session):
             columns, rows = session.execute_read(work)
-        if checked.columns is not None and len(checked.columns) == len(columns):
-            columns = checked.columns
-        return QueryResult(columns=columns, rows=rows)
+        return QueryResult(columns=checked.column_names(columns), rows=rows)
 
     def close(self) -> None:
         self._driver.close()

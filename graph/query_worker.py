@@ -53,6 +53,7 @@ _DENIED_SYSCALLS = (
     "process_vm_writev", "memfd_create", "io_uring_setup", "userfaultfd", "bpf", "kill",
     "tkill", "setuid", "setgid", "unshare", "setns", "keyctl", "add_key", "request_key",
 )
+DEFAULT_MAX_MEMORY_BYTES = 1 << 30  # the worker's resident size; POLICYKG_CYPHER_MAX_MEMORY_MB
 _READY_TIMEOUT_S = 30.0
 _KILL_GRACE_S = 2.0
 _MEMORY_POLL_S = 0.05
@@ -61,7 +62,7 @@ _MEMORY_POLL_S = 0.05
 class QueryWorker:
     """The server's handle on one worker process at a time; thread-safe, one query at a time."""
 
-    def __init__(self, database_path: Path, *, max_memory_bytes: int = 1 << 30,
+    def __init__(self, database_path: Path, *, max_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES,
                  buffer_pool_bytes: int = 256 << 20) -> None:
         self._path = database_path
         self._max_memory_bytes = max_memory_bytes
@@ -110,10 +111,10 @@ class QueryWorker:
     # --- process management (under self._lock) ---------------------------------------------
 
     def _started(self) -> "subprocess.Popen[bytes]":
-        current = self._process is not None and self._process.poll() is None
-        if current and self._process_generation == self._generation:
-            assert self._process is not None
-            return self._process
+        process = self._process
+        if process is not None and process.poll() is None \
+                and self._process_generation == self._generation:
+            return process
         self._stop()
         self._process_generation = self._generation
         if not self._path.exists():

@@ -238,6 +238,12 @@ class CheckedQuery:
     text: str
     columns: list[str] | None
 
+    def column_names(self, returned: list[str]) -> list[str]:
+        """The names as written where they can be told, else the ones the database gave."""
+        if self.columns is not None and len(self.columns) == len(returned):
+            return self.columns
+        return returned
+
 
 def check_read_only(query: str) -> CheckedQuery:
     """Check one read-only statement; raise ``QueryError`` (does not parse, several
@@ -250,7 +256,6 @@ def check_read_only(query: str) -> CheckedQuery:
         raise QueryError("the query is empty")
     if any(t.kind is TokenKind.SYMBOL and t.value == ";" for t in tokens):
         raise QueryError("send one statement at a time (no ';' between statements)")
-    _check_brackets(tokens)
     first = tokens[0]
     enclosing = _enclosing_brackets(tokens)
     procedure_name_at = -1
@@ -274,20 +279,6 @@ def check_read_only(query: str) -> CheckedQuery:
     return CheckedQuery(text=render(tokens), columns=_return_columns(query, tokens, enclosing))
 
 
-def _check_brackets(tokens: list[Token]) -> None:
-    pairs = {")": "(", "]": "[", "}": "{"}
-    stack: list[str] = []
-    for token in tokens:
-        if token.kind is not TokenKind.SYMBOL:
-            continue
-        if token.value in "([{":
-            stack.append(token.value)
-        elif token.value in pairs and (not stack or stack.pop() != pairs[token.value]):
-            raise QueryError(f"unbalanced '{token.value}' at offset {token.start}")
-    if stack:
-        raise QueryError(f"unclosed '{stack[-1]}'")
-
-
 def _in_keyword_position(tokens: list[Token], index: int, enclosing: list[str | None]) -> bool:
     """A bare word that is not a property key (after '.'), a label or type (after ':') or a
     map key (a word and ':' right after '{' or ',' inside braces)."""
@@ -303,34 +294,42 @@ def _in_keyword_position(tokens: list[Token], index: int, enclosing: list[str | 
     return not is_map_key
 
 
+_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
 def _enclosing_brackets(tokens: list[Token]) -> list[str | None]:
-    """For each token, the innermost bracket open around it (one pass: the check stays linear
-    in the query's length)."""
+    """For each token, the innermost bracket open around it (None: top level), in one pass so
+    that the check stays linear in the query's length. ``QueryError`` if brackets do not pair."""
     stack: list[str] = []
     enclosing: list[str | None] = []
     for token in tokens:
         enclosing.append(stack[-1] if stack else None)
-        if token.kind is TokenKind.SYMBOL and token.value in "([{":
+        if token.kind is not TokenKind.SYMBOL:
+            continue
+        if token.value in "([{":
             stack.append(token.value)
-        elif token.kind is TokenKind.SYMBOL and token.value in ")]}" and stack:
-            stack.pop()
+        elif token.value in _CLOSING and (not stack or stack.pop() != _CLOSING[token.value]):
+            raise QueryError(f"unbalanced '{token.value}' at offset {token.start}")
+    if stack:
+        raise QueryError(f"unclosed '{stack[-1]}'")
     return enclosing
 
 
-def _dotted_name(tokens: list[Token], index: int) -> str:
-    parts, i = [tokens[index].value], index + 1
-    while (i + 1 < len(tokens) and tokens[i].value == "." and tokens[i].kind is TokenKind.SYMBOL
-           and tokens[i + 1].kind is TokenKind.WORD):
-        parts.append(tokens[i + 1].value)
-        i += 2
-    return ".".join(parts)
-
-
-def _is_function_call(tokens: list[Token], index: int) -> bool:
+def _dotted_end(tokens: list[Token], index: int) -> int:
+    """The index after the dotted name that starts at ``index`` (db.schema.visualization)."""
     i = index + 1
     while (i + 1 < len(tokens) and tokens[i].value == "." and tokens[i].kind is TokenKind.SYMBOL
            and tokens[i + 1].kind is TokenKind.WORD):
         i += 2
+    return i
+
+
+def _dotted_name(tokens: list[Token], index: int) -> str:
+    return ".".join(tokens[k].value for k in range(index, _dotted_end(tokens, index), 2))
+
+
+def _is_function_call(tokens: list[Token], index: int) -> bool:
+    i = _dotted_end(tokens, index)
     return i < len(tokens) and tokens[i].kind is TokenKind.SYMBOL and tokens[i].value == "("
 
 
@@ -398,7 +397,8 @@ def _render_string_char(ch: str) -> str:
     return ch
 
 
-_COLUMN_ENDS = frozenset({"ORDER", "SKIP", "LIMIT", "UNION"})
+_RETURN = frozenset({"RETURN"})
+_COLUMN_ENDS: frozenset[str] = frozenset({"ORDER", "SKIP", "LIMIT", "UNION"})
 
 
 def _return_columns(query: str, tokens: list[Token], enclosing: list[str | None]
@@ -409,28 +409,19 @@ def _return_columns(query: str, tokens: list[Token], enclosing: list[str | None]
     databases see the canonical text, so the names come from the final RETURN as the reader
     wrote it. None when they cannot be told (``RETURN *``).
     """
-    depth, start = 0, None
-    for i, token in enumerate(tokens):
-        if token.kind is TokenKind.SYMBOL and token.value in "([{":
-            depth += 1
-        elif token.kind is TokenKind.SYMBOL and token.value in ")]}":
-            depth -= 1
-        elif depth == 0 and _in_keyword_position(tokens, i, enclosing) and token.value.upper() == "RETURN":
-            start = i + 1
-    if start is None:
+    def top_level_word(i: int, words: frozenset[str]) -> bool:
+        return (enclosing[i] is None and _in_keyword_position(tokens, i, enclosing)
+                and tokens[i].value.upper() in words)
+
+    returns = [i for i in range(len(tokens)) if top_level_word(i, _RETURN)]
+    if not returns:
         return None
     items: list[list[Token]] = [[]]
-    depth = 0
-    for i in range(start, len(tokens)):
+    for i in range(returns[-1] + 1, len(tokens)):
         token = tokens[i]
-        if token.kind is TokenKind.SYMBOL and token.value in "([{":
-            depth += 1
-        elif token.kind is TokenKind.SYMBOL and token.value in ")]}":
-            depth -= 1
-        elif (depth == 0 and _in_keyword_position(tokens, i, enclosing)
-              and token.value.upper() in _COLUMN_ENDS):
+        if top_level_word(i, _COLUMN_ENDS):
             break
-        if depth == 0 and token.kind is TokenKind.SYMBOL and token.value == ",":
+        if enclosing[i] is None and token.kind is TokenKind.SYMBOL and token.value == ",":
             items.append([])
             continue
         items[-1].append(token)

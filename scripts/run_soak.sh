@@ -6,13 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 
-export NEO4J_PASSWORD=${NEO4J_PASSWORD:-policykg-test}
-export NEO4J_BOLT_PORT=${NEO4J_BOLT_PORT:-7687}
-export NEO4J_URI=${NEO4J_URI:-bolt://127.0.0.1:${NEO4J_BOLT_PORT}}
-export NEO4J_USER=${NEO4J_USER:-neo4j}
-export POLICYKG_REQUIRE_NEO4J=1
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}  # one thread: the soak's clients share 2 cores
+source scripts/test_env.sh
 
 PYTHON="$PYTHON" bash scripts/neo4j_start.sh
 trap 'bash scripts/neo4j_stop.sh' EXIT

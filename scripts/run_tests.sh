@@ -6,14 +6,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 BIN=$(dirname "$PYTHON")
 
-export NEO4J_PASSWORD=${NEO4J_PASSWORD:-policykg-test}
-export NEO4J_BOLT_PORT=${NEO4J_BOLT_PORT:-7687}
-export NEO4J_URI=${NEO4J_URI:-bolt://127.0.0.1:${NEO4J_BOLT_PORT}}
-export NEO4J_USER=${NEO4J_USER:-neo4j}
-export POLICYKG_REQUIRE_NEO4J=1
-# One OpenMP runtime per process and a fixed thread count: torch and the e5 engine fight.
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+source scripts/test_env.sh
 
 # docker-compose 1.29 (Debian) validates docker-compose.yml without a Docker engine.
 if ! command -v docker-compose >/dev/null 2>&1; then

@@ -59,7 +59,6 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
 
     app = FastAPI(title="policykg", version=metadata.version("policykg"), lifespan=lifespan,
                   description=_DESCRIPTION)
-    app.state.settings = settings
     app.state.keyring = KeyRing.from_settings(settings)
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.settings import Settings
 from service.wiring import Components, build_components, build_ingestor
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, connect_neo4j, neo4j_settings, wipe_neo4j
 
 READER_KEY = "reader-key-0123456789abcdef"
 ADMIN_KEY = "admin-key-0123456789abcdef"
@@ -66,6 +66,20 @@ def serve(settings: Settings, *, sample: bool = False,
     finally:
         if components is None:
             ready.close()
+
+
+@contextmanager
+def serve_sample_on(backend: str, data_dir: Path, **overrides: Any) -> Iterator[TestClient]:
+    """A client of an app on ``backend`` (an emptied test Neo4j, or an embedded store under
+    ``data_dir``) with the sample ingested; ``overrides`` go to the settings."""
+    if backend == "neo4j":
+        connect_neo4j().close()
+        wipe_neo4j()
+        cfg = neo4j_settings()
+        overrides.update(neo4j_uri=cfg["uri"], neo4j_user=cfg["user"],
+                         neo4j_password=cfg["password"])
+    with serve(make_settings(data_dir, graph=backend, **overrides), sample=True) as client:
+        yield client
 
 
 def counts(client: TestClient, headers: dict[str, str] | None = None) -> dict[str, Any]:

@@ -13,9 +13,7 @@ from graph import embedded, neo4j_store
 from graph.base import GraphStore
 from graph.errors import ReadOnlyViolationError
 from graph.readonly import CheckedQuery
-from service.wiring import build_components
-from tests.conftest import connect_neo4j, neo4j_settings, wipe_neo4j
-from tests.service.api_support import make_settings, serve
+from tests.service.api_support import serve_sample_on
 
 WRITES = [
     "CREATE (n:Task {id: 'x'})",
@@ -65,20 +63,8 @@ DATABASE_REFUSES = [
 def client(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     backend = str(request.param)
-    overrides: dict[str, Any] = {"graph": backend}
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        cfg = neo4j_settings()
-        overrides.update(neo4j_uri=cfg["uri"], neo4j_user=cfg["user"],
-                         neo4j_password=cfg["password"])
-    settings = make_settings(tmp_path_factory.mktemp(f"cypher-{backend}") / "data", **overrides)
-    components = build_components(settings)
-    try:
-        with serve(settings, components=components, sample=True) as test_client:
-            yield test_client
-    finally:
-        components.close()
+    with serve_sample_on(backend, tmp_path_factory.mktemp(f"cypher-{backend}") / "data") as client:
+        yield client
 
 
 def store_of(client: TestClient) -> GraphStore:

@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.wiring import build_components
-from tests.conftest import connect_neo4j, neo4j_settings, wipe_neo4j
-from tests.service.api_support import make_settings, serve
+from tests.service.api_support import serve_sample_on
 
 READER = "reader-0123456789abcdef-attack"
 ADMIN = "admin-0123456789abcdef-attack-secret"
@@ -26,21 +24,9 @@ def attacked(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     root = tmp_path_factory.mktemp(f"attack-{backend}")
     keys = root / "keys"
     keys.write_text(f"reader {READER} chatbot\nadmin {ADMIN} ops\n", "utf-8")
-    overrides: dict[str, Any] = {"graph": backend, "keys_file": keys, "cypher_timeout_s": 3.0,
-                                "cypher_max_rows": 100}
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        cfg = neo4j_settings()
-        overrides.update(neo4j_uri=cfg["uri"], neo4j_user=cfg["user"],
-                         neo4j_password=cfg["password"])
-    settings = make_settings(root / "data", **overrides)
-    components = build_components(settings)
-    try:
-        with serve(settings, components=components, sample=True) as client:
-            yield client, root
-    finally:
-        components.close()
+    with serve_sample_on(backend, root / "data", keys_file=keys, cypher_timeout_s=3.0,
+                         cypher_max_rows=100) as client:
+        yield client, root
 
 
 def graph_counts(client: TestClient) -> Any:

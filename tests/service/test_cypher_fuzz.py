@@ -8,15 +8,12 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.wiring import build_components
-from tests.conftest import connect_neo4j, neo4j_settings, wipe_neo4j
 from tests.cypher_fuzz import Paths, generate
-from tests.service.api_support import make_settings, serve
+from tests.service.api_support import serve_sample_on
 
 READER = "reader-0123456789abcdef-fuzz"
 ADMIN = "admin-0123456789abcdef-fuzz-secret"
@@ -33,21 +30,9 @@ def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     keys.write_text(f"reader {READER} fuzzer\nadmin {ADMIN} ops\n", "utf-8")
     (root / "canary.csv").write_text(f"{CANARY}|{CANARY}\n", "utf-8")
     (root / "out").mkdir()
-    overrides: dict[str, Any] = {"graph": backend, "keys_file": keys, "cypher_timeout_s": 2.0,
-                                 "cypher_max_rows": 200}
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        cfg = neo4j_settings()
-        overrides.update(neo4j_uri=cfg["uri"], neo4j_user=cfg["user"],
-                         neo4j_password=cfg["password"])
-    settings = make_settings(root / "data", **overrides)
-    components = build_components(settings)
-    try:
-        with serve(settings, components=components, sample=True) as client:
-            yield client, root
-    finally:
-        components.close()
+    with serve_sample_on(backend, root / "data", keys_file=keys, cypher_timeout_s=2.0,
+                         cypher_max_rows=200) as client:
+        yield client, root
 
 
 def test_generated_hostile_queries_change_nothing(fuzzed: tuple[TestClient, Path]) -> None:
