@@ -81,7 +81,7 @@ def locality_of(issuer: str | None) -> Locality | None:
         return None
     norm = fold(issuer)
     entry = None
-    for m in extract_places(norm, norm, []):
+    for m in extract_places(norm, norm, [], words=False):
         candidate = place_entry(m.name)
         if candidate and candidate.level in _ADMIN_LEVELS:
             entry = candidate

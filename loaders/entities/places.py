@@ -8,14 +8,28 @@ Rules (the gazetteer module says which names and forms exist):
   a place named inside an institution's or a document's name is not a place mention (DESIGN.md).
   Nor is a place that opens a longer CC-CEDICT proper noun that is not a place: a river, a
   lake, an organisation, a dialect (苏州河, 上海合作组织, 遵义会议).
+- A place is a word of its own: its span must start and end on token boundaries of jieba's
+  segmentation of the text between the names already taken (jieba's dictionary plus every
+  place form), so a place inside a longer dictionary word is not a mention (金沙 in 金沙遗址
+  is not; 南昆山, 兴安岭, 台湾同胞, 大庆油田 are words of their own), and where the longest
+  form cuts a word (海南区|域) a shorter form is tried (海南). Nor is a place that forms one
+  half of a four-character coordinate compound with a non-place (金山银山: same second
+  character; 三河三湖: same leading numeral).
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
   follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word).
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
   administrative parent and its groupings) and, for a grouping, its ``members``.
 """
 
+import logging
+from functools import lru_cache
+from typing import Any
+
 from loaders.entities.gazetteer import PlaceEntry, gazetteer
+from loaders.entities.lexicon import is_cjk
 from loaders.entities.mention import Mention
+
+_NUMERALS = frozenset("一二三四五六七八九十两百千万")
 
 
 def _mention(entry: PlaceEntry, sentence: str, start: int, end: int) -> Mention:
@@ -36,11 +50,72 @@ def _straddles_word(norm: str, start: int, end: int, words: frozenset[str], *, b
                if k < start or k + 4 > end)
 
 
-def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    """A private jieba tokenizer (no HMM) that also knows every place form as a word."""
+    import jieba
+
+    tokenizer = jieba.Tokenizer()
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # jieba announces its dictionary loading at INFO
+    try:
+        tokenizer.initialize()
+    finally:
+        logger.setLevel(level)
+    for form in gazetteer().forms:
+        if len(form) >= 2 and form not in tokenizer.FREQ:
+            tokenizer.add_word(form)
+    return tokenizer
+
+
+@lru_cache(maxsize=4096)
+def _tokens(piece: str) -> tuple[str, ...]:
+    return tuple(_tokenizer().cut(piece, HMM=False))
+
+
+def _word_edges(norm: str, blocked: bytearray) -> bytearray:
+    """For every position: whether a token of the text between taken spans starts there (a
+    taken position and the text's end count as edges)."""
+    edges = bytearray(len(norm) + 1)
+    i, n = 0, len(norm)
+    while i < n:
+        if blocked[i]:
+            edges[i] = 1
+            i += 1
+            continue
+        j = i
+        while j < n and not blocked[j]:
+            j += 1
+        pos = i
+        for token in _tokens(norm[i:j]):
+            edges[pos] = 1
+            pos += len(token)
+        i = j
+    edges[n] = 1
+    return edges
+
+
+def _coordinate_compound(norm: str, start: int, end: int) -> bool:
+    """The place's two characters and the two after them make a coordinate compound with a
+    non-place: 金山银山 (same second character), 三河三湖 (same leading numeral)."""
+    if end - start != 2 or end + 2 > len(norm):
+        return False
+    other = norm[end:end + 2]
+    if other in gazetteer().forms or not all(is_cjk(ch) for ch in other):
+        return False
+    return other[1] == norm[start + 1] or (other[0] == norm[start] and norm[start] in _NUMERALS)
+
+
+def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
+                   words: bool = True) -> list[Mention]:
+    """Every place the sentence names. ``words=False`` drops the word-boundary checks, to read
+    the place that a name opens (吉林省人民政府办公厅 -> 吉林)."""
     g = gazetteer()
     blocked = bytearray(len(norm))
     for s, e in taken:
         blocked[s:e] = b"\x01" * (e - s)
+    edges = _word_edges(norm, blocked) if words else bytearray(b"\x01" * (len(norm) + 1))
     mentions: list[Mention] = []
     i, n = 0, len(norm)
     while i < n:
@@ -50,8 +125,10 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> li
             for length in lengths:
                 form = norm[i:i + length]
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and not _straddles_word(norm, i, i + length, g.words,
-                                                both=form not in g.short_forms):
+                        and edges[i] and edges[i + length] \
+                        and not (words and _straddles_word(norm, i, i + length, g.words,
+                                                           both=form not in g.short_forms)) \
+                        and not (words and _coordinate_compound(norm, i, i + length)):
                     found = length
                     break
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
@@ -63,7 +140,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]]) -> li
             i += found
             continue
         abbr = g.abbreviations.get(norm[i])
-        if abbr and i > 0 and norm[i - 1] in g.abbreviation_before and not blocked[i] \
+        if abbr and i > 0 and norm[i - 1] in g.abbreviation_before and not blocked[i] and edges[i] \
                 and norm.startswith(g.abbreviation_after, i + 1):
             mentions.append(_mention(g.entries[abbr], sentence, i, i + 1))
         i += 1

@@ -1,0 +1,37 @@
+"""Places are words of their own (issue 14, item 2): not inside idioms, features' or other
+entities' names, and across the corpus (by ``bench.place_context``'s measure) none but the
+two that sit in a person's title."""
+
+import pytest
+
+from bench.place_context import places_inside_words
+from loaders.entities import extract_mentions
+from tests.conftest import CORPUS
+
+
+def _places(sentence: str) -> list[str]:
+    return [m.name for m in extract_mentions(sentence) if m.label == "Place"]
+
+
+@pytest.mark.parametrize(("sentence", "places"), [
+    ("深入践行绿水青山就是金山银山的理念", []),  # a coordinate compound with a non-place
+    ("加强“三河三湖”等重点流域水污染防治", []),
+    ("启动环南昆山—罗浮山县镇村高质量发展引领区", []),  # mountains: dictionary words
+    ("被确定为大小兴安岭林区生态保护试点", []),
+    ("大庆油田原油产量保持稳定", []),
+    ("形成海南区域特色", ["海南"]),  # 海南区 (a district of Wuhai) would cut 区域: the shorter form
+    ("加强与上海、江苏、浙江的合作", ["上海", "江苏", "浙江"]),
+    ("组织评定10个太仓市级“四有”好教师团队", ["太仓"]),
+    ("江苏江阴和上海市嘉定区开展合作", ["江苏", "江阴", "上海", "嘉定"]),
+])
+def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
+    assert _places(sentence) == places
+
+
+def test_across_the_corpus_no_place_is_inside_a_longer_word() -> None:
+    total, inside = places_inside_words(CORPUS)
+    assert total > 1000
+    # Known and left: 安徽 inside a person's title (安徽银保监局局长), whose body the
+    # institution rules do not take because an office holder follows it.
+    assert [(stem[:5], place, word) for stem, place, word, _ in inside] == [
+        ("anhui", "安徽", "安徽银保监局"), ("anhui", "安徽", "安徽证监局")]
