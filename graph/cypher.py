@@ -35,7 +35,7 @@ NODE_MODELS: dict[NodeLabel, type[BaseModel]] = {
 }
 
 # Edges a document's write owns and replaces: outgoing from the document, its tasks, its sentences.
-DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO")
+DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO", "JURISDICTION")
 TASK_OUT_TYPES = ("INVOLVES", "ADVANCES", "CONCERNS", "CITES", "SETS", "LED_BY")
 
 
@@ -110,7 +110,8 @@ _PART_OF_DEPTH = 6
 def prune_orphans() -> list[Statement]:
     """Entities without any edge, and cited-only documents nobody cites, are deleted. A place
     stays while a task concerns it, one of its descendants (江苏 for 太仓) or the grouping it is
-    a member of (上海 for 江浙沪): the places ``loaders.records`` writes. Directed, bounded
+    a member of (上海 for 江浙沪), and while it or a descendant is a document's jurisdiction:
+    the places ``loaders.records`` writes. Directed, bounded
     paths: an undirected walk over the PART_OF component was the slowest statement of an
     embedded ingest."""
     statements: list[Statement] = [
@@ -118,8 +119,9 @@ def prune_orphans() -> list[Statement]:
         for label in ENTITY_LABELS if label != "Place"
     ]
     statements.append((
-        "MATCH (p:Place) WHERE NOT (p)<-[:CONCERNS]-() "
+        "MATCH (p:Place) WHERE NOT (p)<-[:CONCERNS]-() AND NOT (p)<-[:JURISDICTION]-() "
         f"AND NOT (p)<-[:PART_OF*1..{_PART_OF_DEPTH}]-(:Place)<-[:CONCERNS]-() "
+        f"AND NOT (p)<-[:PART_OF*1..{_PART_OF_DEPTH}]-(:Place)<-[:JURISDICTION]-() "
         "AND NOT (p)-[:PART_OF]->(:Place)<-[:CONCERNS]-() DETACH DELETE p", {}))
     statements.append(
         ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})

@@ -21,6 +21,8 @@ class PolicyDocument(_Record):
     issuer: str | None = None
     issued_date: str | None = Field(default=None, description="ISO date, e.g. 2021-02-18")
     year: int | None = None
+    level: str | None = Field(default=None, description="national, provincial, municipal or county: "
+                              "the level of the issuing jurisdiction (ingested documents)")
     source: str | None = None
     sha256: str | None = None
     ingested: bool = True
@@ -72,7 +74,8 @@ class Institution(_Record):
     id: str
     name: str
     aliases: list[str] = Field(default_factory=list)
-    kind: str | None = None
+    kind: str | None = Field(default=None, description="government, party, department, school, "
+                             "enterprise, social_organisation or other")
 
 
 class Programme(_Record):
@@ -106,7 +109,7 @@ NodeLabel = Literal[
 
 RelType = Literal[
     "HAS_SECTION", "HAS_TASK", "HAS_SENTENCE", "CITES", "INVOLVES", "ADVANCES", "CONCERNS",
-    "SETS", "LED_BY", "MENTIONS", "ISSUED_BY", "SENT_TO", "COPIED_TO", "PART_OF",
+    "SETS", "LED_BY", "MENTIONS", "ISSUED_BY", "SENT_TO", "COPIED_TO", "PART_OF", "JURISDICTION",
 ]
 
 # Every (type, from label, to label) the schema allows; stores create exactly these.
@@ -132,6 +135,7 @@ RELATIONSHIP_SCHEMA: tuple[tuple[RelType, NodeLabel, NodeLabel], ...] = (
     ("SENT_TO", "PolicyDocument", "Institution"),
     ("COPIED_TO", "PolicyDocument", "Institution"),
     ("PART_OF", "Place", "Place"),
+    ("JURISDICTION", "PolicyDocument", "Place"),
 )
 
 ENTITY_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")

@@ -7,6 +7,7 @@ Entities come from ``loaders.entities``: every mention in a task's sentence give
 """
 
 import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,12 +30,15 @@ from graph.models import (
 from loaders.entities import (
     Locality,
     Mention,
+    PlaceEntry,
     extract_mentions,
     extract_task_fields,
     lead_institutions,
     locality_of,
     place_entry,
 )
+from loaders.entities.institutions import canonical_body, institution_type
+from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
 from loaders.outline import ParsedDocument, ParsedTask
 from loaders.sentences import SentenceSpan, split_sentences
 
@@ -69,11 +73,15 @@ class _Entities:
         self.number_by_title: dict[str, str] = {}
 
     def institution(self, name: str, kind: str | None, aliases: Iterable[str] = ()) -> str:
+        """The node of a body; ``kind``: the extractor's kind of head, if known (the node's kind
+        is the body's type, ``institution_type``)."""
+        written = name
+        name = canonical_body(name)
         node_id = ids.entity_id("Institution", name)
         old = self.institutions.get(node_id)
         self.institutions[node_id] = Institution(
-            id=node_id, name=name, kind=(old.kind if old and old.kind else kind),
-            aliases=_merged_aliases(name, aliases, old.aliases if old else []))
+            id=node_id, name=name, kind=(old.kind if old and old.kind else institution_type(name, kind)),
+            aliases=_merged_aliases(name, [written, *aliases], old.aliases if old else []))
         return node_id
 
     def programme(self, m: Mention) -> str:
@@ -91,13 +99,15 @@ class _Entities:
         node_id = ids.entity_id("Place", name)
         entry = place_entry(name)
         if node_id not in self.places:
+            if entry is None and name == CHINA:  # a jurisdiction only: text names China rarely as a place
+                entry = PlaceEntry(name=CHINA, name_en=CHINA_EN, level="country")
             self.places[node_id] = Place(id=node_id, name=name, name_en=entry.name_en if entry else None,
                                          aliases=sorted(entry.aliases) if entry else [],
                                          level=entry.level if entry else None)
         if entry is None or depth >= _MAX_PART_OF_DEPTH or (node_id, role) in self.expanded:
             return node_id
         self.expanded.add((node_id, role))
-        if role in ("mentioned", "ancestor"):
+        if role in ("mentioned", "ancestor", "jurisdiction"):
             for parent in entry.parents:
                 parent_id = self.place(parent, role="ancestor", depth=depth + 1)
                 self.part_of.append(_relation("PART_OF", "Place", node_id, "Place", parent_id))
@@ -150,11 +160,14 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     title = header.title or Path(source_name).stem
     doc_id = ids.document_id(header.doc_number, header.issuer, header.issued_date, title,
                              source_name)
+    issuers = [header.issuer, *header.co_issuers] if header.issuer else []
+    jurisdictions = _jurisdictions(issuers, [title, header.notice_title])
     document = PolicyDocument(
         id=doc_id, title=title, notice_title=header.notice_title,
         doc_number=ids.normalise_doc_number(header.doc_number) if header.doc_number else None,
         issuer=header.issuer, issued_date=header.issued_date,
-        year=int(header.issued_date[:4]) if header.issued_date else None,
+        year=_year(header.issued_date, title, header.notice_title, header.doc_number),
+        level=document_level(jurisdictions),
         source=source_name, sha256=hashlib.sha256(content).hexdigest(), ingested=True,
         title_key=ids.normalise_title(title),
     )
@@ -162,12 +175,15 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     entities = _Entities(document)
     locality = _locality(parsed)
 
-    for issuer in [header.issuer, *header.co_issuers] if header.issuer else []:
+    for issuer in issuers:
         batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",
-                                         entities.institution(issuer, "issuer")))
+                                         entities.institution(issuer, None)))
+    for jurisdiction in jurisdictions:
+        batch.relations.append(_relation("JURISDICTION", "PolicyDocument", doc_id, "Place",
+                                         entities.place(jurisdiction.place, role="jurisdiction")))
     for name in header.recipients:
         batch.relations.append(_relation("SENT_TO", "PolicyDocument", doc_id, "Institution",
-                                         entities.institution(name, "recipient")))
+                                         entities.institution(name, None)))
     for name in header.cc:
         batch.relations.append(_relation("COPIED_TO", "PolicyDocument", doc_id, "Institution",
                                          entities.institution(name, None)))
@@ -209,6 +225,32 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     batch.targets = list(entities.targets.values())
     batch.relations = list(dict.fromkeys(batch.relations))
     return batch
+
+
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
+_YEAR_IN_NUMBER = re.compile(r"[〔\[［【(（﹝]((?:19|20)\d{2})[〕\]］】)）﹞]")
+
+
+def _year(issued_date: str | None, title: str, notice_title: str | None, doc_number: str | None) -> int | None:
+    """The year the document was issued: from its date, else the year its title or notice
+    title opens with or names (2019年国务院政府工作报告), else its 文号's (泉政办〔2017〕106号)."""
+    if issued_date:
+        return int(issued_date[:4])
+    for text in (title, notice_title):
+        if text and (m := _YEAR_IN_TITLE.search(text)):
+            return int(m.group(1))
+    if doc_number and (m := _YEAR_IN_NUMBER.search(doc_number)):
+        return int(m.group(1))
+    return None
+
+
+def _jurisdictions(issuers: list[str], titles: list[str | None]) -> list[Jurisdiction]:
+    """One per issuing jurisdiction (a joint document may have several); without an issuer
+    that names one, the division the title opens with (包头市2022年数字政府建设考评办法)."""
+    found = [j for issuer in issuers if (j := jurisdiction_of(issuer))]
+    if not found:
+        found = [j for title in titles if title and (j := jurisdiction_of(title))][:1]
+    return list(dict.fromkeys(found))
 
 
 def _locality(parsed: ParsedDocument) -> Locality | None:

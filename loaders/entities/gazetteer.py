@@ -298,7 +298,7 @@ def gazetteer() -> Gazetteer:
                 entries[canonical].parents.append(parent_name)
 
     for region in data["regions"]:
-        entry = PlaceEntry(name=region["name"], name_en=region["name_en"], level="region",
+        entry = PlaceEntry(name=region["name"], name_en=region["name_en"], level=region.get("level", "region"),
                            aliases=list(region["aliases"]), members=list(region["members"]))
         entries[entry.name] = entry
         for form in [entry.name, *entry.aliases]:

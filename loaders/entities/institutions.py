@@ -122,7 +122,8 @@ class Locality:
 
 
 @lru_cache(maxsize=1)
-def _national_bodies() -> dict[str, str]:
+def national_bodies() -> dict[str, str]:
+    """Central bodies named without a locality, with their kind (``national_bodies.txt``)."""
     out = {}
     for line in data_lines("national_bodies.txt"):
         name, _, kind = line.partition(" ")
@@ -182,9 +183,22 @@ def _is_locality(modifier: str) -> bool:
     return core in g.forms or (core[:-1] in g.forms and core[-1] in "市省县区")
 
 
+_LOCALITY_NAMED = {"party_committee", "congress", "government"}
+
+
+def _locality_start(norm: str, start: int, modifier_end: int) -> int:
+    """A government, party committee or congress is named by its locality alone: the name
+    starts at the longest locality that ends its modifier (我代表海拉尔区人民政府 ->
+    海拉尔区人民政府). Unchanged when the modifier is none."""
+    for k in range(start, modifier_end):
+        if _is_locality(norm[k:modifier_end]):
+            return k
+    return start
+
+
 def _accept(name: str, head: str, kind: str) -> bool:
     modifier = name[: len(name) - len(head)]
-    if name in _national_bodies():
+    if name in national_bodies():
         return True
     if name == head:
         return head in _SELF_NAMED
@@ -296,26 +310,92 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if _COLLECTIVE.search(norm, max(0, start - 3), start) \
                 or _in_collective_list(norm, start, end, head, separators):
             continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
+        if kind in _LOCALITY_NAMED and head not in {"管委会", "管理委员会"}:
+            start = _locality_start(norm, start, end - len(head))
         name = norm[start:end]
         if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:
             start += 1
             name = name[1:]
         k = "congress" if head == "委员会" and name.endswith("常委会") else kind
-        k = _national_bodies().get(name, k)
+        k = national_bodies().get(name, k)
         if head in _SCHOOL_HEADS and end < len(norm) and is_cjk(norm[end]) \
                 and norm[end] not in FUNCTION_CHARS and uncovered(name[: -len(head)]) < 4:
             continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun
         if _accept(name, head, k):
             found.append((start, end, name, k))
+    return found + _national_candidates(norm, blocked)
+
+
+def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:
+    """National bodies named by their own name, which no head ends (国务院, 党中央): a
+    longest match over ``national_bodies.txt``."""
+    found = []
+    for m in _national_re().finditer(norm):
+        if not blocked.overlaps(m.start(), m.end()) and not norm.startswith(_OFFICE_HOLDER, m.end()):
+            found.append((m.start(), m.end(), m.group(0), national_bodies()[m.group(0)]))
     return found
+
+
+@lru_cache(maxsize=1)
+def _national_re() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(national_bodies(), key=len, reverse=True))))
+
+
+# A government named without 人民 (市政府, 省政府办公厅) is the people's government (市人民政府).
+_GOVERNMENT_SHORT = re.compile(r"(?<=[省市县区州旗盟])政府")
+
+
+def canonical_body(name: str) -> str:
+    """One name per body: 南通市政府办公室 -> 南通市人民政府办公室; a division named inside its
+    parent (呼伦贝尔市海拉尔区人民政府) -> the division alone (海拉尔区人民政府) when its name is
+    unambiguous; 省/市 relative names are left to ``resolve``."""
+    name = _GOVERNMENT_SHORT.sub("人民政府", name)
+    g = gazetteer()
+    for n in range(min(len(name) - 1, 12), 1, -1):
+        outer = g.forms.get(name[:n])
+        if outer is None:
+            continue
+        rest = name[n:]
+        for k in range(min(len(rest) - 1, 12), 2, -1):
+            inner = g.forms.get(rest[:k])
+            # Only a full name (海拉尔区, not 海拉尔) that names one division of that parent.
+            if inner and rest[:k][-1] in "市县区旗" and outer in g.entries[inner].parents:
+                return rest
+        break
+    return name
+
+
+_TYPES = {
+    "government": "government", "court": "government", "procuratorate": "government",
+    "congress": "government", "party_committee": "party", "bureau": "department",
+    "committee": "department", "department": "department", "ministry": "department",
+    "school": "school", "university": "school", "company": "enterprise", "bank": "enterprise",
+    "association": "social_organisation", "alliance": "social_organisation", "troupe": "social_organisation",
+}
+_PARTY = re.compile(r"^(?:中共|中国共产党)|党|^(?:中央|[省市县区]委)办公")
+
+
+def institution_type(name: str, kind: str | None = None) -> str:
+    """What kind of body: government, party, department, school, enterprise,
+    social_organisation or other. ``kind`` is the extractor's finer kind of head; without it
+    the head that ends ``name`` decides."""
+    if kind is None:
+        heads = [h for h in HEADS if name.endswith(h)]
+        kind = national_bodies().get(name) or (HEADS[max(heads, key=len)] if heads else None)
+    if _PARTY.search(name) and kind in {"office", "department", "committee", "party_committee", "working_group"}:
+        return "party"
+    if kind == "office":
+        return "government"
+    return _TYPES.get(kind or "", "other")
 
 
 def to_mentions(sentence: str, spans: list[tuple[int, int, str, str]],
                 locality: Locality | None) -> list[Mention]:
     mentions = []
     for start, end, name, kind in spans:
-        canonical = resolve(name, locality) if kind in _RESOLVABLE_KINDS else name
-        aliases = (name,) if canonical != name else ()
+        resolved = resolve(name, locality) if kind in _RESOLVABLE_KINDS else name
+        canonical = canonical_body(resolved)
+        aliases = tuple(a for a in dict.fromkeys((name, resolved)) if a != canonical)
         mentions.append(Mention(label="Institution", name=canonical, text=sentence[start:end],
                                 start=start, end=end, aliases=aliases, kind=kind))
     return mentions

@@ -78,3 +78,13 @@ def test_lead_units_and_deadlines(loaded: GraphStore) -> None:
     assert leads[0][0].startswith("包头市") and leads[0][1] >= 10
     deadlines = loaded.run_read(_query("MATCH (t:Task)-[:LED_BY]->(i:Institution) WHERE")).rows
     assert all(r[2] for r in deadlines)
+
+
+def test_documents_by_jurisdiction_and_level(loaded: GraphStore) -> None:
+    rows = loaded.run_read(_query("MATCH (d:PolicyDocument {ingested: true})-[:JURISDICTION]")).rows
+    assert sorted(rows) == [["county", "太仓", 1], ["municipal", "包头市", 1]]
+
+
+def test_documents_within_a_province(loaded: GraphStore) -> None:
+    rows = loaded.run_read(_query("MATCH (d:PolicyDocument)-[:JURISDICTION]->(:Place)-[:PART_OF*0..3]")).rows
+    assert rows == [["2021年度教育工作要点", 2021]]  # 太仓 is in 苏州, which is in 江苏; 包头 is not

@@ -75,6 +75,9 @@ def extracted(item: dict[str, Any]) -> set[str]:
             if m.label == "Target":
                 # Rounds judged before comparators wrote 6个学分 for what is now ≥6个学分.
                 found.add(m.name.lstrip("≥≤"))
+            if m.label == "Institution":
+                # Rounds judged before one name per body wrote 四川省政府 for 四川省人民政府.
+                found.update(m.aliases)
             if m.doc_number:
                 found.add(m.doc_number)  # a document node may be named by its 文号
     return found

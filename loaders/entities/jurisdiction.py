@@ -1,0 +1,55 @@
+"""A document's jurisdiction and level, from the bodies that issue it.
+
+- Central bodies (``national_bodies.txt``: 国务院, 中共中央办公厅, 教育部 …, and names that open
+  with 中共中央, 中央 or 国务院) issue for 中国, at the national level.
+- Any other issuer names its division at the start: the last division of that leading run is
+  the jurisdiction (呼伦贝尔市海拉尔区人民政府 -> 海拉尔区; 中共太仓市委 -> 太仓). Its gazetteer
+  level gives the document's: a province, autonomous region or municipality (北京, 上海 …) ->
+  provincial; a prefecture-level division -> municipal; a county, county-level city or
+  district -> county. 新疆生产建设兵团 is provincial (``regions.json``).
+- An issuer that names no division (市教育局 unresolved) gives none.
+"""
+
+from dataclasses import dataclass
+
+from loaders.entities.gazetteer import place_entry
+from loaders.entities.institutions import national_bodies
+from loaders.entities.normalise import fold
+from loaders.entities.places import extract_places
+
+CHINA = "中国"
+CHINA_EN = "China"
+_LEVELS = {"province": "provincial", "municipality": "provincial", "autonomous_region": "provincial",
+           "special_administrative_region": "provincial", "prefecture": "municipal",
+           "county": "county", "district": "county"}
+_CENTRAL_PREFIXES = ("中共中央", "中央", "国务院", "党中央", "全国人大", "全国政协")
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    place: str  # the canonical Place name
+    level: str  # national, provincial, municipal or county
+
+
+def jurisdiction_of(issuer: str) -> Jurisdiction | None:
+    norm = fold(issuer).removeprefix("中国共产党")
+    if norm in national_bodies() or norm.startswith(_CENTRAL_PREFIXES) \
+            or any(norm.startswith(body) for body in national_bodies() if len(body) >= 3):
+        return Jurisdiction(CHINA, "national")
+    norm = norm.removeprefix("中共")
+    found = None
+    position = 0
+    for m in extract_places(norm, norm, [], words=False):
+        entry = place_entry(m.name)
+        if m.start != position or entry is None or entry.level not in _LEVELS:
+            break
+        found = entry
+        position = m.end
+    return Jurisdiction(found.name, _LEVELS[found.level]) if found else None
+
+
+def document_level(jurisdictions: list[Jurisdiction]) -> str | None:
+    """The highest level among a jointly issued document's jurisdictions."""
+    order = ["national", "provincial", "municipal", "county"]
+    levels = [j.level for j in jurisdictions]
+    return next((level for level in order if level in levels), None)

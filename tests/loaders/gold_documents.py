@@ -1,0 +1,180 @@
+"""Scores of the extraction against the whole-document gold annotations in ``gold/``
+(issue 14, item 1; conventions in ``gold/CONVENTIONS.md``).
+
+A predicted mention matches a gold mention of its label when their spans overlap and they
+name the same thing: the same gazetteer place, the same body (``canonical_body``), the same
+programme or title (NFKC, no spaces), the same 文号, or for a target the same bounds. Each
+gold mention matches at most one prediction. Mentions are scored in the document's body,
+the text of its tasks; the header's names (title lines, signature) are document facts.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from graph.ids import normalise_doc_number, normalise_key, normalise_title
+from loaders.entities import extract_mentions, place_entry
+from loaders.entities.institutions import canonical_body
+from loaders.files import LoadedDocument, load_bytes
+from loaders.records import _locality
+from tests.conftest import CORPUS
+
+GOLD_DIR = Path(__file__).with_name("gold")
+LABELS = ("Place", "Institution", "Programme", "PolicyDocument", "Target")
+
+
+def gold_files(split: str | None = None) -> list[Path]:
+    paths = sorted(GOLD_DIR.glob("*.json"))
+    return [p for p in paths if split is None or json.loads(p.read_text("utf-8"))["split"] == split]
+
+
+def document_path(gold: dict[str, Any]) -> Path:
+    folder = CORPUS if gold["path"] == "corpus" else GOLD_DIR / "docs"
+    return folder / gold["document"]
+
+
+@dataclass
+class LabelScore:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class Predicted:
+    label: str
+    name: str
+    start: int
+    end: int
+    value_min: float | None = None
+    value_max: float | None = None
+    doc_number: str | None = None
+
+
+def _place_key(name: str) -> str:
+    entry = place_entry(name)
+    return entry.name if entry else normalise_key(name)
+
+
+def _key(label: str, name: str) -> str:
+    if label == "Place":
+        return _place_key(name)
+    if label == "Institution":
+        return canonical_body(normalise_key(name))
+    if label == "PolicyDocument":
+        return normalise_title(name)
+    return normalise_key(name)
+
+
+def _same(gold: dict[str, Any], p: Predicted) -> bool:
+    if gold["label"] != p.label or not (p.start < gold["end"] and gold["start"] < p.end):
+        return False
+    if p.label == "Target":
+        return (gold.get("value_min"), gold.get("value_max")) == (p.value_min, p.value_max)
+    if p.label == "PolicyDocument" and p.doc_number and \
+            normalise_doc_number(p.doc_number) == normalise_doc_number(gold["text"]):
+        return True
+    return _key(p.label, p.name) == _key(gold["label"], gold["name"])
+
+
+@lru_cache(maxsize=32)
+def _loaded(path: Path) -> LoadedDocument:
+    return load_bytes(path.name, path.read_bytes())
+
+
+def predictions(path: Path) -> tuple[list[Predicted], list[tuple[int, int]]]:
+    """Every mention the extractor finds in the document's task sentences, at offsets into the
+    file's text, and the spans of those sentences."""
+    body = path.read_text(encoding="utf-8")
+    loaded = _loaded(path)
+    locality = _locality(loaded.parsed)
+    found: list[Predicted] = []
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in loaded.batch.sentences:
+        at = body.find(sentence.text, cursor)
+        if at < 0:
+            at = body.find(sentence.text)
+        if at < 0:
+            continue
+        cursor = at + len(sentence.text)
+        spans.append((at, cursor))
+        for m in extract_mentions(sentence.text, locality):
+            found.append(Predicted(m.label, m.name, at + m.start, at + m.end, m.value_min, m.value_max,
+                                   m.doc_number))
+    return found, spans
+
+
+def score(paths: list[Path]) -> dict[str, LabelScore]:
+    scores = {label: LabelScore() for label in LABELS}
+    for gold_path in paths:
+        gold = json.loads(gold_path.read_text("utf-8"))
+        found, spans = predictions(document_path(gold))
+        in_body = [g for g in gold["mentions"]
+                   if any(s <= g["start"] and g["end"] <= e for s, e in spans)]
+        taken: set[int] = set()
+        for p in found:
+            s = scores[p.label]
+            match = next((i for i, g in enumerate(in_body) if i not in taken and _same(g, p)), None)
+            if match is None:
+                s.fp += 1
+                s.misses.append(f"{gold_path.stem[:20]} extra {p.name}")
+            else:
+                taken.add(match)
+                s.tp += 1
+        for i, g in enumerate(in_body):
+            if i not in taken:
+                scores[g["label"]].fn += 1
+                scores[g["label"]].misses.append(f"{gold_path.stem[:20]} missed {g['name']} ({g['text']})")
+    return scores
+
+
+def fact_errors(paths: list[Path]) -> list[str]:
+    """Where the document node's year, level, jurisdictions or issuers differ from the gold."""
+    errors = []
+    for gold_path in paths:
+        gold = json.loads(gold_path.read_text("utf-8"))
+        facts = gold["facts"]
+        batch = _loaded(document_path(gold)).batch
+        doc = batch.document
+        names = {p.id: p.name for p in batch.places} | {i.id: i.name for i in batch.institutions}
+        got = {
+            "year": doc.year, "level": doc.level,
+            "jurisdictions": sorted(names[r.end_id] for r in batch.relations if r.type == "JURISDICTION"),
+            "issuers": sorted(names[r.end_id] for r in batch.relations if r.type == "ISSUED_BY"),
+        }
+        want = {
+            "year": facts["year"], "level": facts["level"],
+            "jurisdictions": sorted(_place_key(j) for j in facts["jurisdictions"]),
+            "issuers": sorted(canonical_body(i) for i in facts["issuers"]),
+        }
+        errors += [f"{gold_path.stem}: {k} {got[k]!r} != gold {want[k]!r}" for k in want if got[k] != want[k]]
+    return errors
+
+
+def table(scores: dict[str, LabelScore]) -> str:
+    lines = ["label            tp   fp   fn  precision  recall"]
+    lines += [f"{label:15} {s.tp:4} {s.fp:4} {s.fn:4}  {s.precision:9.3f}  {s.recall:6.3f}"
+              for label, s in scores.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+    split = sys.argv[1] if len(sys.argv) > 1 else "tune"
+    result = score(gold_files(split))
+    print(table(result))
+    if "--misses" in sys.argv:
+        print("\n".join(m for s in result.values() for m in s.misses))
+    print("\n".join(fact_errors(gold_files(split))))

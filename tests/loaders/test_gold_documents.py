@@ -1,0 +1,59 @@
+"""Whole-document gold annotations (issue 14, item 1): they are well formed, the held-out half
+is large enough to measure on, and the extraction does not fall below the precision and
+recall it reached when the scores were last recorded (the issue's targets, 0.95 precision and
+0.9 recall, are not met yet: README, "Extraction quality")."""
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gold_files, score, table
+
+# (precision, recall) per label, as measured on 2026-12-06, less 0.02 for rounding.
+FLOORS = {
+    "tune": {"Place": (0.13, 0.35), "Institution": (0.56, 0.52), "Programme": (0.68, 0.50),
+             "PolicyDocument": (0.98, 0.72), "Target": (0.70, 0.63)},
+}
+
+
+@pytest.mark.parametrize("path", gold_files(), ids=lambda p: p.stem)
+def test_a_gold_file_is_well_formed(path: Path) -> None:
+    gold = json.loads(path.read_text("utf-8"))
+    assert gold["split"] in {"tune", "heldout"}
+    body = document_path(gold).read_text(encoding="utf-8")
+    assert set(gold["facts"]) >= {"title", "doc_number", "year", "date", "level", "jurisdictions", "issuers"}
+    assert gold["facts"]["level"] in {"national", "provincial", "municipal", "county"}
+    if gold["path"] == "docs":
+        assert len(gold["source"]["commit"]) == 40 and gold["source"]["repo"]
+    by_label: dict[str, list[tuple[int, int]]] = {}
+    for m in gold["mentions"]:
+        assert m["label"] in LABELS
+        assert body[m["start"]:m["end"]] == m["text"], m
+        by_label.setdefault(m["label"], []).append((m["start"], m["end"]))
+    for spans in by_label.values():
+        spans.sort()
+        assert all(a[1] <= b[0] for a, b in pairwise(spans)), "mentions of one label overlap"
+
+
+def test_the_held_out_half_is_large_enough_to_measure_on() -> None:
+    heldout = [json.loads(p.read_text("utf-8")) for p in gold_files("heldout")]
+    tune = gold_files("tune")
+    assert len(heldout) >= 3 and len(tune) >= 4
+    assert sum(len(g["mentions"]) for g in heldout) >= 200
+
+
+@pytest.mark.parametrize("split", sorted(FLOORS))
+def test_extraction_keeps_its_recorded_precision_and_recall(split: str) -> None:
+    scores = score(gold_files(split))
+    print(f"\n{split}\n{table(scores)}")
+    below = [(label, round(s.precision, 3), round(s.recall, 3)) for label, s in scores.items()
+             if s.precision < FLOORS[split][label][0] or s.recall < FLOORS[split][label][1]]
+    assert not below
+
+
+def test_document_facts_match_the_gold() -> None:
+    errors = fact_errors(gold_files())
+    # Known: 阿坝州 (an autonomous prefecture) is not read from its issuer.
+    assert [e.split(":")[0] for e in errors] == ["aba_2021_government-data-resources-management-measures"] * 2, errors
