@@ -64,10 +64,10 @@ def test_lexical_tokens_take_linear_time(unit: str) -> None:
 # 500 KB keeps the file quick.
 @pytest.mark.parametrize("unit", [
     "的", "1", " ", "\u3000", "《", "“a", "《》", "”", "1个学校", "市教育局、", "一是", "我代表", "完成时限：a ",
-    "1 a\n", "（一）a\n", "一、a\n", "2020年政府工作报告\n",
+    "1 a\n", "（一）a\n", "一、a\n", "2020年政府工作报告\n", "上海金山银山",
 ], ids=["cjk", "digits", "spaces", "ideographic-spaces", "open-titles", "open-quotes", "titles",
         "closing-quotes", "counted-schools", "bureau-lists", "yi-shi", "report-formula", "deadline-spaces",
-        "numbered-lines", "cn-paren-lines", "cn-lines", "report-titles"])
+        "numbered-lines", "cn-paren-lines", "cn-lines", "report-titles", "place-names"])
 def test_loading_a_document_takes_linear_time(unit: str) -> None:
     assert _ratio(_load, unit, 20_000) < MAX_RATIO
 

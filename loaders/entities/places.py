@@ -74,26 +74,45 @@ def _tokens(piece: str) -> tuple[str, ...]:
     return tuple(_tokenizer().cut(piece, HMM=False))
 
 
-def _word_edges(norm: str, blocked: bytearray) -> bytearray:
-    """For every position: whether a token of the text between taken spans starts there (a
-    taken position and the text's end count as edges)."""
-    edges = bytearray(len(norm) + 1)
-    i, n = 0, len(norm)
-    while i < n:
-        if blocked[i]:
-            edges[i] = 1
-            i += 1
-            continue
-        j = i
-        while j < n and not blocked[j]:
-            j += 1
-        pos = i
-        for token in _tokens(norm[i:j]):
-            edges[pos] = 1
-            pos += len(token)
-        i = j
-    edges[n] = 1
-    return edges
+_CLAUSE_ENDS = frozenset("，。；：、！？,.;:!?（）()《》“”\"'\n\t ")
+
+
+class _WordEdges:
+    """Whether a token of jieba's segmentation starts at a position. The text is segmented
+    lazily, one clause at a time (between punctuation and taken spans), and only where a
+    place form is tried, so text without place names costs no segmentation."""
+
+    def __init__(self, norm: str, blocked: bytearray) -> None:
+        self._norm = norm
+        self._blocked = blocked
+        self._edges = bytearray(len(norm) + 1)
+        self._segmented = bytearray(len(norm) + 1)
+
+    def _in_clause(self, i: int) -> bool:
+        return not self._blocked[i] and self._norm[i] not in _CLAUSE_ENDS
+
+    def __getitem__(self, i: int) -> bool:
+        n = len(self._norm)
+        if i <= 0 or i >= n or not self._in_clause(i) or not self._in_clause(i - 1):
+            return True
+        if not self._segmented[i]:
+            start = i - 1
+            while start > 0 and self._in_clause(start - 1):
+                start -= 1
+            end = i
+            while end < n and self._in_clause(end):
+                end += 1
+            pos = start
+            for token in _tokens(self._norm[start:end]):
+                self._edges[pos] = 1
+                pos += len(token)
+            self._segmented[start:end] = b"\x01" * (end - start)
+        return bool(self._edges[i])
+
+
+class _AllEdges:
+    def __getitem__(self, i: int) -> bool:
+        return True
 
 
 def _coordinate_compound(norm: str, start: int, end: int) -> bool:
@@ -115,7 +134,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
     blocked = bytearray(len(norm))
     for s, e in taken:
         blocked[s:e] = b"\x01" * (e - s)
-    edges = _word_edges(norm, blocked) if words else bytearray(b"\x01" * (len(norm) + 1))
+    edges: _WordEdges | _AllEdges = _WordEdges(norm, blocked) if words else _AllEdges()
     mentions: list[Mention] = []
     i, n = 0, len(norm)
     while i < n:
