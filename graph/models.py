@@ -100,6 +100,7 @@ class Target(_Record):
     unit: str | None = None
     counts: str | None = None
     year: int | None = None
+    approximate: bool = Field(default=False, description="the text gives the number as an estimate (左右, 约)")
 
 
 NodeLabel = Literal[

@@ -8,7 +8,9 @@ Entities come from ``loaders.entities``: every mention in a task's sentence give
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from graph import ids
@@ -37,7 +39,7 @@ from loaders.entities import (
     locality_of,
     place_entry,
 )
-from loaders.entities.institutions import canonical_body, institution_type
+from loaders.entities.institutions import canonical_body, institution_type, resolve
 from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
 from loaders.outline import ParsedDocument, ParsedTask
 from loaders.sentences import SentenceSpan, split_sentences
@@ -122,7 +124,7 @@ class _Entities:
         node_id = ids.make_id("target", self.document.id, m.name)
         self.targets.setdefault(node_id, Target(
             id=node_id, text=m.text, value_min=m.value_min, value_max=m.value_max, unit=m.unit,
-            counts=m.counts, year=m.year))
+            counts=m.counts, year=m.year, approximate=m.approximate))
         return node_id
 
     def cited_document(self, m: Mention) -> str | None:
@@ -160,20 +162,22 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     title = header.title or Path(source_name).stem
     doc_id = ids.document_id(header.doc_number, header.issuer, header.issued_date, title,
                              source_name)
-    issuers = [header.issuer, *header.co_issuers] if header.issuer else []
+    locality = _locality(parsed)
+    # A report's "我代表市人民政府" names its government relative to the place it governs.
+    issuers = [resolve(i, locality) for i in [header.issuer, *header.co_issuers] if i]
     jurisdictions = _jurisdictions(issuers, [title, header.notice_title])
     document = PolicyDocument(
         id=doc_id, title=title, notice_title=header.notice_title,
         doc_number=ids.normalise_doc_number(header.doc_number) if header.doc_number else None,
         issuer=header.issuer, issued_date=header.issued_date,
-        year=_year(header.issued_date, title, header.notice_title, header.doc_number),
+        year=_year(header.issued_date, title, header.notice_title, header.doc_number)
+        or _year_of_plan(parsed),
         level=document_level(jurisdictions),
         source=source_name, sha256=hashlib.sha256(content).hexdigest(), ingested=True,
         title_key=ids.normalise_title(title),
     )
     batch = GraphBatch(document=document)
     entities = _Entities(document)
-    locality = _locality(parsed)
 
     for issuer in issuers:
         batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",
@@ -203,7 +207,8 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
                                              "Section", sid))
 
     spans_by_task = {t.path: split_sentences(t.text) for t in parsed.tasks}
-    mentions_by_task = {path: [extract_mentions(span.text, locality) for span in spans]
+    mentions_by_task = {path: _with_list_years([extract_mentions(span.text, locality) for span in spans],
+                                               [span.text for span in spans])
                         for path, spans in spans_by_task.items()}
     for sentence_mentions in mentions_by_task.values():
         for mentions in sentence_mentions:
@@ -227,6 +232,24 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     return batch
 
 
+_LIST_YEAR = re.compile(r"(?:^|[到至于在])((?:19|20)\d{2})年(?:底|末|前|内)?[，,：:]")
+
+
+def _with_list_years(sentence_mentions: list[list[Mention]], texts: list[str]) -> list[list[Mention]]:
+    """A year a list states once (到2020年，建设…；创建…；…。) is the year of every target in
+    the list that names none: the list runs from that sentence to the next one that ends in 。."""
+    year = None
+    out = []
+    for mentions, text in zip(sentence_mentions, texts, strict=True):
+        if m := _LIST_YEAR.search(text):
+            year = int(m.group(1))
+        out.append([replace(x, year=year) if x.label == "Target" and x.year is None and year else x
+                    for x in mentions])
+        if not text.rstrip().endswith(("；", ";", "：", ":")):
+            year = None
+    return out
+
+
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
 _YEAR_IN_NUMBER = re.compile(r"[〔\[［【(（﹝]((?:19|20)\d{2})[〕\]］】)）﹞]")
 
@@ -244,6 +267,13 @@ def _year(issued_date: str | None, title: str, notice_title: str | None, doc_num
     return None
 
 
+def _year_of_plan(parsed: ParsedDocument) -> int | None:
+    """A document that states no date or year of its own (a work report as a newspaper printed
+    it) plans for the latest year its section titles name (2024年重点工作安排)."""
+    years = [int(m.group(1)) for s in parsed.sections if (m := _YEAR_IN_TITLE.search(s.title))]
+    return max(years) if years else None
+
+
 def _jurisdictions(issuers: list[str], titles: list[str | None]) -> list[Jurisdiction]:
     """One per issuing jurisdiction (a joint document may have several); without an issuer
     that names one, the division the title opens with (包头市2022年数字政府建设考评办法)."""
@@ -255,13 +285,19 @@ def _jurisdictions(issuers: list[str], titles: list[str | None]) -> list[Jurisdi
 
 def _locality(parsed: ParsedDocument) -> Locality | None:
     """Where relative names (市教育局) point: the issuer's division, else the first division the
-    title or the opening lines name (包头市2022年数字政府建设考评办法 -> 包头市)."""
+    title names (包头市2022年数字政府建设考评办法 -> 包头市), else the division the text names
+    most often (a report says 我代表市人民政府, then names its own city throughout: its opening
+    may name the province first)."""
     header = parsed.header
-    opening = "\n".join(t.text for t in parsed.tasks[:5])[:600]
-    for text in (header.issuer, header.title, header.notice_title, opening):
+    for text in (header.issuer, header.title, header.notice_title):
         if locality := locality_of(text):
             return locality
-    return None
+    counts = Counter(m.name for t in parsed.tasks for m in extract_mentions(t.text)
+                     if m.label == "Place" and m.level in _DIVISION_LEVELS)
+    return locality_of(counts.most_common(1)[0][0]) if counts else None
+
+
+_DIVISION_LEVELS = {"province", "municipality", "autonomous_region", "prefecture", "county", "district"}
 
 
 def _add_task(batch: GraphBatch, entities: _Entities, t: ParsedTask, ordinal: int,

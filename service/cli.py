@@ -1,4 +1,5 @@
-"""The ``policykg`` command line: ingest, search, cypher, delete, eval, serve."""
+"""The ``policykg`` command line: ingest, search, cypher, delete, reindex, migrate, check, eval,
+serve."""
 
 import json
 import shlex
@@ -16,10 +17,13 @@ from rich.table import Table
 
 from embeddings.errors import EmbeddingError
 from graph.errors import GraphError
+from loaders.files import LoadedDocument, load_bytes, load_file
 from service.errors import ServiceError
+from service.ingest.data_version import DATA_VERSION, check_data_version, write_version
 from service.ingest.ingestor import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
+from service.ingest.originals import OriginalStore
 from service.settings import Settings, get_settings
-from service.wiring import Components, build_components, build_ingestor, build_search
+from service.wiring import Components, build_components, build_graph_store, build_ingestor, build_search
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
@@ -45,13 +49,14 @@ def _fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def _opened(*, read_only: bool = False, fresh_indexes: bool = False) -> Iterator[Components]:
+def _opened(*, read_only: bool = False, fresh_indexes: bool = False,
+            check_version: bool = True) -> Iterator[Components]:
     """The components for one command, closed after it; a graph error ends the command with
     its message."""
     try:
         components = build_components(get_settings(), read_only=read_only,
-                                      fresh_indexes=fresh_indexes)
-    except (GraphError, EmbeddingError) as exc:
+                                      fresh_indexes=fresh_indexes, check_version=check_version)
+    except (GraphError, EmbeddingError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
     try:
         yield components
@@ -208,6 +213,51 @@ def reindex() -> None:
     console.print(f"reindexed {report.sentences} sentences of {report.documents} documents with "
                   f"{components.embedder.name}: {report.embedded} embedded, {report.cached} "
                   f"cached, in {report.seconds:.1f} s")
+
+
+@app.command()
+def migrate(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="files of documents whose original is not stored (ingested before originals were kept)")] = None,
+    delete_missing: Annotated[bool, typer.Option(
+        "--delete-missing", help="delete the documents that have neither a stored original nor a file given")] = False,
+) -> None:
+    """Rewrite data an older policykg wrote: re-ingest every document from its stored original
+    (and the files given), then mark the data directory current. Unchanged text costs no model
+    time (the embedding cache has it)."""
+    settings = get_settings()
+    with _opened(check_version=False) as components:
+        ingestor, _ = _recovered_ingestor(components)
+        originals = OriginalStore(settings.originals_dir)
+        documents = components.store.list_documents()
+        reloaded: list[tuple[str | None, LoadedDocument]] = []
+        without_original = []
+        for document in documents:
+            stored = originals.get(document.sha256) if document.sha256 else None
+            if stored is None:
+                without_original.append(document)
+            else:
+                reloaded.append((document.id, load_bytes(*stored)))
+        reloaded += [(None, load_file(path)) for path in _files(paths or [], None)]
+        given = {loaded.batch.document.id for _, loaded in reloaded}
+        missing = [d for d in without_original if d.id not in given]
+        if missing and not delete_missing:
+            listing = "\n".join(f"  {d.id}  {d.source or d.title}" for d in missing)
+            raise _fail(f"{len(missing)} documents have no stored original; pass their files to "
+                        f"`policykg migrate`, or add --delete-missing:\n{listing}")
+        with _progress() as progress:
+            bar = progress.add_task("migrating", total=len(reloaded))
+            for old_id, loaded in reloaded:
+                report = ingestor.ingest_loaded(loaded, command=_command("migrate"))
+                if old_id is not None and report.doc_id != old_id:
+                    ingestor.delete(old_id, command=_command("migrate"))  # its id changed
+                progress.advance(bar)
+        for document in missing:
+            ingestor.delete(document.id, command=_command("migrate"))
+    write_version(settings.data_dir)
+    console.print(f"migrated {len(reloaded)} documents"
+                  + (f", deleted {len(missing)} without an original" if missing else "")
+                  + f"; the data directory is at version {DATA_VERSION}")
 
 
 @app.command()
@@ -381,7 +431,12 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     try:
         check_bind(settings, host)  # no keys: loopback only, unless POLICYKG_OPEN=1
         application = create_app(settings)
-    except AuthError as exc:
+        store = build_graph_store(settings)  # refuse data of another version before starting
+        try:
+            check_data_version(settings.data_dir, store, writable=True)
+        finally:
+            store.close()
+    except (AuthError, GraphError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
     uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
 

@@ -108,10 +108,16 @@ class Components:
 
 
 def build_components(settings: Settings, *, read_only: bool = False,
-                     fresh_indexes: bool = False) -> Components:
-    """``fresh_indexes``: empty indexes that replace the saved ones when saved (reindex)."""
+                     fresh_indexes: bool = False, check_version: bool = True) -> Components:
+    """``fresh_indexes``: empty indexes that replace the saved ones when saved (reindex).
+    Data that another version of policykg wrote is refused (``OutdatedDataError``) unless
+    ``check_version`` is off (``policykg migrate``)."""
+    from service.ingest.data_version import check_data_version
+
     store = build_graph_store(settings, read_only=read_only)
     try:
+        if check_version:
+            check_data_version(settings.data_dir, store, writable=not read_only)
         embedder = build_embedder(settings)
         vectors = open_vector_index(settings, embedder, fresh=fresh_indexes)
         lexical = open_lexical_index(settings, fresh=fresh_indexes)

@@ -20,7 +20,7 @@ the document's issuer with ``locality_of``.
 """
 
 from loaders.entities.documents import extract_documents
-from loaders.entities.gazetteer import PlaceEntry, place_entry
+from loaders.entities.gazetteer import PlaceEntry, place_entry, short_division
 from loaders.entities.institutions import Locality
 from loaders.entities.institutions import candidates as _institution_candidates
 from loaders.entities.institutions import to_mentions as _institution_mentions
@@ -68,7 +68,11 @@ def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Me
 
 
 def _full_name(entry: PlaceEntry) -> str:
-    for alias in [entry.name, *entry.aliases]:
+    """The name with its type suffix: 泉州 -> 泉州市 (its own name may end in 州 already); an
+    autonomous prefecture by the name documents use (阿坝藏族羌族自治州 -> 阿坝州)."""
+    for alias in [*entry.aliases, entry.name]:
+        if alias.endswith("自治州") and place_entry(short := short_division(alias) + "州") is entry:
+            return short
         if alias.endswith(("省", "市", "自治区", "特别行政区", "县", "区", "旗", "州", "盟", "地区")):
             return alias
     return entry.name
@@ -81,11 +85,15 @@ def locality_of(issuer: str | None) -> Locality | None:
         return None
     norm = fold(issuer)
     entry = None
+    position = None
     for m in extract_places(norm, norm, [], words=False):
         candidate = place_entry(m.name)
-        if candidate and candidate.level in _ADMIN_LEVELS:
-            entry = candidate
+        if candidate is None or candidate.level not in _ADMIN_LEVELS:
+            continue
+        if entry is not None and m.start != position:
             break
+        # A division named inside its parent (北京市昌平区) is the innermost one.
+        entry, position = candidate, m.end
     if entry is None:
         return None
     fields: dict[str, str] = {}
@@ -93,7 +101,7 @@ def locality_of(issuer: str | None) -> Locality | None:
         full = _full_name(entry)
         if entry.level in {"province", "autonomous_region"}:
             fields.setdefault("province", full)
-        elif full.endswith("市"):
+        elif full.endswith("市") or entry.level == "prefecture":  # 泉州市, 阿坝藏族羌族自治州
             fields.setdefault("city", full)
         elif full.endswith("县") or full.endswith("旗"):
             fields.setdefault("county", full)

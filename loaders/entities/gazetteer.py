@@ -88,7 +88,8 @@ def _short_province(name: str) -> str:
     return name
 
 
-def _short_division(name: str) -> str:
+def short_division(name: str) -> str:
+    """A division's name without its type: 苏州市 -> 苏州, 阿坝藏族羌族自治州 -> 阿坝."""
     m = re.match(r"^(.{2,}?)(?:[^族]{1,4}族)+自治(?:州|县|旗)$", name)
     if m:
         return m.group(1)
@@ -228,7 +229,7 @@ def gazetteer() -> Gazetteer:
     data = _regions_data()
     rows = _divisions()
     provinces = {full: _short_province(full) for full, _, level, parent, _ in rows if parent is None}
-    short_of = {full: (provinces[full] if full in provinces else _short_division(full))
+    short_of = {full: (provinces[full] if full in provinces else short_division(full))
                 for full, *_ in rows}
     municipalities = {full for full, type_, *_ in rows if type_ == "直辖市"}
     rank = {"prefecture": 1, "district": 2, "county": 2}
@@ -282,6 +283,8 @@ def gazetteer() -> Gazetteer:
         entries[canonical] = PlaceEntry(name=canonical, name_en=name_en, level=level, aliases=aliases)
         if parent is None or (full_count[full] == 1 and len(full) >= 3 and not romanise.is_common_word(full)):
             add_form(full, canonical)
+        if full.endswith("自治州") and full_count[full] == 1:
+            add_form(short + "州", canonical)  # 阿坝州, 延边州: how documents name them
         if short_ok:
             add_form(short, canonical)
             if parent is not None:

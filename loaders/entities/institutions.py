@@ -79,6 +79,7 @@ HEADS: dict[str, str] = {
     "纪念馆": "venue", "艺术馆": "venue", "少年宫": "venue", "青少年宫": "venue",
     "艺术团": "troupe", "合唱团": "troupe", "乐团": "troupe", "剧团": "troupe",
     "集团": "company", "公司": "company", "银行": "bank", "支行": "bank", "分行": "bank",
+    "海关": "bureau", "报社": "media", "电视台": "media", "广播电视台": "media",
     "党委": "party_committee", "市委": "party_committee", "省委": "party_committee",
     "县委": "party_committee", "区委": "party_committee", "团市委": "association", "团省委": "association",
     "局": "bureau", "厅": "bureau", "署": "bureau", "委": "committee", "办": "office", "部": "department",
@@ -162,8 +163,9 @@ def resolve(name: str, locality: Locality | None) -> str:
     """市教育局 -> 太仓市教育局 when the locality's city is 太仓市."""
     if locality is None:
         return name
-    for prefix, full in (("市", locality.city), ("省", locality.province),
-                         ("县", locality.county), ("区", locality.district)):
+    prefecture = locality.city if locality.city and locality.city.endswith(("州", "盟")) else None
+    for prefix, full in (("市", locality.city), ("省", locality.province), ("县", locality.county),
+                         ("区", locality.district), ("州", prefecture), ("盟", prefecture)):
         if full and name.startswith(prefix) and not name.startswith(prefix + "级"):
             return full + name[len(prefix):]
     return name
@@ -171,7 +173,7 @@ def resolve(name: str, locality: Locality | None) -> str:
 
 _SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}
 _PEOPLES_ORGANISATIONS = {"文联", "妇联", "科协", "总工会", "侨联", "残联"}
-_PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡]|自治区|自治州)?(?:人民|中共)?")
+_PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡州盟]|自治区|自治州)?(?:人民|中共)?")
 
 
 def _is_locality(modifier: str) -> bool:
@@ -184,6 +186,19 @@ def _is_locality(modifier: str) -> bool:
 
 
 _LOCALITY_NAMED = {"party_committee", "congress", "government"}
+
+
+def _list_locality(norm: str, start: int, found: list[tuple[int, int, str, str]]) -> str | None:
+    """In a list of bodies (市财政局、人社局、文广新局), a body named without its locality is
+    the previous one's: that body's locality prefix (市, 省, 泉州市), or None."""
+    if start == 0 or norm[start - 1] != "、" or not found or found[-1][1] != start - 1:
+        return None
+    previous = found[-1][2]
+    g = gazetteer()
+    for n in range(min(len(previous) - 1, 9), 1, -1):
+        if previous[:n] in g.forms:
+            return previous[:n + 1] if previous[n:n + 1] in "省市县区" else previous[:n]
+    return previous[0] if previous[0] in "省市县区州" else None
 
 
 def _locality_start(norm: str, start: int, modifier_end: int) -> int:
@@ -323,6 +338,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun
         if _accept(name, head, k):
             found.append((start, end, name, k))
+        elif head in _SHORT_HEADS and (prefix := _list_locality(norm, start, found)) \
+                and _accept(prefix + name, head, k):
+            found.append((start, end, prefix + name, k))  # 市财政局、人社局: 人社局 is the city's
     return found + _national_candidates(norm, blocked)
 
 
@@ -372,6 +390,8 @@ _TYPES = {
     "school": "school", "university": "school", "company": "enterprise", "bank": "enterprise",
     "association": "social_organisation", "alliance": "social_organisation", "troupe": "social_organisation",
 }
+INSTITUTION_TYPES = frozenset({"government", "party", "department", "school", "enterprise",
+                               "social_organisation", "other"})
 _PARTY = re.compile(r"^(?:中共|中国共产党)|党|^(?:中央|[省市县区]委)办公")
 
 

@@ -16,13 +16,15 @@ class Mention:
 
     - Institution: ``kind`` (bureau, committee, government, office, department, ministry,
       party_committee, congress, school, university, research_institute, centre, alliance, base,
-      studio, working_group, venue, laboratory, association, company, bank).
+      studio, working_group, venue, laboratory, association, company, bank, media); the graph
+      stores its type (``institutions.institution_type``).
     - Place: ``name_en``, ``level`` (country, province, municipality, autonomous_region,
       special_administrative_region, prefecture, county, district, region); ``parents``: the
       places it is PART_OF (its administrative parent and the regional groupings it belongs to,
       e.g. 上海 -> 长三角, 江浙沪); ``members``: for a grouping, the places it consists of
       (江浙沪 -> 江苏, 浙江, 上海), each of which is PART_OF the grouping.
-    - Target: ``value_min``, ``value_max``, ``unit``, ``counts`` (what is counted), ``year``.
+    - Target: ``value_min``, ``value_max``, ``unit``, ``counts`` (what is counted), ``year``,
+      ``approximate`` (左右, 约).
     - PolicyDocument: ``doc_number`` (the normalised 文号) when one is written.
     """
 
@@ -42,6 +44,7 @@ class Mention:
     unit: str | None = None
     counts: str | None = None
     year: int | None = None
+    approximate: bool = False
     doc_number: str | None = None
 
     def overlaps(self, start: int, end: int) -> bool:

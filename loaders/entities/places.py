@@ -30,6 +30,8 @@ from loaders.entities.lexicon import is_cjk
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
+_DETERMINERS = frozenset("全本该各我外")
+_DIVISION_TYPES = frozenset("省市州县区旗盟")
 
 
 def _mention(entry: PlaceEntry, sentence: str, start: int, end: int) -> Mention:
@@ -143,6 +145,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         if lengths and not blocked[i]:
             for length in lengths:
                 form = norm[i:i + length]
+                if length == 2 and form[0] in _DETERMINERS and form[1] in _DIVISION_TYPES:
+                    continue  # 全州, 本市: "the whole prefecture", not 全州 county
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
                         and edges[i] and edges[i + length] \
                         and not (words and _straddles_word(norm, i, i + length, g.words,

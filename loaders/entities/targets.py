@@ -7,7 +7,8 @@ Rules:
   人/元/家/户/亩/吨, where it is a rate or a name: 每千人口, 万元GDP, 千户苗寨).
 - Comparators set one bound: 不少于/至少/超过 before or 以上 after the number, and 余/多 after
   it (30余所), set ``value_min`` only; 不超过/控制在 before or 以内/以下 after set ``value_max``
-  only; the canonical value is then ≥30 or ≤45. 左右 changes nothing.
+  only; the canonical value is then ≥30 or ≤45. 左右 after the number and 约/大约/近 before it
+  set ``approximate`` (the bounds stay: 增长7%左右 is 7, approximately).
 - Not targets: years and dates (2021年, 5月底: 年 月 日 are not units), ordinals (第二届: 第
   before the number), anniversaries (100周年), scores (0.5分), 文号 and numbered items (1号),
   numbers joined by + or × (2+1, 7×24小时), and numbers inside a cited document's title.
@@ -64,11 +65,13 @@ _CN_RATE_UNITS = frozenset({"人", "人次", "元", "家", "户", "亩", "吨"})
 # The same groups as _NUMBER (value, range end, 余/多, multiplier, unit), two always empty.
 _CN_NUMBER = re.compile(rf"(?<![{_CN_CHARS}亿])([{_CN_CHARS}]*[十百千万][{_CN_CHARS}]*)()([余多])?()({_UNIT})")
 # Comparators: the bound a target sets (不少于30所, 30所以上: at least; 不超过45人, 45人以内: at
-# most); 余/多 after the number (30余所, 30多个) is "more than" too. 左右 changes nothing.
+# most); 余/多 after the number (30余所, 30多个) is "more than" too. 左右 / 约 mark an estimate.
 _AT_LEAST_BEFORE = ("不少于", "不低于", "至少", "超过", "多于", "高于", "大于", "突破", "超", "逾")
 _AT_MOST_BEFORE = ("不超过", "不高于", "不多于", "少于", "低于", "小于", "控制在")
 _AT_LEAST_AFTER = ("以上",)
 _AT_MOST_AFTER = ("以内", "以下")
+_APPROXIMATE_BEFORE = ("约", "大约", "近", "接近")
+_APPROXIMATE_AFTER = ("左右",)
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Longest first, so that 不超过 is dropped whole rather than 超过 leaving 不.
 _JOINING_VERBS = tuple(sorted(dict.fromkeys((
@@ -299,9 +302,11 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
             value = f"≤{_format(high)}"
         else:
             value = _format(low) + (f"-{_format(high)}" if high != low else "")
+        approximate = norm.startswith(_APPROXIMATE_AFTER, e) \
+            or norm[max(0, s - 2):s].rstrip().endswith(_APPROXIMATE_BEFORE)
         out.append(Mention(label="Target", name=f"{value}{unit}{counts}", text=sentence[span_start:span_end],
                            start=span_start, end=span_end, value_min=low_bound, value_max=high_bound,
-                           unit=unit,
+                           unit=unit, approximate=approximate,
                            counts=counts,
                            year=year_values[written_before - 1] if written_before else None))
     return out

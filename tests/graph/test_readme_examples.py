@@ -61,7 +61,7 @@ def test_most_cited_documents(loaded: GraphStore) -> None:
 
 
 def test_targets_per_task(loaded: GraphStore) -> None:
-    rows = loaded.run_read(_query("MATCH (t:Task)-[:SETS]->(g:Target)")).rows
+    rows = loaded.run_read(_query("MATCH (t:Task)-[:SETS]->(g:Target) RETURN")).rows
     assert ["五/18", "500位教师招聘", 500.0, 500.0, "位", "教师招聘"] in rows
     assert ["四/12", "优质幼儿园4-5所", 4.0, 5.0, "所", "优质幼儿园"] in rows
     assert ["三/9", "100名具备苏州市心理健康教师上岗资格证的兼职心理教师", 100.0, 100.0, "名",
@@ -88,3 +88,9 @@ def test_documents_by_jurisdiction_and_level(loaded: GraphStore) -> None:
 def test_documents_within_a_province(loaded: GraphStore) -> None:
     rows = loaded.run_read(_query("MATCH (d:PolicyDocument)-[:JURISDICTION]->(:Place)-[:PART_OF*0..3]")).rows
     assert rows == [["2021年度教育工作要点", 2021]]  # 太仓 is in 苏州, which is in 江苏; 包头 is not
+
+
+def test_comparing_targets_across_documents(loaded: GraphStore) -> None:
+    rows = loaded.run_read(_query("MATCH (t:Task)-[:SETS]->(g:Target) MATCH (d:PolicyDocument)")).rows
+    assert ["优质幼儿园", "2021年度教育工作要点", "county", 4.0, 5.0, False] in rows
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)

@@ -11,10 +11,13 @@ import pytest
 
 from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gold_files, score, table
 
-# (precision, recall) per label, as measured on 2026-12-06, less 0.02 for rounding.
+# (precision, recall) per label, as last measured (2026-12-06), less 0.02 for rounding. The
+# held-out floors are a record, never a target to fit: their failures are not read.
 FLOORS = {
-    "tune": {"Place": (0.13, 0.35), "Institution": (0.56, 0.52), "Programme": (0.68, 0.50),
-             "PolicyDocument": (0.98, 0.72), "Target": (0.70, 0.63)},
+    "tune": {"Place": (0.31, 0.61), "Institution": (0.78, 0.81), "Programme": (0.48, 0.48),
+             "PolicyDocument": (0.93, 0.98), "Target": (0.50, 0.69)},
+    "heldout": {"Place": (0.45, 0.36), "Institution": (0.64, 0.49), "Programme": (0.31, 0.32),
+                "PolicyDocument": (0.98, 0.98), "Target": (0.39, 0.76)},
 }
 
 
@@ -40,8 +43,8 @@ def test_a_gold_file_is_well_formed(path: Path) -> None:
 def test_the_held_out_half_is_large_enough_to_measure_on() -> None:
     heldout = [json.loads(p.read_text("utf-8")) for p in gold_files("heldout")]
     tune = gold_files("tune")
-    assert len(heldout) >= 3 and len(tune) >= 4
-    assert sum(len(g["mentions"]) for g in heldout) >= 200
+    assert len(heldout) >= 4 and len(tune) >= 4
+    assert sum(len(g["mentions"]) for g in heldout) >= 300
 
 
 @pytest.mark.parametrize("split", sorted(FLOORS))
@@ -54,7 +57,4 @@ def test_extraction_keeps_its_recorded_precision_and_recall(split: str) -> None:
 
 
 def test_document_facts_match_the_gold() -> None:
-    print("\n".join(["held-out fact errors:", *fact_errors(gold_files("heldout"))]))
-    errors = fact_errors(gold_files("tune"))
-    # Known: 阿坝州 (an autonomous prefecture) is not read from its issuer.
-    assert [e.split(":")[0] for e in errors] == ["aba_2021_government-data-resources-management-measures"] * 2, errors
+    assert fact_errors(gold_files()) == []

@@ -1,0 +1,79 @@
+"""The version of the data a directory holds, and a clear refusal to use data that an older
+policykg wrote in a shape this one no longer reads.
+
+Entity ids come from canonical names (README, "Graph schema"). A release that changes how names
+are made canonical leaves an older graph with nodes this code would never write: two nodes for
+one body, kinds that are roles. Re-ingesting every document from its stored original (``policykg
+migrate``) rewrites them; until then every command refuses the directory, naming that command.
+
+The version is kept in ``<data dir>/data_version``. A directory without that file is read as
+version 1 when its graph holds an institution whose ``kind`` is not one of version 2's types
+(what version 1 wrote), else it is stamped with the current version.
+"""
+
+from pathlib import Path
+
+from graph.base import GraphStore
+from loaders.entities.institutions import INSTITUTION_TYPES
+from service.errors import ServiceError
+
+DATA_VERSION = 2
+CHANGES = {
+    2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
+       "Institution.kind a type, document level and JURISDICTION, places only as words of their own",
+}
+MIGRATE = "policykg migrate"
+
+
+class OutdatedDataError(ServiceError):
+    """The data directory was written by an older (or newer) policykg."""
+
+
+def version_path(data_dir: Path) -> Path:
+    return data_dir / "data_version"
+
+
+def read_version(data_dir: Path) -> int | None:
+    path = version_path(data_dir)
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8").strip()
+    if not text.isdigit():
+        raise OutdatedDataError(f"{path}: not a data version ({text[:40]!r})")
+    return int(text)
+
+
+def write_version(data_dir: Path, version: int = DATA_VERSION) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = version_path(data_dir)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(f"{version}\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def _written_by_version_1(store: GraphStore) -> bool:
+    types = ", ".join(f"'{t}'" for t in sorted(INSTITUTION_TYPES))
+    result = store.run_read(f"MATCH (i:Institution) WHERE i.kind IS NOT NULL AND NOT i.kind IN [{types}] "
+                            "RETURN count(i) AS n")
+    return bool(result.rows and result.rows[0][0])
+
+
+def check_data_version(data_dir: Path, store: GraphStore, *, writable: bool) -> None:
+    """Refuse data of another version; stamp a directory that has none with this one."""
+    version = read_version(data_dir)
+    if version == DATA_VERSION:
+        return
+    if version is not None and version > DATA_VERSION:
+        raise OutdatedDataError(
+            f"{data_dir} holds data version {version}, written by a newer policykg; this one "
+            f"reads version {DATA_VERSION}: upgrade policykg")
+    if version is None and not _written_by_version_1(store):
+        if writable:
+            write_version(data_dir)
+        return
+    old = version or 1
+    changes = "; ".join(CHANGES[v] for v in range(old + 1, DATA_VERSION + 1))
+    raise OutdatedDataError(
+        f"{data_dir} holds data version {old}; this policykg writes version {DATA_VERSION} "
+        f"({changes}). Run `{MIGRATE}` to re-ingest every document from its stored original "
+        "(the search indexes are updated with it)")
