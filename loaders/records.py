@@ -41,6 +41,8 @@ from loaders.entities import (
 )
 from loaders.entities.institutions import canonical_body, institution_type, resolve
 from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
+from loaders.entities.normalise import fold
+from loaders.entities.places import extract_places
 from loaders.outline import ParsedDocument, ParsedTask
 from loaders.sentences import SentenceSpan, split_sentences
 
@@ -292,8 +294,8 @@ def _locality(parsed: ParsedDocument) -> Locality | None:
     for text in (header.issuer, header.title, header.notice_title):
         if locality := locality_of(text):
             return locality
-    counts = Counter(m.name for t in parsed.tasks for m in extract_mentions(t.text)
-                     if m.label == "Place" and m.level in _DIVISION_LEVELS)
+    counts = Counter(m.name for t in parsed.tasks for m in extract_places(t.text, fold(t.text), [])
+                     if m.level in _DIVISION_LEVELS)
     return locality_of(counts.most_common(1)[0][0]) if counts else None
 
 

@@ -62,9 +62,17 @@ def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Me
             kept.append(m)
             occupied[m.start:m.end] = b"\x01" * (m.end - m.start)
     taken = doc_spans + [(m.start, m.end) for m in kept]
-    places = extract_places(sentence, norm, taken)
+    places = extract_places(sentence, norm, taken, region=_region(locality))
     targets = extract_targets(sentence, norm, doc_spans)
     return sorted(documents + kept + places + targets, key=lambda x: (x.start, x.end))
+
+
+def _region(locality: Locality | None) -> tuple[str, ...]:
+    """The locality's full names, innermost first and the province last."""
+    if locality is None:
+        return ()
+    inner = [n for n in (locality.district, locality.county, locality.city) if n]
+    return (*inner, locality.province or (inner[-1] if inner else ""))
 
 
 def _full_name(entry: PlaceEntry) -> str:

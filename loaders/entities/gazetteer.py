@@ -73,6 +73,9 @@ class Gazetteer:
     common_words: frozenset[str]  # CC-CEDICT words with a common (lower-case) reading: 研发, 居民
     verbs: frozenset[str]  # those of them whose first sense is a verb: 上市, 运营
     proper_names: frozenset[str]  # CC-CEDICT proper nouns that are not place forms: 苏州河, 北京大学
+    # A full name several divisions share (鼓楼区) -> (parent's full name, province's full name,
+    # canonical name) of each: the document's own region says which one it names.
+    ambiguous: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def _regions_data() -> dict[str, Any]:
@@ -244,6 +247,7 @@ def gazetteer() -> Gazetteer:
     overrides = {k: v for k, v in data["province_names_en"].items() if not k.startswith("_")}
 
     short_forms: set[str] = set()
+    ambiguous: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 
     def add_form(form: str, canonical: str) -> None:
         forms.setdefault(form, canonical)
@@ -257,7 +261,7 @@ def gazetteer() -> Gazetteer:
                 and romanise.is_proper_only(short) and romanise.is_division(short))
 
     canonical_of_row: list[str] = []
-    for full, _type, level, parent, _province in rows:
+    for full, _type, level, parent, province in rows:
         short = short_of[full]
         short_ok = parent is None or (short_allowed(short, full, level)
                                       and (level != "district" or parent in municipalities))
@@ -292,6 +296,8 @@ def gazetteer() -> Gazetteer:
         if full_count[full] > 1 and parent:
             add_form(parent + full, canonical)
             add_form(short_of[parent] + full, canonical)
+            if len(full) >= 3 and not romanise.is_common_word(full):
+                ambiguous[full].append((parent, province or parent, canonical))
     canonical_of_full = {full: c for (full, *_), c in zip(rows, canonical_of_row, strict=True)
                          if full_count[full] == 1}
     for (_full, _type, _level, parent, _province), canonical in zip(rows, canonical_of_row, strict=True):
@@ -346,7 +352,8 @@ def gazetteer() -> Gazetteer:
                      words=frozenset(romanise.cedict.two_char_words),
                      common_words=frozenset(romanise.cedict.common_words),
                      verbs=frozenset(romanise.cedict.verbs),
-                     proper_names=frozenset(romanise.cedict.proper_names - forms.keys()))
+                     proper_names=frozenset(romanise.cedict.proper_names - forms.keys()),
+                     ambiguous=dict(ambiguous))
 
 
 def place_entry(name: str) -> PlaceEntry | None:

@@ -9,8 +9,8 @@ Rules (the gazetteer module says which names and forms exist):
   Nor is a place that opens a longer CC-CEDICT proper noun that is not a place: a river, a
   lake, an organisation, a dialect (苏州河, 上海合作组织, 遵义会议).
 - A place is a word of its own: its span must start and end on token boundaries of jieba's
-  segmentation of the text between the names already taken (jieba's dictionary plus every
-  place form), so a place inside a longer dictionary word is not a mention (金沙 in 金沙遗址
+  segmentation of the text between the names already taken (jieba's dictionary, through
+  ``lexicon.tokens``), so a place inside a longer dictionary word is not a mention (金沙 in 金沙遗址
   is not; 南昆山, 兴安岭, 台湾同胞, 大庆油田 are words of their own), and where the longest
   form cuts a word (海南区|域) a shorter form is tried (海南). Nor is a place that forms one
   half of a four-character coordinate compound with a non-place (金山银山: same second
@@ -21,12 +21,10 @@ Rules (the gazetteer module says which names and forms exist):
   administrative parent and its groupings) and, for a grouping, its ``members``.
 """
 
-import logging
 from functools import lru_cache
-from typing import Any
 
 from loaders.entities.gazetteer import PlaceEntry, gazetteer
-from loaders.entities.lexicon import is_cjk
+from loaders.entities.lexicon import is_cjk, tokens
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
@@ -52,28 +50,8 @@ def _straddles_word(norm: str, start: int, end: int, words: frozenset[str], *, b
                if k < start or k + 4 > end)
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    """A private jieba tokenizer (no HMM) that also knows every place form as a word."""
-    import jieba
-
-    tokenizer = jieba.Tokenizer()
-    logger = logging.getLogger("jieba")
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # jieba announces its dictionary loading at INFO
-    try:
-        tokenizer.initialize()
-    finally:
-        logger.setLevel(level)
-    for form in gazetteer().forms:
-        if len(form) >= 2 and form not in tokenizer.FREQ:
-            tokenizer.add_word(form)
-    return tokenizer
-
-
-@lru_cache(maxsize=4096)
 def _tokens(piece: str) -> tuple[str, ...]:
-    return tuple(_tokenizer().cut(piece, HMM=False))
+    return tuple(tokens(piece))
 
 
 _CLAUSE_ENDS = frozenset("，。；：、！？,.;:!?（）()《》“”\"'\n\t ")
@@ -128,10 +106,30 @@ def _coordinate_compound(norm: str, start: int, end: int) -> bool:
     return other[1] == norm[start + 1] or (other[0] == norm[start] and norm[start] in _NUMERALS)
 
 
+@lru_cache(maxsize=1)
+def _ambiguous_starts() -> frozenset[str]:
+    return frozenset(name[0] for name in gazetteer().ambiguous)
+
+
+def _in_region(name: str, region: tuple[str, ...]) -> str | None:
+    """The canonical name of the division called ``name`` (鼓楼区, which several share) in the
+    document's region (its locality's full names, innermost first): the one under the
+    region's city or county, else the only one in its province."""
+    candidates = gazetteer().ambiguous.get(name, [])
+    for level_names in (region[:-1], region[-1:]):
+        found = [c for parent, province, c in candidates
+                 if parent in level_names or (level_names == region[-1:] and province in level_names)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
 def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
-                   words: bool = True) -> list[Mention]:
+                   words: bool = True, region: tuple[str, ...] = ()) -> list[Mention]:
     """Every place the sentence names. ``words=False`` drops the word-boundary checks, to read
-    the place that a name opens (吉林省人民政府办公厅 -> 吉林)."""
+    the place that a name opens (吉林省人民政府办公厅 -> 吉林). ``region``: the full names of
+    the document's locality, innermost first, with the province last (南京市, 江苏省): a name
+    several divisions share is the region's own."""
     g = gazetteer()
     blocked = bytearray(len(norm))
     for s, e in taken:
@@ -154,6 +152,17 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (words and _coordinate_compound(norm, i, i + length)):
                     found = length
                     break
+        if not found and region and norm[i] in _ambiguous_starts() and not blocked[i]:
+            for length in (5, 4, 3):
+                name = norm[i:i + length]
+                if name in g.ambiguous and not any(blocked[i:i + length]) and edges[i] \
+                        and edges[i + length] and (canonical := _in_region(name, region)):
+                    mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
+                    found = -length
+                    break
+            if found:
+                i -= found
+                continue
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
             i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
             continue

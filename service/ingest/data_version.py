@@ -67,7 +67,8 @@ def check_data_version(data_dir: Path, store: GraphStore, *, writable: bool) -> 
         raise OutdatedDataError(
             f"{data_dir} holds data version {version}, written by a newer policykg; this one "
             f"reads version {DATA_VERSION}: upgrade policykg")
-    if version is None and not _written_by_version_1(store):
+    # An empty graph is new; only a graph without the file runs the (slower) Cypher check.
+    if version is None and (not store.list_documents() or not _written_by_version_1(store)):
         if writable:
             write_version(data_dir)
         return
