@@ -82,6 +82,8 @@ class Programme(_Record):
     id: str
     name: str
     aliases: list[str] = Field(default_factory=list)
+    scope: str | None = Field(default=None, description="for a name whose meaning depends on who "
+                              "uses it (三大工程, 省培计划): the jurisdiction it belongs to")
 
 
 class Place(_Record):

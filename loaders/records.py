@@ -43,6 +43,7 @@ from loaders.entities.institutions import canonical_body, institution_type, reso
 from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
 from loaders.entities.normalise import fold
 from loaders.entities.places import extract_places
+from loaders.entities.programmes import is_generic_name
 from loaders.outline import ParsedDocument, ParsedTask
 from loaders.sentences import SentenceSpan, split_sentences
 
@@ -64,8 +65,9 @@ def _merged_aliases(name: str, *alias_lists: Iterable[str]) -> list[str]:
 class _Entities:
     """The entity nodes of one document, one per id, aliases merged across mentions."""
 
-    def __init__(self, document: PolicyDocument) -> None:
+    def __init__(self, document: PolicyDocument, scope: str | None = None) -> None:
         self.document = document
+        self.scope = scope  # the document's (first) jurisdiction: where generic names belong
         self.institutions: dict[str, Institution] = {}
         self.programmes: dict[str, Programme] = {}
         self.places: dict[str, Place] = {}
@@ -89,10 +91,13 @@ class _Entities:
         return node_id
 
     def programme(self, m: Mention) -> str:
-        node_id = ids.entity_id("Programme", m.name)
+        """One node per programme; a generic name (三大工程, 省培计划) one per jurisdiction."""
+        scope = self.scope if is_generic_name(m.name) else None
+        node_id = ids.entity_id("Programme", f"{scope}/{m.name}" if scope else m.name)
         old = self.programmes.get(node_id)
         self.programmes[node_id] = Programme(
-            id=node_id, name=m.name, aliases=_merged_aliases(m.name, m.aliases, old.aliases if old else []))
+            id=node_id, name=m.name, scope=scope,
+            aliases=_merged_aliases(m.name, m.aliases, old.aliases if old else []))
         return node_id
 
     def place(self, name: str, *, role: str = "mentioned", depth: int = 0) -> str:
@@ -179,7 +184,7 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
         title_key=ids.normalise_title(title),
     )
     batch = GraphBatch(document=document)
-    entities = _Entities(document)
+    entities = _Entities(document, jurisdictions[0].place if jurisdictions else None)
 
     for issuer in issuers:
         batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",

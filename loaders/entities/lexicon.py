@@ -174,6 +174,23 @@ def _dictionary() -> tuple[Any, frozenset[str], frozenset[str]]:
     return tokenizer, frozenset(verbs - word_list("name_verbs.txt")), frozenset(verbal_nouns)
 
 
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    """jieba's part-of-speech tag of each dictionary word."""
+    out = {}
+    with resources.files("jieba").joinpath("dict.txt").open("r", encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                out[parts[0]] = parts[2]
+    return out
+
+
+def word_tag(word: str) -> str | None:
+    """jieba's dictionary tag of a word (t time, m numeral, q classifier, v verb …), if any."""
+    return _tags().get(word)
+
+
 def cut_after_dictionary_verbs(text: str, start: int, end: int, keep: int = 1) -> int:
     """Move ``start`` past the verb and adverb tokens the span opens with (jieba's dictionary,
     no HMM): 严厉查处长春长生公司 -> 长春长生公司, 撬动银行 -> 银行. Verbs further in are kept

@@ -23,12 +23,14 @@ Rules (the gazetteer module says which names and forms exist):
 
 from functools import lru_cache
 
-from loaders.entities.gazetteer import PlaceEntry, gazetteer
-from loaders.entities.lexicon import is_cjk, tokens
+from loaders.entities.gazetteer import PlaceEntry, gazetteer, place_entry
+from loaders.entities.lexicon import is_cjk, tokens, word_list
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
 _DETERMINERS = frozenset("全本该各我外")
+_LINKS = frozenset("至—－-、")  # between the ends of a route or the items of a list
+_PROVINCE_LEVELS = frozenset({"province", "municipality", "autonomous_region", "special_administrative_region"})
 _DIVISION_TYPES = frozenset("省市州县区旗盟")
 
 
@@ -89,10 +91,65 @@ class _WordEdges:
             self._segmented[start:end] = b"\x01" * (end - start)
         return bool(self._edges[i])
 
+    def word(self, i: int, j: int) -> bool:
+        """Whether ``i..j`` is one token."""
+        return self[i] and self[j] and not any(self._edges[i + 1:j])
+
 
 class _AllEdges:
     def __getitem__(self, i: int) -> bool:
         return True
+
+    def word(self, i: int, j: int) -> bool:
+        return False
+
+
+def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges | _AllEdges") -> bool:
+    """The place is followed by the head of a facility's or a feature's name, as a word of its
+    own (滨州港, 广州东站; not 滨州黄河大桥, where 黄河 comes between), unless it is the far end
+    of a route (巴中至南充高铁: the railway runs to 南充)."""
+    if start > 0 and norm[start - 1] in "至—－-":
+        return False
+    heads = word_list("facility_heads.txt")
+    return any(norm.startswith(h, end) and edges.word(end, end + len(h)) for h in heads)
+
+
+@lru_cache(maxsize=4096)
+def _province_of(name: str) -> str | None:
+    entry = place_entry(name)
+    for _ in range(4):
+        if entry is None or entry.level in _PROVINCE_LEVELS:
+            return entry.name if entry else None
+        parent = next((p for p in entry.parents if (pe := place_entry(p)) and pe.level != "region"), None)
+        entry = place_entry(parent) if parent else None
+    return None
+
+
+def _county_supported(name: str, norm: str, before: list[Mention], start: int, end: int,
+                      region: tuple[str, ...]) -> bool:
+    """A county's short form (兴业, 龙江, 正阳) is also a word, a nickname or part of a name; it
+    names the county where the context supports it: the document's own province
+    holds it; its province or city is named right before it (四川芦山); or it is one end of a
+    route or an item of a list of places (南雄至信丰, 开江至梁平, 潼南、长寿)."""
+    entry = place_entry(name)
+    if entry is None or entry.level not in ("county", "district"):
+        return True
+    if entry.level == "district":
+        return True  # the short forms admitted for districts are the municipalities' (嘉定, 浦东)
+    province = _province_of(name)
+    if region and province and _province_of(region[-1]) == province:
+        return True
+    if norm[end:end + 1] in ("市", "县", "旗"):
+        return True  # its full name is written (太仓市级: the 市 went with 级)
+    previous = before[-1] if before else None
+    if previous is not None and previous.end == start and \
+            (previous.name in entry.parents or previous.name == province):
+        return True
+    if previous is not None and previous.end == start - 1 and norm[start - 1] in _LINKS:
+        return True
+    g = gazetteer()
+    return end + 1 < len(norm) and norm[end] in _LINKS and any(
+        norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1], ()))
 
 
 def _coordinate_compound(norm: str, start: int, end: int) -> bool:
@@ -147,9 +204,10 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                     continue  # 全州, 本市: "the whole prefecture", not 全州 county
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
                         and edges[i] and edges[i + length] \
-                        and not (words and _straddles_word(norm, i, i + length, g.words,
-                                                           both=form not in g.short_forms)) \
-                        and not (words and _coordinate_compound(norm, i, i + length)):
+                        and not (words and _coordinate_compound(norm, i, i + length)) \
+                        and not _opens_a_facility_name(norm, i, i + length, edges) \
+                        and (not words or form not in g.short_forms
+                             or _county_supported(g.forms[form], norm, mentions, i, i + length, region)):
                     found = length
                     break
         if not found and region and norm[i] in _ambiguous_starts() and not blocked[i]:

@@ -35,6 +35,8 @@ from loaders.entities.lexicon import (
     scan_left,
     strip_lead,
     strip_qualifiers,
+    tokens,
+    word_tag,
 )
 from loaders.entities.mention import Mention
 from loaders.entities.spans import Spans, between
@@ -51,7 +53,12 @@ _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", 
                 "枢纽工程", "整治工程", "道路工程", "桥梁工程", "管网工程", "景观工程", "绿化工程",
                 "配套工程", "扩建工程", "大修工程", "安装工程", "装修工程", "课程计划", "使用计划",
                 "经费计划", "预算计划")
-_SCOPE = re.compile(r"(?:中小学|全市|全省|全区|全县|全国|各级|各类|我市|我省)")
+# Scope words in front of a name: the levels and the people a programme is for (教师国培计划 and
+# 国培计划 are one programme; 学生美育素养提升计划 -> 美育素养提升计划).
+_SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级|各类|我市|我省|教师和学生|师生|教师|学生|幼儿)")
+# A name made of these parts alone says what kind of plan it is, not which (全年计划: a time;
+# 系列专项行动: a quantity; 提升工程: a verb).
+_NOT_NAME_TAGS = frozenset({"t", "m", "q", "mq", "v", "vd", "d", "ad", "r"})
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 _DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
 
@@ -119,14 +126,27 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]
+        modifier = name[: -len(m.group(0))]
         if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) \
-                or uncovered(name[: -len(m.group(0))]) < 2 or _DURATION.fullmatch(name[: -len(m.group(0))]):
-            continue
+                or uncovered(modifier) < 2 or _DURATION.fullmatch(modifier) \
+                or any(name[k:] in gazetteer().common_words for k in range(len(modifier) - 1)) \
+                or all(word_tag(t) in _NOT_NAME_TAGS for t in tokens(modifier)):
+            continue  # 形象工程 ends it, a word (a vanity project); 全年计划, 提升工程 name no plan
         surface = norm[surface_start:end]
         aliases = (surface,) if surface != name else ()
         out.append(Mention(label="Programme", name=name, text=sentence[start:end], start=start,
                            end=end, aliases=aliases))
     return out
+
+
+_GENERIC_NAME = re.compile(r"^[“\"]?(?:[一二三四五六七八九十两百千万]+[大个项类]?|[省市县区])")
+
+
+def is_generic_name(name: str) -> bool:
+    """A name whose meaning depends on who uses it: a numbered abbreviation (三大工程, “两重”)
+    or a name relative to the issuer's place (省培计划: the province's). Such programmes are
+    kept apart per jurisdiction (``loaders.records``)."""
+    return bool(_GENERIC_NAME.match(name)) and len(name.strip("“”\"")) <= 8
 
 
 def extract_programmes(sentence: str, norm: str, taken: list[tuple[int, int]],

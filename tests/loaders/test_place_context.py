@@ -5,7 +5,7 @@ two that sit in a person's title."""
 import pytest
 
 from bench.place_context import places_inside_words
-from loaders.entities import extract_mentions
+from loaders.entities import extract_mentions, locality_of
 from tests.conftest import CORPUS
 
 
@@ -23,9 +23,22 @@ def _places(sentence: str) -> list[str]:
     ("加强与上海、江苏、浙江的合作", ["上海", "江苏", "浙江"]),
     ("组织评定10个太仓市级“四有”好教师团队", ["太仓"]),
     ("江苏江阴和上海市嘉定区开展合作", ["江苏", "江阴", "上海", "嘉定"]),
+    ("滨州港新增开放泊位4个", []),  # a port's name
+    ("巴中至南充高铁开通运营", ["巴中", "南充"]),  # the ends of a route
+    ("坚持兴业、强县、富民一体发展", []),  # 兴业 county, without a context that supports it
+    ("新增南雄至信丰高速公路", ["南雄", "信丰"]),
+    ("发生四川芦山地震", ["四川", "芦山"]),
 ])
 def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
     assert _places(sentence) == places
+
+
+@pytest.mark.parametrize(("issuer", "place"), [
+    ("南京市教育局", "南京鼓楼区"), ("福建省教育厅", "福州鼓楼区"), ("江苏省教育厅", None), (None, None)])
+def test_a_name_several_divisions_share_is_the_documents_own(issuer: str | None, place: str | None) -> None:
+    locality = locality_of(issuer) if issuer else None
+    found = [m.name for m in extract_mentions("支持鼓楼区加快发展", locality) if m.label == "Place"]
+    assert found == ([place] if place else [])
 
 
 def test_across_the_corpus_no_place_is_inside_a_longer_word() -> None:

@@ -1,0 +1,38 @@
+"""Programme names (issue 14, item 4): one name per programme, generic names kept apart per
+jurisdiction, and names that name no plan left out."""
+
+import pytest
+
+from loaders.entities import extract_mentions
+from loaders.files import load_bytes
+
+
+def _programmes(sentence: str) -> list[str]:
+    return [m.name for m in extract_mentions(sentence) if m.label == "Programme"]
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("实施中小学教师国培计划", ["国培计划"]),  # scope words are not part of the name
+    ("开展学生美育素养提升计划", ["美育素养提升计划"]),
+    ("完成全年计划任务", []),  # a time, a quantity or a verb alone names no plan
+    ("实施系列专项行动", []),
+    ("实施提升工程", []),
+    ("实施品格提升工程", ["品格提升工程"]),
+])
+def test_programme_names(sentence: str, names: list[str]) -> None:
+    assert _programmes(sentence) == names
+
+
+def _batch(issuer: str):  # type: ignore[no-untyped-def]
+    text = f"{issuer}关于推进工作的意见\n一、主要任务\n实施“三大工程”，推进省培计划和国培计划。\n"
+    return load_bytes("x.txt", text.encode()).batch
+
+
+def test_a_generic_name_is_one_programme_per_jurisdiction() -> None:
+    shanghai, jiangsu = _batch("上海市人民政府办公厅"), _batch("江苏省人民政府办公厅")
+    scoped = {p.name: (p.id, p.scope) for p in shanghai.programmes}
+    other = {p.name: (p.id, p.scope) for p in jiangsu.programmes}
+    assert scoped["三大工程"][1] == "上海" and other["三大工程"][1] == "江苏"
+    assert scoped["三大工程"][0] != other["三大工程"][0]
+    assert scoped["省培计划"][0] != other["省培计划"][0]
+    assert scoped["国培计划"] == other["国培计划"] and scoped["国培计划"][1] is None  # one national programme
