@@ -1,8 +1,6 @@
 """Places: Chinese administrative divisions, regional groupings and foreign countries.
 
 Rules (the gazetteer module says which names and forms exist):
-- A short form is not matched where its edge characters make words with the characters
-  beside it (和政治: 政治; 隆重庆祝: 隆重 and 庆祝, for a province both sides must).
 - Matching is leftmost-longest over the folded sentence (上海市 is one mention of 上海, not
   上海 plus a stray 市), outside spans already taken by documents, institutions and programmes:
   a place named inside an institution's or a document's name is not a place mention (DESIGN.md).
@@ -14,7 +12,12 @@ Rules (the gazetteer module says which names and forms exist):
   is not; 南昆山, 兴安岭, 台湾同胞, 大庆油田 are words of their own), and where the longest
   form cuts a word (海南区|域) a shorter form is tried (海南). Nor is a place that forms one
   half of a four-character coordinate compound with a non-place (金山银山: same second
-  character; 三河三湖: same leading numeral).
+  character; 三河三湖: same leading numeral), nor one that opens a facility's or a feature's
+  name (``facility_heads.txt``: 滨州港, 广州东站; the far end of a route is a place: 巴中至南充
+  高铁). The segmentation also keeps forms out of words (和政治, 隆重庆祝).
+- A county's short form (兴业, 正阳) counts only where the context supports it (see
+  ``_county_supported``); a name several divisions share (鼓楼区) only as the document's own
+  region's (``region``).
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
   follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word).
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
@@ -38,18 +41,6 @@ def _mention(entry: PlaceEntry, sentence: str, start: int, end: int) -> Mention:
     return Mention(label="Place", name=entry.name, text=sentence[start:end], start=start, end=end,
                    aliases=tuple(entry.aliases), name_en=entry.name_en, level=entry.level,
                    parents=tuple(entry.parents), members=tuple(entry.members))
-
-
-def _straddles_word(norm: str, start: int, end: int, words: frozenset[str], *, both: bool) -> bool:
-    """Whether the form's edge characters make words with their neighbours: on either side, or
-    (``both``, for provinces, which are rarely inside words) on both sides (隆重庆祝)."""
-    left = start > 0 and norm[start - 1:start + 1] in words
-    right = norm[end - 1:end + 1] in words
-    if (left and right) if both else (left or right):
-        return True
-    # A four-character idiom around it (安居乐业 holds 乐业 county).
-    return any(norm[k:k + 4] in words for k in range(max(0, end - 4), start + 1)
-               if k < start or k + 4 > end)
 
 
 def _tokens(piece: str) -> tuple[str, ...]:
