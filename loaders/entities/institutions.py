@@ -334,8 +334,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         k = "congress" if head == "委员会" and name.endswith("常委会") else kind
         k = national_bodies().get(name, k)
         if head in _SCHOOL_HEADS and end < len(norm) and is_cjk(norm[end]) \
-                and norm[end] not in FUNCTION_CHARS and uncovered(name[: -len(head)]) < 4:
-            continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun
+                and norm[end] not in FUNCTION_CHARS and uncovered(name[: -len(head)]) < 4 \
+                and not is_verb_like(tokens(norm[end:end + 4])[0]):
+            continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun (not 中学建成)
         if _accept(name, head, k):
             found.append((start, end, name, k))
         elif head in _SHORT_HEADS and (prefix := _list_locality(norm, start, found)) \

@@ -240,14 +240,20 @@ def cut_after_classifier(text: str, start: int) -> int:
 
 
 def strip_lead(text: str, start: int, end: int, keep: int = 1) -> int:
-    """Move ``start`` past leading clause words (verbs, adverbs, determiners), keeping at
-    least ``keep`` characters before ``end``. A word that opens a longer dictionary word
-    (建设用地, 应用型) or takes a modifier suffix (保障性, 创新型) is part of the name."""
+    """Move ``start`` past leading clause words (verbs, adverbs, determiners) and time words
+    (jieba's tag t: 年内, 今年, 目前), keeping at least ``keep`` characters before ``end``. A
+    word that opens a longer dictionary word (建设用地, 应用型) or takes a modifier suffix
+    (保障性, 创新型) is part of the name."""
     words = word_list("lead_words.txt")
     longest = _longest_word("lead_words.txt")
     moved = True
     while moved:
         moved = False
+        first = tokens(text[start:end])[0] if start < end else ""
+        if word_tag(first) == "t" and end - start - len(first) >= keep:
+            start += len(first)  # 年内学府路中学 -> 学府路中学
+            moved = True
+            continue
         for n in range(min(longest, end - start - keep), 0, -1):
             if text[start:start + n] in words:
                 if len(tokens(text[start:end])[0]) > n:

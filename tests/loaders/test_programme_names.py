@@ -36,3 +36,11 @@ def test_a_generic_name_is_one_programme_per_jurisdiction() -> None:
     assert scoped["三大工程"][0] != other["三大工程"][0]
     assert scoped["省培计划"][0] != other["省培计划"][0]
     assert scoped["国培计划"] == other["国培计划"] and scoped["国培计划"][1] is None  # one national programme
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("确保年内学府路中学建成投用", "学府路中学"),  # a time word opens no name; a verb after 中学
+    ("目前新城中学已完成改造", "新城中学"),
+])
+def test_institution_names_stop_at_time_words(sentence: str, name: str) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Institution"] == [name]
