@@ -214,9 +214,7 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
                                              "Section", sid))
 
     spans_by_task = {t.path: split_sentences(t.text) for t in parsed.tasks}
-    mentions_by_task = {path: _with_list_years([extract_mentions(span.text, locality) for span in spans],
-                                               [span.text for span in spans])
-                        for path, spans in spans_by_task.items()}
+    mentions_by_task = task_mentions(parsed, spans_by_task, locality)
     for sentence_mentions in mentions_by_task.values():
         for mentions in sentence_mentions:
             for m in mentions:
@@ -272,6 +270,29 @@ def _year(issued_date: str | None, title: str, notice_title: str | None, doc_num
     if doc_number and (m := _YEAR_IN_NUMBER.search(doc_number)):
         return int(m.group(1))
     return None
+
+
+def task_mentions(parsed: ParsedDocument, spans_by_task: dict[str, list[SentenceSpan]],
+                  locality: Locality | None) -> dict[str, list[list[Mention]]]:
+    """The entity mentions of each task's sentences, by task path, as the graph records them:
+    a list's year reaches its targets, and a review of past work sets no targets."""
+    out = {path: _with_list_years([extract_mentions(span.text, locality) for span in spans],
+                                  [span.text for span in spans])
+           for path, spans in spans_by_task.items()}
+    for path in _reviewed_task_paths(parsed):
+        # A review (2023年工作回顾) reports results; the quantities there are not targets.
+        out[path] = [[m for m in ms if m.label != "Target"] for ms in out[path]]
+    return out
+
+
+_REVIEW = re.compile(r"回顾|过去[一二三四五六七八九十\d]*年|工作总结|主要成绩|一年来")
+
+
+def _reviewed_task_paths(parsed: ParsedDocument) -> list[str]:
+    """The tasks under a top-level section that reviews past work (一、2023年工作回顾)."""
+    reviews = {s.path for s in parsed.sections if "/" not in s.path and _REVIEW.search(s.title)}
+    reviews |= {t.path for t in parsed.tasks if "/" not in t.path and _REVIEW.search(t.title)}
+    return [t.path for t in parsed.tasks if t.path.split("/", 1)[0] in reviews]
 
 
 def _year_of_plan(parsed: ParsedDocument) -> int | None:

@@ -12,7 +12,7 @@ Rules:
    alias “双元制”). Other bare quotations are slogans, abbreviations or counted phrases
    (“争当表率、争做示范、走在前列”, “四风”, “互联网+”, “十四五”) and are left alone.
 4. Unquoted, a name counts only with a head that makes it a proper name (``UNQUOTED_HEADS``:
-   工程 计划 行动计划 专项行动 试点): 品格提升工程, 初中强校计划, 德育导师制试点. It starts like an
+   工程 计划 行动计划 专项行动 行动 试点): 品格提升工程, 初中强校计划, 德育导师制试点. It starts like an
    institution name (scan left, skip clause words), then drops award levels, batches and scope
    words (第三批市级, 中小学, 全市) and a leading institution (省太中专领航计划 -> 领航计划, with
    the institution as its own mention); the surface form stays an alias. Generic plans
@@ -43,10 +43,10 @@ from loaders.entities.spans import Spans, between
 
 QUOTED_HEADS = ("三年行动计划", "行动计划", "专项行动", "专项整治", "计划", "工程", "项目", "行动",
                 "品牌", "平台", "试点", "阵地群", "阵地")
-UNQUOTED_HEADS = ("行动计划", "专项行动", "计划", "工程", "试点")
+UNQUOTED_HEADS = ("行动计划", "专项行动", "计划", "工程", "试点", "行动")
 _QUOTED_TAIL = re.compile(rf"[{CJK}·]{{0,10}}?(?:{'|'.join(QUOTED_HEADS)})")
 _UNQUOTED = re.compile("|".join(UNQUOTED_HEADS))
-_NOT_AFTER_HEAD = set("化师生校学区县市内外经单员地产")
+_NOT_AFTER_HEAD = set("化师生校学区县市内外经单员地产方上")  # 行动方案, 行动上: no head
 _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", "年度计划", "改扩建计划", "新建计划",
                 "投资计划", "采购计划", "实事工程", "系统工程", "民心工程", "民生工程", "重点工程",
                 "重大工程", "基础工程", "建设工程", "改造工程", "科技计划", "期工程", "土建工程",
@@ -130,7 +130,8 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) \
                 or uncovered(modifier) < 2 or _DURATION.fullmatch(modifier) \
                 or any(name[k:] in gazetteer().common_words for k in range(len(modifier) - 1)) \
-                or all(word_tag(t) in _NOT_NAME_TAGS for t in tokens(modifier)):
+                or all(word_tag(t) in _NOT_NAME_TAGS for t in tokens(modifier)) \
+                or word_tag(tokens(modifier)[-1]) in ("d", "ad"):  # 全社会共同行动: an adverb, a clause
             continue  # 形象工程 ends it, a word (a vanity project); 全年计划, 提升工程 name no plan
         surface = norm[surface_start:end]
         aliases = (surface,) if surface != name else ()

@@ -18,6 +18,9 @@ def _programmes(sentence: str) -> list[str]:
     ("实施系列专项行动", []),
     ("实施提升工程", []),
     ("实施品格提升工程", ["品格提升工程"]),
+    ("深入实施基础研究领先行动", ["基础研究领先行动"]),  # an unquoted campaign
+    ("成为全社会共同行动", []),  # an adverb before the head: a clause, not a name
+    ("制定数字政府行动方案", []),  # 行动方案 is a document's kind, not a campaign
 ])
 def test_programme_names(sentence: str, names: list[str]) -> None:
     assert _programmes(sentence) == names
