@@ -147,7 +147,8 @@ def uncovered(modifier: str) -> int:
     return left
 
 
-def _has_locality(name: str) -> bool:
+def has_locality(name: str) -> bool:
+    """Whether a name opens with a locality (市, 省, 中共, 国家 …, or a place name)."""
     if _LOCALITY_PREFIX.match(name):
         return True
     g = gazetteer()
@@ -160,9 +161,13 @@ def _names_place(name: str) -> bool:
 
 
 def resolve(name: str, locality: Locality | None) -> str:
-    """市教育局 -> 太仓市教育局 when the locality's city is 太仓市."""
+    """市教育局 -> 太仓市教育局 when the locality's city is 太仓市 (not 市场监管局: 市场 is a
+    word, the 市 no prefix)."""
     if locality is None:
         return name
+    first = tokens(name)[0]
+    if first != name[:1] and first[1:] not in HEADS:
+        return name  # the prefix opens another word (市场, 市民, 区域), or 市委/市政府 go on
     prefecture = locality.city if locality.city and locality.city.endswith(("州", "盟")) else None
     for prefix, full in (("市", locality.city), ("省", locality.province), ("县", locality.county),
                          ("区", locality.district), ("州", prefecture), ("盟", prefecture)):
@@ -198,7 +203,8 @@ def _list_locality(norm: str, start: int, found: list[tuple[int, int, str, str]]
     for n in range(min(len(previous) - 1, 9), 1, -1):
         if previous[:n] in g.forms:
             return previous[:n + 1] if previous[n:n + 1] in "省市县区" else previous[:n]
-    return previous[0] if previous[0] in "省市县区州" else None
+    # A one-character prefix is a locality only as a word of its own (市财政局, not 市场监管局).
+    return previous[0] if previous[0] in "省市县区州" and tokens(previous)[0] == previous[0] else None
 
 
 def _locality_start(norm: str, start: int, modifier_end: int) -> int:
@@ -226,8 +232,8 @@ def _accept(name: str, head: str, kind: str) -> bool:
     if head in _PEOPLES_ORGANISATIONS and _is_locality(modifier):
         return True  # 市文联, 省妇联: one such body per locality, named by it
     if head in _SHORT_HEADS:
-        return _has_locality(name) and len(modifier) >= 2
-    if kind == "venue" and _has_locality(name):
+        return has_locality(name) and len(modifier) >= 2
+    if kind == "venue" and has_locality(name):
         return True
     if kind == "bank":
         return _names_place(name) and len(modifier) >= 2
@@ -350,6 +356,9 @@ def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str,
     longest match over ``national_bodies.txt``."""
     found = []
     for m in _national_re().finditer(norm):
+        after = norm[m.end()] if m.end() < len(norm) else ""
+        if after in _NOT_AFTER.get(m.group(0)[-1], set()):
+            continue  # 教育部门, 公安部门: the head goes on into another word
         if not blocked.overlaps(m.start(), m.end()) and not norm.startswith(_OFFICE_HOLDER, m.end()):
             found.append((m.start(), m.end(), m.group(0), national_bodies()[m.group(0)]))
     return found

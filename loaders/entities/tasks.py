@@ -16,7 +16,7 @@ parts of 各区、市政府: a bare 市政府 after a 各 list of levels is ever
 
 import re
 
-from loaders.entities.institutions import HEADS, Locality, resolve
+from loaders.entities.institutions import HEADS, Locality, has_locality, resolve
 from loaders.entities.mention import Mention
 from loaders.entities.normalise import fold
 
@@ -81,6 +81,16 @@ def _split_top(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in parts if text[s:e].strip()]
 
 
+_DEPARTMENT_KINDS = {"bureau", "committee", "office", "department"}
+
+
+def _innermost(locality: Locality | None) -> str | None:
+    """The full name of the document's own division: 包头市 for a 包头 document."""
+    if locality is None:
+        return None
+    return locality.district or locality.county or locality.city or locality.province
+
+
 def lead_institutions(lead: str, locality: Locality | None = None) -> list[Mention]:
     """The bodies a lead names, as Institution mentions with offsets into ``lead``."""
     norm = fold(lead)
@@ -103,6 +113,9 @@ def lead_institutions(lead: str, locality: Locality | None = None) -> list[Menti
             continue  # the 市政府 of 各区、市政府: every city's government, not this city's
         levels_go_on = False
         canonical = resolve(name, locality)
+        own = _innermost(locality)
+        if canonical == name and kind in _DEPARTMENT_KINDS and own and not has_locality(name):
+            canonical = own + name  # a task list's lead units are its own jurisdiction's: 审批服务局
         out.append(Mention(label="Institution", name=canonical, text=lead[s:e], start=s, end=e,
                            aliases=(name,) if canonical != name else (), kind=kind))
     return out

@@ -20,7 +20,8 @@ from service.errors import ServiceError
 DATA_VERSION = 2
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
-       "Institution.kind a type, document level and JURISDICTION, places only as words of their own",
+       "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
+       "generic programme names per jurisdiction, no targets in reviews of past work",
 }
 MIGRATE = "policykg migrate"
 

@@ -1,5 +1,6 @@
-"""Programme names (issue 14, item 4): one name per programme, generic names kept apart per
-jurisdiction, and names that name no plan left out."""
+"""Entity names (issue 14, item 4): one name per programme, generic names kept apart per
+jurisdiction, names that name no plan left out; institution names that stop at time words,
+central bodies, lead units and list prefixes."""
 
 import pytest
 
@@ -47,3 +48,21 @@ def test_a_generic_name_is_one_programme_per_jurisdiction() -> None:
 ])
 def test_institution_names_stop_at_time_words(sentence: str, name: str) -> None:
     assert [m.name for m in extract_mentions(sentence) if m.label == "Institution"] == [name]
+
+
+def test_lead_units_named_without_their_locality_are_the_documents_own() -> None:
+    from loaders.entities import lead_institutions, locality_of
+
+    assert [m.name for m in lead_institutions("各旗县区政府、审批服务局", locality_of("包头市人民政府办公室"))] \
+        == ["包头市审批服务局"]
+    assert [m.name for m in lead_institutions("财政厅、省发展改革委", locality_of("河南省人民政府"))] \
+        == ["河南省财政厅", "河南省发展改革委"]
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("教育部门会同文化部门推进", []),  # 教育部 opens 教育部门, a kind of body
+    ("教育部、财政部联合印发", ["教育部", "财政部"]),
+    ("市场监管局、发展改革委负责", ["市场监管局"]),  # 市场 is a word: no 市 for the next body
+])
+def test_central_bodies_and_list_prefixes(sentence: str, names: list[str]) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Institution"] == names
