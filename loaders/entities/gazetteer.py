@@ -76,6 +76,9 @@ class Gazetteer:
     # A full name several divisions share (鼓楼区) -> (parent's full name, province's full name,
     # canonical name) of each: the document's own region says which one it names.
     ambiguous: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    # The short form of a district or county that is not matched everywhere (滨城 for 滨城区)
+    # -> the same triples: in its own city's documents it names that division.
+    local: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def _regions_data() -> dict[str, Any]:
@@ -248,6 +251,7 @@ def gazetteer() -> Gazetteer:
 
     short_forms: set[str] = set()
     ambiguous: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    local: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 
     def add_form(form: str, canonical: str) -> None:
         forms.setdefault(form, canonical)
@@ -293,6 +297,10 @@ def gazetteer() -> Gazetteer:
             add_form(short, canonical)
             if parent is not None:
                 short_forms.add(short)
+        if not short_ok and parent and level in ("district", "county") and len(short) >= 2 \
+                and short != full and not romanise.is_common_word(short):
+            # 滨城 for 滨城区: not matched anywhere, but in its own city's documents (``local``).
+            local[short].append((parent, province or parent, canonical))
         if full_count[full] > 1 and parent:
             add_form(parent + full, canonical)
             add_form(short_of[parent] + full, canonical)
@@ -353,7 +361,7 @@ def gazetteer() -> Gazetteer:
                      common_words=frozenset(romanise.cedict.common_words),
                      verbs=frozenset(romanise.cedict.verbs),
                      proper_names=frozenset(romanise.cedict.proper_names - forms.keys()),
-                     ambiguous=dict(ambiguous))
+                     ambiguous=dict(ambiguous), local=dict(local))
 
 
 def place_entry(name: str) -> PlaceEntry | None:

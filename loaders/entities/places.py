@@ -17,7 +17,8 @@ Rules (the gazetteer module says which names and forms exist):
   高铁). The segmentation also keeps forms out of words (和政治, 隆重庆祝).
 - A county's short form (兴业, 正阳) counts only where the context supports it (see
   ``_county_supported``); a name several divisions share (鼓楼区) only as the document's own
-  region's (``region``).
+  region's (``region``); a district's short form that is not matched elsewhere (滨城 for
+  滨城区) only in its own city's documents.
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
   follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word).
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
@@ -155,8 +156,16 @@ def _coordinate_compound(norm: str, start: int, end: int) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _ambiguous_starts() -> frozenset[str]:
-    return frozenset(name[0] for name in gazetteer().ambiguous)
+def _regional_starts() -> frozenset[str]:
+    g = gazetteer()
+    return frozenset(name[0] for name in [*g.ambiguous, *g.local])
+
+
+def _local(name: str, region: tuple[str, ...]) -> str | None:
+    """A district's or county's short form that is matched only in its own city's documents
+    (滨城 in a 滨州 document is 滨城区)."""
+    found = [c for parent, _, c in gazetteer().local.get(name, []) if parent in region[:-1]]
+    return found[0] if len(found) == 1 else None
 
 
 def _in_region(name: str, region: tuple[str, ...]) -> str | None:
@@ -201,11 +210,12 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                              or _county_supported(g.forms[form], norm, mentions, i, i + length, region)):
                     found = length
                     break
-        if not found and region and norm[i] in _ambiguous_starts() and not blocked[i]:
-            for length in (5, 4, 3):
+        if not found and region and norm[i] in _regional_starts() and not blocked[i]:
+            for length in (5, 4, 3, 2):
                 name = norm[i:i + length]
-                if name in g.ambiguous and not any(blocked[i:i + length]) and edges[i] \
-                        and edges[i + length] and (canonical := _in_region(name, region)):
+                canonical = _in_region(name, region) if name in g.ambiguous else \
+                    _local(name, region) if name in g.local else None
+                if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length]:
                     mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
                     found = -length
                     break

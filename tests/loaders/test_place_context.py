@@ -41,6 +41,13 @@ def test_a_name_several_divisions_share_is_the_documents_own(issuer: str | None,
     assert found == ([place] if place else [])
 
 
+def test_a_districts_short_form_names_it_in_its_own_citys_documents() -> None:
+    sentence = "加快滨城优质小麦、沾化冬枣发展"
+    own = [m.name for m in extract_mentions(sentence, locality_of("滨州市人民政府")) if m.label == "Place"]
+    assert own == ["滨城区", "沾化区"]
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Place"] == []
+
+
 def test_across_the_corpus_no_place_is_inside_a_longer_word() -> None:
     total, inside = places_inside_words(CORPUS)
     assert total > 1000
