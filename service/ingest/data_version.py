@@ -11,6 +11,7 @@ version 1 when its graph holds an institution whose ``kind`` is not one of versi
 (what version 1 wrote), else it is stamped with the current version.
 """
 
+import contextlib
 from pathlib import Path
 
 from graph.base import GraphStore
@@ -71,7 +72,8 @@ def check_data_version(data_dir: Path, store: GraphStore, *, writable: bool) -> 
     # An empty graph is new; only a graph without the file runs the (slower) Cypher check.
     if version is None and (not store.list_documents() or not _written_by_version_1(store)):
         if writable:
-            write_version(data_dir)
+            with contextlib.suppress(OSError):  # a read-only directory: checked again next time
+                write_version(data_dir)
         return
     old = version or 1
     changes = "; ".join(CHANGES[v] for v in range(old + 1, DATA_VERSION + 1))
