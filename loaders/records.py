@@ -39,6 +39,7 @@ from loaders.entities import (
     locality_of,
     place_entry,
 )
+from loaders.entities.gazetteer import DIVISION_LEVELS
 from loaders.entities.institutions import canonical_body, institution_type, resolve
 from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
 from loaders.entities.normalise import fold
@@ -321,11 +322,9 @@ def _locality(parsed: ParsedDocument) -> Locality | None:
         if locality := locality_of(text):
             return locality
     counts = Counter(m.name for t in parsed.tasks for m in extract_places(t.text, fold(t.text), [])
-                     if m.level in _DIVISION_LEVELS)
+                     if m.level in DIVISION_LEVELS and m.level != "special_administrative_region")
     return locality_of(counts.most_common(1)[0][0]) if counts else None
 
-
-_DIVISION_LEVELS = {"province", "municipality", "autonomous_region", "prefecture", "county", "district"}
 
 
 def _add_task(batch: GraphBatch, entities: _Entities, t: ParsedTask, ordinal: int,

@@ -20,13 +20,13 @@ the document's issuer with ``locality_of``.
 """
 
 from loaders.entities.documents import extract_documents
-from loaders.entities.gazetteer import PlaceEntry, place_entry, short_division
+from loaders.entities.gazetteer import DIVISION_LEVELS, PlaceEntry, place_entry, short_division
 from loaders.entities.institutions import Locality
 from loaders.entities.institutions import candidates as _institution_candidates
 from loaders.entities.institutions import to_mentions as _institution_mentions
 from loaders.entities.mention import EntityLabel, Mention
 from loaders.entities.normalise import fold
-from loaders.entities.places import extract_places
+from loaders.entities.places import extract_places, leading_division
 from loaders.entities.programmes import extract_programmes
 from loaders.entities.targets import extract_targets
 from loaders.entities.tasks import extract_task_fields, lead_institutions
@@ -42,10 +42,6 @@ __all__ = [
     "locality_of",
     "place_entry",
 ]
-
-_ADMIN_LEVELS = {"province", "municipality", "autonomous_region", "special_administrative_region",
-                 "prefecture", "county", "district"}
-
 
 def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Mention]:
     """Every entity the sentence names, ordered by start offset."""
@@ -91,19 +87,10 @@ def locality_of(issuer: str | None) -> Locality | None:
     市 = 太仓市, 省 = 江苏省. None when the issuer names no Chinese division."""
     if not issuer:
         return None
-    norm = fold(issuer)
-    entry = None
-    position = None
-    for m in extract_places(norm, norm, [], words=False):
-        candidate = place_entry(m.name)
-        if candidate is None or candidate.level not in _ADMIN_LEVELS:
-            continue
-        if entry is not None and m.start != position:
-            break
-        # A division named inside its parent (北京市昌平区) is the innermost one.
-        entry, position = candidate, m.end
-    if entry is None:
+    found = leading_division(fold(issuer))
+    if found is None:
         return None
+    entry: PlaceEntry | None = found[1]
     fields: dict[str, str] = {}
     while entry is not None:
         full = _full_name(entry)
@@ -115,6 +102,6 @@ def locality_of(issuer: str | None) -> Locality | None:
             fields.setdefault("county", full)
         elif full.endswith("区"):
             fields.setdefault("district", full)
-        parent = next((p for p in entry.parents if (pe := place_entry(p)) and pe.level in _ADMIN_LEVELS), None)
+        parent = next((p for p in entry.parents if (pe := place_entry(p)) and pe.level in DIVISION_LEVELS), None)
         entry = place_entry(parent) if parent else None
     return Locality(**fields)

@@ -44,6 +44,9 @@ import pycountry
 
 _PROVINCE_LEVEL = {"直辖市": "municipality", "省": "province", "自治区": "autonomous_region",
                    "特别行政区": "special_administrative_region"}
+#: The levels of province-level divisions, and of every administrative division.
+PROVINCE_LEVELS = frozenset(_PROVINCE_LEVEL.values())
+DIVISION_LEVELS = PROVINCE_LEVELS | {"prefecture", "county", "district"}
 _SUFFIX_EN = {"市": "City", "区": "District", "县": "County", "旗": "Banner", "州": "Prefecture",
               "盟": "League", "地区": "Prefecture"}
 _TONE = re.compile(r"[1-5]")

@@ -163,17 +163,17 @@ def _names_place(name: str) -> bool:
 def resolve(name: str, locality: Locality | None) -> str:
     """市教育局 -> 太仓市教育局 when the locality's city is 太仓市 (not 市场监管局: 市场 is a
     word, the 市 no prefix)."""
-    if locality is None:
+    if locality is None or name.startswith(("市级", "省级", "县级", "区级", "州级", "盟级")):
         return name
-    first = tokens(name)[0]
+    prefecture = locality.city if locality.city and locality.city.endswith(("州", "盟")) else None
+    full = {"市": locality.city, "省": locality.province, "县": locality.county,
+            "区": locality.district, "州": prefecture, "盟": prefecture}.get(name[:1])
+    if not full:
+        return name
+    first = tokens(name)[0]  # segmented only for names that open with a prefix
     if first != name[:1] and first[1:] not in HEADS:
         return name  # the prefix opens another word (市场, 市民, 区域), or 市委/市政府 go on
-    prefecture = locality.city if locality.city and locality.city.endswith(("州", "盟")) else None
-    for prefix, full in (("市", locality.city), ("省", locality.province), ("县", locality.county),
-                         ("区", locality.district), ("州", prefecture), ("盟", prefecture)):
-        if full and name.startswith(prefix) and not name.startswith(prefix + "级"):
-            return full + name[len(prefix):]
-    return name
+    return full + name[1:]
 
 
 _SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}

@@ -12,10 +12,9 @@
 
 from dataclasses import dataclass
 
-from loaders.entities.gazetteer import place_entry
 from loaders.entities.institutions import national_bodies
 from loaders.entities.normalise import fold
-from loaders.entities.places import extract_places
+from loaders.entities.places import leading_division
 
 CHINA = "中国"
 CHINA_EN = "China"
@@ -36,16 +35,10 @@ def jurisdiction_of(issuer: str) -> Jurisdiction | None:
     if norm in national_bodies() or norm.startswith(_CENTRAL_PREFIXES) \
             or any(norm.startswith(body) for body in national_bodies() if len(body) >= 3):
         return Jurisdiction(CHINA, "national")
-    norm = norm.removeprefix("中共")
-    found = None
-    position = 0
-    for m in extract_places(norm, norm, [], words=False):
-        entry = place_entry(m.name)
-        if m.start != position or entry is None or entry.level not in _LEVELS:
-            break
-        found = entry
-        position = m.end
-    return Jurisdiction(found.name, _LEVELS[found.level]) if found else None
+    found = leading_division(norm.removeprefix("中共"))
+    if found is None or found[0] != 0:
+        return None  # the issuer does not open with a division
+    return Jurisdiction(found[1].name, _LEVELS[found[1].level])
 
 
 def document_level(jurisdictions: list[Jurisdiction]) -> str | None:

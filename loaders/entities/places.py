@@ -27,14 +27,13 @@ Rules (the gazetteer module says which names and forms exist):
 
 from functools import lru_cache
 
-from loaders.entities.gazetteer import PlaceEntry, gazetteer, place_entry
+from loaders.entities.gazetteer import DIVISION_LEVELS, PROVINCE_LEVELS, PlaceEntry, gazetteer, place_entry
 from loaders.entities.lexicon import is_cjk, tokens, word_list
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
 _DETERMINERS = frozenset("全本该各我外")
 _LINKS = frozenset("至—－-、")  # between the ends of a route or the items of a list
-_PROVINCE_LEVELS = frozenset({"province", "municipality", "autonomous_region", "special_administrative_region"})
 _DIVISION_TYPES = frozenset("省市州县区旗盟")
 
 
@@ -42,10 +41,6 @@ def _mention(entry: PlaceEntry, sentence: str, start: int, end: int) -> Mention:
     return Mention(label="Place", name=entry.name, text=sentence[start:end], start=start, end=end,
                    aliases=tuple(entry.aliases), name_en=entry.name_en, level=entry.level,
                    parents=tuple(entry.parents), members=tuple(entry.members))
-
-
-def _tokens(piece: str) -> tuple[str, ...]:
-    return tuple(tokens(piece))
 
 
 _CLAUSE_ENDS = frozenset("，。；：、！？,.;:!?（）()《》“”\"'\n\t ")
@@ -77,7 +72,7 @@ class _WordEdges:
             while end < n and self._in_clause(end):
                 end += 1
             pos = start
-            for token in _tokens(self._norm[start:end]):
+            for token in tokens(self._norm[start:end]):
                 self._edges[pos] = 1
                 pos += len(token)
             self._segmented[start:end] = b"\x01" * (end - start)
@@ -110,7 +105,7 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
 def _province_of(name: str) -> str | None:
     entry = place_entry(name)
     for _ in range(4):
-        if entry is None or entry.level in _PROVINCE_LEVELS:
+        if entry is None or entry.level in PROVINCE_LEVELS:
             return entry.name if entry else None
         parent = next((p for p in entry.parents if (pe := place_entry(p)) and pe.level != "region"), None)
         entry = place_entry(parent) if parent else None
@@ -179,6 +174,23 @@ def _in_region(name: str, region: tuple[str, ...]) -> str | None:
         if len(found) == 1:
             return found[0]
     return None
+
+
+def leading_division(norm: str) -> tuple[int, PlaceEntry] | None:
+    """The division a name opens with, and where: the innermost of the first run of divisions
+    it names (北京市昌平区人民政府办公室 -> 昌平 at 0; places that are no division are passed)."""
+    entry: PlaceEntry | None = None
+    start = position = 0
+    for m in extract_places(norm, norm, [], words=False):
+        candidate = place_entry(m.name)
+        if candidate is None or candidate.level not in DIVISION_LEVELS:
+            continue
+        if entry is not None and m.start != position:
+            break
+        if entry is None:
+            start = m.start
+        entry, position = candidate, m.end  # a division named inside its parent: the inner one
+    return (start, entry) if entry else None
 
 
 def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
