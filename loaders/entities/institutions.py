@@ -57,6 +57,7 @@ from loaders.entities.lexicon import (
     word_list,
 )
 from loaders.entities.mention import Mention
+from loaders.entities.places import extract_places
 from loaders.entities.spans import Spans, between
 
 HEADS: dict[str, str] = {
@@ -276,6 +277,13 @@ def _after_last_verb(norm: str, start: int, modifier_end: int) -> int:
     return cut
 
 
+def _locality_inside(norm: str, start: int, modifier_end: int) -> int:
+    """Where the first place named inside a modifier starts, as a word of its own (周家龙安徽 ->
+    安徽), or ``start`` when it names none: a name that is not accepted as a whole may open there."""
+    places = extract_places(norm[start:modifier_end], norm[start:modifier_end], [])
+    return start + places[0].start if places else start
+
+
 def _in_collective_list(norm: str, start: int, end: int, head: str, separators: list[int]) -> bool:
     """A bare 市/县/区 body in a list that opened with 各 (各县（市）、区政府). ``separators``:
     the sorted positions of the clause separators ,。;: in ``norm``."""
@@ -345,6 +353,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun (not 中学建成)
         if _accept(name, head, k):
             found.append((start, end, name, k))
+        elif (inner := _locality_inside(norm, start, end - len(head))) > start and _accept(norm[inner:end], head, k):
+            found.append((inner, end, norm[inner:end], k))  # 周家龙安徽银保监局: the name opens at its place
         elif head in _SHORT_HEADS and (prefix := _list_locality(norm, start, found)) \
                 and _accept(prefix + name, head, k):
             found.append((start, end, prefix + name, k))  # 市财政局、人社局: 人社局 is the city's

@@ -28,7 +28,7 @@ Rules (the gazetteer module says which names and forms exist):
 from functools import lru_cache
 
 from loaders.entities.gazetteer import DIVISION_LEVELS, PROVINCE_LEVELS, PlaceEntry, gazetteer, place_entry
-from loaders.entities.lexicon import is_cjk, tokens, word_list
+from loaders.entities.lexicon import is_cjk, is_verb_like, tokens, word_list, word_tag
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
@@ -91,14 +91,59 @@ class _AllEdges:
         return False
 
 
+# jieba's tags of the words that may stand between a place and the head of the name it opens
+# (滨州|黄河|大桥, 滨州|民用|运输|机场, 泉州市|教育资源|公共服务|平台): nouns, not verbs or particles.
+_NAME_WORD_TAGS = frozenset({"n", "nz", "ns", "nt", "ng", "vn", "b", "j", "an"})
+_NAME_REACH = 10  # characters between the place and the head: a name, not a clause
+
+
 def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges | _AllEdges") -> bool:
-    """The place is followed by the head of a facility's or a feature's name, as a word of its
-    own (滨州港, 广州东站; not 滨州黄河大桥, where 黄河 comes between), unless it is the far end
-    of a route (巴中至南充高铁: the railway runs to 南充)."""
+    """The place opens the name of a facility or a feature: the head of such a name follows it
+    as a word of its own (滨州港, 广州东站), directly or after nouns only (滨州黄河大桥,
+    泉州市教育资源公共服务平台; not 上海合作建设平台, where a verb comes between), unless the
+    place is the far end of a route (巴中至南充高铁: the railway runs to 南充)."""
     if start > 0 and norm[start - 1] in "至—－-":
         return False
     heads = word_list("facility_heads.txt")
-    return any(norm.startswith(h, end) and edges.word(end, end + len(h)) for h in heads)
+    if any(norm.startswith(h, end) and edges.word(end, end + len(h)) for h in heads):
+        return True
+    if isinstance(edges, _AllEdges):
+        return False
+    stop = next((k for k in range(end, min(len(norm), end + _NAME_REACH + 4)) if norm[k] in _CLAUSE_ENDS),
+                min(len(norm), end + _NAME_REACH + 4))
+    position = end
+    for token in tokens(norm[end:stop]):
+        if token in heads and position > end:
+            return True
+        if word_tag(token) not in _NAME_WORD_TAGS or position + len(token) - end > _NAME_REACH:
+            return False
+        position += len(token)
+    return False
+
+
+_SLOGAN_TAGS = frozenset({"a", "an", "n", "nz"})
+_SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p"})
+_SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slogan is followed by, besides a clause end
+
+
+def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
+    """The place closes a slogan, a quality word and the place (品质滨州建设, 平安江苏和法治江苏,
+    “电动贵州”): a two-character adjective or noun of the same clause comes right before it, and
+    a clause end, a conjunction or a slogan's noun (建设, 篇章) right after it."""
+    clause = start
+    while clause > 0 and norm[clause - 1] not in _CLAUSE_ENDS and not blocked[clause - 1]:
+        clause -= 1
+    if clause == start:
+        return False
+    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与" \
+        or norm.startswith(_SLOGAN_ENDS, end)
+    words = tokens(norm[clause:start])
+    if not closed or len(words[-1]) != 2 or word_tag(words[-1]) not in _SLOGAN_TAGS or is_verb_like(words[-1]):
+        return False  # 落地四川: a verb the dictionary also tags as a noun
+    # The slogan opens its phrase: after a verb, a particle or a conjunction (推进平安江苏,
+    # 更高水平的平安上海), not after a noun whose action the word is (人才落户太仓市).
+    before = words[-2] if len(words) > 1 else None
+    return before is None or is_verb_like(before) or word_tag(before) in _SLOGAN_OPENERS
 
 
 @lru_cache(maxsize=4096)
@@ -212,12 +257,14 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         if lengths and not blocked[i]:
             for length in lengths:
                 form = norm[i:i + length]
-                if length == 2 and form[0] in _DETERMINERS and form[1] in _DIVISION_TYPES:
+                if len(form) == 2 and form[0] in _DETERMINERS and form[1] in _DIVISION_TYPES:
                     continue  # 全州, 本市: "the whole prefecture", not 全州 county
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
                         and edges[i] and edges[i + length] \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
                         and not _opens_a_facility_name(norm, i, i + length, edges) \
+                        and not (words and g.entries[g.forms[form]].level != "region"
+                                 and _slogan(norm, i, i + length, blocked)) \
                         and (not words or form not in g.short_forms
                              or _county_supported(g.forms[form], norm, mentions, i, i + length, region)):
                     found = length

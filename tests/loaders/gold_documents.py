@@ -125,11 +125,17 @@ def predictions(path: Path) -> tuple[list[Predicted], list[tuple[int, int]]]:
     return found, spans
 
 
+def _around(text: str, start: int, end: int, width: int = 8) -> str:
+    """The mention in brackets with a few characters either side, for reading misses."""
+    return f"{text[max(0, start - width):start]}【{text[start:end]}】{text[end:end + width]}".replace("\n", " ")
+
+
 def score(paths: list[Path]) -> dict[str, LabelScore]:
     scores = {label: LabelScore() for label in LABELS}
     for gold_path in paths:
         gold = json.loads(gold_path.read_text("utf-8"))
         found, spans = predictions(document_path(gold))
+        text = document_path(gold).read_text(encoding="utf-8")
         in_body = [g for g in gold["mentions"]
                    if any(s <= g["start"] and g["end"] <= e for s, e in spans)]
         taken: set[int] = set()
@@ -143,13 +149,14 @@ def score(paths: list[Path]) -> dict[str, LabelScore]:
                 s.tp += 1
             else:
                 s.fp += 1
-                s.misses.append(f"{gold_path.stem[:20]} extra {p.name}")
+                s.misses.append(f"{gold_path.stem[:20]} extra {p.name} [{_around(text, p.start, p.end)}]")
         for i, g in enumerate(in_body):
             if i in taken:
                 scores[g["label"]].found += 1
             else:
                 scores[g["label"]].fn += 1
-                scores[g["label"]].misses.append(f"{gold_path.stem[:20]} missed {g['name']} ({g['text']})")
+                scores[g["label"]].misses.append(
+                    f"{gold_path.stem[:20]} missed {g['name']} [{_around(text, g['start'], g['end'])}]")
     return scores
 
 
