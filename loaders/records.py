@@ -321,6 +321,8 @@ def _locality(parsed: ParsedDocument) -> Locality | None:
     for text in (header.issuer, header.title, header.notice_title):
         if locality := locality_of(text):
             return locality
+    if header.issuer and (central := jurisdiction_of(header.issuer)) and central.level == "national":
+        return None  # a central body's 市教育局 is every city's: no division is named most for it
     counts = Counter(m.name for t in parsed.tasks for m in extract_places(t.text, fold(t.text), [])
                      if m.level in DIVISION_LEVELS and m.level != "special_administrative_region")
     return locality_of(counts.most_common(1)[0][0]) if counts else None

@@ -123,3 +123,14 @@ def test_lead_units_and_deadlines_of_baotou() -> None:
     led_by = [(r.start_id, names[r.end_id]) for r in batch.relations if r.type == "LED_BY"]
     assert len(led_by) >= len(with_lead)
     assert any(name.startswith("包头市") for _, name in led_by)
+
+
+def test_a_central_bodys_relative_names_point_to_no_city() -> None:
+    """A State Council report names 北京 often, but its 市教育局-like names are every city's:
+    the document has no locality, so no body is given a city's prefix."""
+    from loaders.records import _locality
+    loaded = load_file(CORPUS / "guowuyuan_2019_government-work-report.txt")
+    assert loaded.parsed.header.issuer == "国务院"
+    assert _locality(loaded.parsed) is None
+    names = [i.name for i in loaded.batch.institutions]
+    assert not [n for n in names if n.startswith("北京市")]
