@@ -31,6 +31,7 @@ from loaders.entities.institutions import uncovered
 from loaders.entities.lexicon import (
     CJK,
     cut_after_verbs,
+    is_verb_like,
     quoted_spans,
     scan_left,
     strip_lead,
@@ -61,6 +62,10 @@ _SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级
 _NOT_NAME_TAGS = frozenset({"t", "m", "q", "mq", "v", "vd", "d", "ad", "r"})
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 _DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
+
+
+_LAUNCH_VERBS = frozenset({"实施", "开展", "启动", "组织实施", "组织开展"})
+_LAUNCH_MODIFIERS = frozenset({"创新", "深入", "全面", "继续", "持续", "扎实", "大力", "积极", "率先"})
 
 
 def _head_ok(norm: str, end: int) -> bool:
@@ -97,6 +102,24 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
     return out
 
 
+def _after_launch(norm: str, start: int, end: int, keep: int) -> int:
+    """Where the name starts after the clause words in front of it. A verb that launches a
+    programme (实施, 开展) takes the name as its object, so a verb right after it is the name's
+    own first word (实施加快服务业高质量发展三年行动, 开展优化通关专项行动); otherwise leading
+    verbs and adverbs are stripped (深入推进…, 加快…)."""
+    words = tokens(norm[start:end])
+    skip = 0
+    while skip < len(words) - 1 and (words[skip] in _LAUNCH_MODIFIERS or
+                                     (words[skip] in _LAUNCH_VERBS and words[skip + 1] in _LAUNCH_VERBS)):
+        skip += 1  # 深入实施, 启动实施: the last of the launching words takes the name
+    if skip < len(words) - 1 and words[skip] in _LAUNCH_VERBS and is_verb_like(words[skip + 1]):
+        launched = start + sum(len(w) for w in words[:skip + 1])
+        if end - launched >= keep:
+            return launched
+    start = strip_lead(norm, start, end, keep=keep - 2)
+    return cut_after_verbs(norm, start, end, keep=keep)
+
+
 def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
               institution_ends: set[int]) -> list[Mention]:
     out = []
@@ -112,8 +135,7 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         start = scan_left(norm, m.start(), quotes=False) if m.start() else 0
         if start > 0 and norm[start - 1] in "”\"":
             continue  # the quoted rule owns “…”X计划
-        start = strip_lead(norm, start, end, keep=len(m.group(0)))
-        start = cut_after_verbs(norm, start, end, keep=len(m.group(0)) + 2)
+        start = _after_launch(norm, start, end, keep=len(m.group(0)) + 2)
         if norm[start:start + 1] in ("本", "该", "此") or norm.startswith("上述", start):
             continue  # 本行动计划: the document itself
         if start > 0 and norm[start - 1].isdigit():

@@ -66,3 +66,13 @@ def test_lead_units_named_without_their_locality_are_the_documents_own() -> None
 ])
 def test_central_bodies_and_list_prefixes(sentence: str, names: list[str]) -> None:
     assert [m.name for m in extract_mentions(sentence) if m.label == "Institution"] == names
+
+
+@pytest.mark.parametrize(("sentence", "name"), [
+    ("实施加快服务业高质量发展三年行动", "加快服务业高质量发展三年行动"),  # the verb after 实施 is the name's
+    ("开展优化通关专项行动", "优化通关专项行动"),
+    ("启动实施崇明世界级生态岛建设第六轮三年行动计划", "崇明世界级生态岛建设第六轮三年行动计划"),
+    ("加快推进青少年视力综合干预工程", "青少年视力综合干预工程"),  # no launching verb: verbs are stripped
+])
+def test_a_launched_programme_keeps_its_own_first_verb(sentence: str, name: str) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Programme"] == [name]
