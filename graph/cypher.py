@@ -35,7 +35,7 @@ NODE_MODELS: dict[NodeLabel, type[BaseModel]] = {
 }
 
 # Edges a document's write owns and replaces: outgoing from the document, its tasks, its sentences.
-DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO", "JURISDICTION")
+DOCUMENT_OUT_TYPES = ("CITES", "ISSUED_BY", "SENT_TO", "COPIED_TO", "JURISDICTION", "ISSUES")
 TASK_OUT_TYPES = ("INVOLVES", "ADVANCES", "CONCERNS", "CITES", "SETS", "LED_BY")
 
 
@@ -97,9 +97,25 @@ def delete_owned_edges(doc_id: str) -> list[Statement]:
     return [
         (f"MATCH (d:PolicyDocument {{id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
          params),
+        (f"MATCH (d:PolicyDocument {{notice_id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
+         params),  # the documents the notice issues carry its issuers and jurisdictions
         (f"MATCH (t:Task {{doc_id: $doc}})-[r:{'|'.join(TASK_OUT_TYPES)}]->() DELETE r", params),
         ("MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(:Sentence)-[r:MENTIONS]->() DELETE r",
          params),
+    ]
+
+
+def delete_issued_documents(doc_id: str, keep: list[str]) -> list[Statement]:
+    """Remove the documents the notice ``doc_id`` issued that the new batch lacks (all of them
+    when the notice is deleted). One that other documents cite stays, as a cited-only node."""
+    params = {"doc": doc_id, "keep": keep}
+    return [
+        ("MATCH (d:PolicyDocument {notice_id: $doc})-[r:HAS_SECTION|HAS_TASK]->() "
+         "WHERE NOT d.id IN $keep DELETE r", params),
+        ("MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {notice_id: $doc}) "
+         "WHERE NOT d.id IN $keep AND x.notice_id IS NULL AND x.id <> $doc "
+         "SET d.ingested = false, d.source = null, d.sha256 = null, d.notice_id = null", params),
+        ("MATCH (d:PolicyDocument {notice_id: $doc}) WHERE NOT d.id IN $keep DETACH DELETE d", params),
     ]
 
 
@@ -134,6 +150,7 @@ def delete_document(doc_id: str) -> list[Statement]:
     return [
         *delete_stale_structure(doc_id, [], [], []),
         *delete_owned_edges(doc_id),
+        *delete_issued_documents(doc_id, []),
         ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", params),
     ]
 
@@ -170,7 +187,7 @@ def relink_cited_document(old_id: str, new_id: str) -> list[Statement]:
 
 GET_DOCUMENT = "MATCH (d:PolicyDocument {id: $id}) RETURN properties(d) AS d"
 LIST_DOCUMENTS = (
-    "MATCH (d:PolicyDocument) WHERE d.ingested = true OR $include_cited "
+    "MATCH (d:PolicyDocument) WHERE (d.ingested = true AND d.notice_id IS NULL) OR $include_cited "
     "RETURN properties(d) AS doc ORDER BY d.issued_date, d.title"
 )
 FIND_DOCUMENTS = (
@@ -343,7 +360,8 @@ TASK_SENTENCES = (
     "MATCH (t:Task {id: $id})-[:HAS_SENTENCE]->(s:Sentence) RETURN properties(s) AS s "
     "ORDER BY s.ordinal"
 )
-COUNT_DOCUMENTS_BY_STATE = "MATCH (d:PolicyDocument) RETURN d.ingested AS ingested, count(d) AS c"
+COUNT_DOCUMENTS_BY_STATE = (  # stored files and cited-only nodes; issued documents are in their notice
+    "MATCH (d:PolicyDocument) WHERE d.notice_id IS NULL RETURN d.ingested AS ingested, count(d) AS c")
 
 
 def task_edge_types(label: NodeLabel) -> list[str]:

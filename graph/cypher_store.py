@@ -134,7 +134,9 @@ class CypherGraphStore(ABC):
                 keep_sentences=[s.id for s in batch.sentences],
             ),
             *cypher.delete_owned_edges(doc_id),
-            (cypher.upsert_nodes("PolicyDocument", self._typed_parameters), {"rows": _rows([batch.document])}),
+            *cypher.delete_issued_documents(doc_id, [d.id for d in batch.issued_documents]),
+            (cypher.upsert_nodes("PolicyDocument", self._typed_parameters),
+             {"rows": _rows([batch.document, *batch.issued_documents])}),
         ]
         cited = [d for d in batch.cited_documents if d.id != doc_id]
         if cited:
@@ -171,8 +173,8 @@ class CypherGraphStore(ABC):
 
     def delete_document(self, doc_id: str) -> DocumentWrite | None:
         document = self.get_document(doc_id)
-        if document is None or not document.ingested:
-            return None
+        if document is None or not document.ingested or document.notice_id:
+            return None  # a document a notice issued goes with the notice's file
         task_ids = [r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})]
         sentence_ids = [s.id for s in self.document_sentences(doc_id)]
         cited_by_others = self._read(cypher.CITED_BY_OTHERS, {"doc": doc_id})[0]["c"]
@@ -181,6 +183,7 @@ class CypherGraphStore(ABC):
             statements = [
                 *cypher.delete_stale_structure(doc_id, [], [], []),
                 *cypher.delete_owned_edges(doc_id),
+                *cypher.delete_issued_documents(doc_id, []),
                 (cypher.DOWNGRADE_TO_CITED, {"doc": doc_id}),
             ]
         else:

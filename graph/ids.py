@@ -35,6 +35,13 @@ def document_id(doc_number: str | None, issuer: str | None, issued_date: str | N
     return make_id("doc", "file", source_name)
 
 
+def issued_document_id(notice_id: str, title: str) -> str:
+    """Id of a document that a notice issues together with others (南通's notice prints two
+    opinions): the notice's id (from its 文号) and the document's normalised title. Titles
+    alone repeat across provinces (关于全面加强和改进学校美育工作的实施意见)."""
+    return make_id("doc", "issued", notice_id, normalise_title(title))
+
+
 def cited_document_id(doc_number: str | None, title: str | None) -> str:
     """Id of a document known only from a citation: 文号 if given, else its normalised title.
 

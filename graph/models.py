@@ -27,6 +27,8 @@ class PolicyDocument(_Record):
     sha256: str | None = None
     ingested: bool = True
     title_key: str = Field(description="normalised title used to match citations to documents")
+    notice_id: str | None = Field(default=None, description="for a document that a notice issues "
+                                  "together with others: the notice's id (its text is in the notice's file)")
 
 
 _ORDINAL = Field(default=0, description="position in document order, from 1 (0: written "
@@ -112,7 +114,7 @@ NodeLabel = Literal[
 
 RelType = Literal[
     "HAS_SECTION", "HAS_TASK", "HAS_SENTENCE", "CITES", "INVOLVES", "ADVANCES", "CONCERNS",
-    "SETS", "LED_BY", "MENTIONS", "ISSUED_BY", "SENT_TO", "COPIED_TO", "PART_OF", "JURISDICTION",
+    "SETS", "LED_BY", "MENTIONS", "ISSUED_BY", "SENT_TO", "COPIED_TO", "PART_OF", "JURISDICTION", "ISSUES",
 ]
 
 # Every (type, from label, to label) the schema allows; stores create exactly these.
@@ -139,6 +141,7 @@ RELATIONSHIP_SCHEMA: tuple[tuple[RelType, NodeLabel, NodeLabel], ...] = (
     ("COPIED_TO", "PolicyDocument", "Institution"),
     ("PART_OF", "Place", "Place"),
     ("JURISDICTION", "PolicyDocument", "Place"),
+    ("ISSUES", "PolicyDocument", "PolicyDocument"),
 )
 
 ENTITY_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme", "Place", "Target")
@@ -166,13 +169,16 @@ class GraphBatch(BaseModel):
     """Everything one ingested document adds to the graph.
 
     ``cited_documents`` are PolicyDocument nodes known only from citations (``ingested=False``):
-    a store must never downgrade an ingested document to a cited one.
+    a store must never downgrade an ingested document to a cited one. ``issued_documents`` are
+    the documents a notice issues together (``notice_id`` is the notice's id): they live and
+    die with the notice's file.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     document: PolicyDocument
     cited_documents: list[PolicyDocument] = Field(default_factory=list)
+    issued_documents: list[PolicyDocument] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     sentences: list[Sentence] = Field(default_factory=list)

@@ -78,6 +78,8 @@ class _Entities:
         self.expanded: set[tuple[str, str]] = set()  # (place, role) whose edges are in the batch
         # A title cited once with its 文号 (《…》（国办发〔2015〕71号）) and elsewhere alone is one document.
         self.number_by_title: dict[str, str] = {}
+        # Titles of the documents the notice issues: the notice names them, it does not cite them.
+        self.issued_titles: set[str] = set()
 
     def institution(self, name: str, kind: str | None, aliases: Iterable[str] = ()) -> str:
         """The node of a body; ``kind``: the extractor's kind of head, if known (the node's kind
@@ -141,7 +143,8 @@ class _Entities:
         number = m.doc_number or self.number_by_title.get(ids.normalise_title(m.name))
         title_is_number = m.doc_number is not None and m.name == m.doc_number
         key = ids.normalise_title(m.name)
-        if (number and doc.doc_number == number) or (not title_is_number and key == doc.title_key):
+        if (number and doc.doc_number == number) or (not title_is_number and key == doc.title_key) \
+                or key in self.issued_titles:
             return None
         node_id = ids.cited_document_id(number, None if title_is_number else m.name)
         old = self.cited.get(node_id)
@@ -163,13 +166,22 @@ class _Entities:
         return self.cited_document(m)
 
 
+# The top-level part of the outline that holds one of several documents a notice prints.
+_ISSUED_PART = re.compile(r"文件\d+")
+
+
 def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> GraphBatch:
     """Every node and edge one document contributes. Deterministic: the same input gives
     the same ids and records."""
     header = parsed.header
+    issued = [s for s in parsed.sections if _ISSUED_PART.fullmatch(s.path)]
+    # A notice that prints several documents is a document of its own; one that prints a single
+    # document is one node with it, titled as the notice cites it (the sample).
     title = header.title or Path(source_name).stem
     doc_id = ids.document_id(header.doc_number, header.issuer, header.issued_date, title,
-                             source_name)
+                             source_name)  # as before issued documents had nodes: ids stay
+    if len(issued) > 1 and header.notice_title:
+        title = header.notice_title
     locality = _locality(parsed)
     # A report's "我代表市人民政府" names its government relative to the place it governs.
     issuers = [resolve(i, locality) for i in [header.issuer, *header.co_issuers] if i]
@@ -186,13 +198,25 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
     )
     batch = GraphBatch(document=document)
     entities = _Entities(document, jurisdictions[0].place if jurisdictions else None)
+    if len(issued) > 1:
+        batch.issued_documents = [document.model_copy(update={
+            "id": ids.issued_document_id(doc_id, s.title), "title": s.title, "notice_title": None,
+            "doc_number": None, "title_key": ids.normalise_title(s.title), "notice_id": doc_id,
+        }) for s in issued]
+        entities.issued_titles = {d.title_key for d in batch.issued_documents}
 
-    for issuer in issuers:
-        batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", doc_id, "Institution",
-                                         entities.institution(issuer, None)))
-    for jurisdiction in jurisdictions:
-        batch.relations.append(_relation("JURISDICTION", "PolicyDocument", doc_id, "Place",
-                                         entities.place(jurisdiction.place, role="jurisdiction")))
+    for node in [document, *batch.issued_documents]:
+        for issuer in issuers:
+            batch.relations.append(_relation("ISSUED_BY", "PolicyDocument", node.id, "Institution",
+                                             entities.institution(issuer, None)))
+        for jurisdiction in jurisdictions:
+            batch.relations.append(_relation("JURISDICTION", "PolicyDocument", node.id, "Place",
+                                             entities.place(jurisdiction.place, role="jurisdiction")))
+    for issued_document, part in zip(batch.issued_documents, issued, strict=True):
+        batch.relations.append(_relation("ISSUES", "PolicyDocument", doc_id, "PolicyDocument",
+                                         issued_document.id))
+        batch.relations.append(_relation("HAS_SECTION", "PolicyDocument", issued_document.id, "Section",
+                                         ids.section_id(doc_id, part.path)))
     for name in header.recipients:
         batch.relations.append(_relation("SENT_TO", "PolicyDocument", doc_id, "Institution",
                                          entities.institution(name, None)))

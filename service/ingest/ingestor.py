@@ -387,7 +387,8 @@ class Ingestor:
             with self._timed("graph"):
                 write = self._store.write_document(batch)
             with self._timed("citations"):
-                self._absorb_placeholders(batch.document)
+                for document in [batch.document, *batch.issued_documents]:
+                    self._absorb_placeholders(document)
             pause_point("graph-written")
             self._apply(doc_id, batch.sentences, planned, self._entity_names(batch))
         pause_point("indexes-updated")

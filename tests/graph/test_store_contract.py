@@ -7,7 +7,7 @@ from graph.errors import QueryError, ReadOnlyViolationError
 from graph.ids import entity_id
 from graph.models import GraphBatch, Institution, Relation
 from loaders.files import load_bytes, load_file
-from tests.conftest import SAMPLE
+from tests.conftest import CORPUS, SAMPLE
 
 
 def sample_batch() -> GraphBatch:
@@ -271,3 +271,35 @@ def test_the_places_a_document_writes_are_the_places_the_store_keeps(graph_store
     assert after.nodes == counts.nodes
     assert {k: v for k, v in after.relationships.items() if k != "PART_OF"} == {
         k: v for k, v in counts.relationships.items() if k != "PART_OF"}
+
+
+def _nantong_batch() -> GraphBatch:
+    return load_file(CORPUS / "nantong_2018_school-aesthetic-and-pe-implementation-opinions.txt").batch
+
+
+def test_a_notice_that_issues_two_opinions_has_a_node_for_each(graph_store: GraphStore) -> None:
+    """南通's notice prints two opinions: each is a PolicyDocument the notice ISSUES, with its
+    own outline (and so its own tasks), issuers, level and jurisdiction; the list of stored
+    documents holds the notice alone, and deleting the notice removes them."""
+    batch = _nantong_batch()
+    graph_store.write_document(batch)
+    graph_store.write_document(batch)  # again: nothing doubles
+    rows = graph_store.run_read(
+        "MATCH (n:PolicyDocument)-[:ISSUES]->(o:PolicyDocument) "
+        "MATCH (o)-[:HAS_SECTION*1..4]->(:Section)-[:HAS_TASK]->(t:Task) "
+        "MATCH (o)-[:JURISDICTION]->(p:Place) "
+        "RETURN n.doc_number, o.title, o.level, o.year, p.name, count(DISTINCT t) AS tasks "
+        "ORDER BY o.title").rows
+    assert [r[:5] for r in rows] == [
+        ["通政办发〔2018〕25号", "关于全面加强和改进中小学美育工作的实施意见", "municipal", 2018, "南通"],
+        ["通政办发〔2018〕25号", "关于强化中小学体育促进学生身心健康全面发展的实施意见", "municipal", 2018, "南通"]]
+    assert all(r[5] > 10 for r in rows)
+    tasks = one_value(graph_store, "MATCH (t:Task) RETURN count(t)")
+    assert rows[0][5] + rows[1][5] == tasks  # every task belongs to one of them
+    assert one_value(graph_store, "MATCH (o:PolicyDocument)-[:ISSUED_BY]->(:Institution) "
+                                  "WHERE o.notice_id IS NOT NULL RETURN count(o)") == 2
+    assert [d.id for d in graph_store.list_documents()] == [batch.document.id]
+    assert graph_store.delete_document(batch.issued_documents[0].id) is None  # it goes with the notice
+    assert graph_store.delete_document(batch.document.id) is not None
+    assert one_value(graph_store, "MATCH (d:PolicyDocument) WHERE d.notice_id IS NOT NULL RETURN count(d)") == 0
+    assert one_value(graph_store, "MATCH (d:PolicyDocument {ingested: true}) RETURN count(d)") == 0

@@ -161,7 +161,8 @@ def score(paths: list[Path]) -> dict[str, LabelScore]:
 
 
 def fact_errors(paths: list[Path]) -> list[str]:
-    """Where the document node's year, level, jurisdictions or issuers differ from the gold."""
+    """Where the document node's year, level, jurisdictions, issuers or (for a notice that prints
+    several documents) the documents it issues differ from the gold."""
     errors = []
     for gold_path in paths:
         gold = json.loads(gold_path.read_text("utf-8"))
@@ -169,15 +170,20 @@ def fact_errors(paths: list[Path]) -> list[str]:
         batch = _loaded(document_path(gold)).batch
         doc = batch.document
         names = {p.id: p.name for p in batch.places} | {i.id: i.name for i in batch.institutions}
+        own = [r for r in batch.relations if r.start_id == doc.id]
         got = {
             "year": doc.year, "level": doc.level,
-            "jurisdictions": sorted(names[r.end_id] for r in batch.relations if r.type == "JURISDICTION"),
-            "issuers": sorted(names[r.end_id] for r in batch.relations if r.type == "ISSUED_BY"),
+            "jurisdictions": sorted(names[r.end_id] for r in own if r.type == "JURISDICTION"),
+            "issuers": sorted(names[r.end_id] for r in own if r.type == "ISSUED_BY"),
+            # A notice that prints several documents issues each of them (one that prints a
+            # single document is one node with it: no ISSUES).
+            "issues": sorted(normalise_title(d.title) for d in batch.issued_documents),
         }
         want = {
             "year": facts["year"], "level": facts["level"],
             "jurisdictions": sorted(_place_key(j) for j in facts["jurisdictions"]),
             "issuers": sorted(canonical_body(i) for i in facts["issuers"]),
+            "issues": sorted(normalise_title(i["title"]) for i in facts["issues"]) if len(facts["issues"]) > 1 else [],
         }
         errors += [f"{gold_path.stem}: {k} {got[k]!r} != gold {want[k]!r}" for k in want if got[k] != want[k]]
     return errors

@@ -99,7 +99,7 @@ def test_an_ingest_killed_after_its_first_document_is_finished_by_running_it_aga
     assert rerun.returncode == 0, rerun.stderr
     assert "recovered" in rerun.stderr and "It had finished 0 of" in rerun.stderr
     healed = check(env)
-    assert healed["ok"] and healed["interrupted"] is None
+    assert healed["ok"] and healed["interrupted"] is None, healed
     assert healed["graph_sentences"] > first_document
     again = run(env, *args)
     assert again.returncode == 0 and "recovered" not in again.stderr
