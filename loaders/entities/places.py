@@ -198,7 +198,24 @@ def _coordinate_compound(norm: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=1)
 def _regional_starts() -> frozenset[str]:
     g = gazetteer()
-    return frozenset(name[0] for name in [*g.ambiguous, *g.local])
+    return frozenset(name[0] for name in [*g.ambiguous, *g.local, *g.towns])
+
+
+@lru_cache(maxsize=1)
+def _regional_lengths() -> tuple[int, ...]:
+    g = gazetteer()
+    return tuple(sorted({len(name) for name in [*g.ambiguous, *g.local, *g.towns]}, reverse=True))
+
+
+def _town(name: str, region: tuple[str, ...]) -> str | None:
+    """A town or street named in a document of its own county or city (燕矶镇 in a 鄂州
+    document): elsewhere the name is left alone, as many towns share names (建设街道)."""
+    candidates = gazetteer().towns.get(name, [])
+    for inner in region[:-1]:  # innermost first: the county's own town before another county's
+        found = [c for county, city, c in candidates if inner in (county, city)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def _local(name: str, region: tuple[str, ...]) -> str | None:
@@ -270,10 +287,11 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                     found = length
                     break
         if not found and region and norm[i] in _regional_starts() and not blocked[i]:
-            for length in (5, 4, 3, 2):
+            for length in _regional_lengths():
                 name = norm[i:i + length]
                 canonical = _in_region(name, region) if name in g.ambiguous else \
-                    _local(name, region) if name in g.local else None
+                    _local(name, region) if name in g.local else \
+                    _town(name, region) if name in g.towns else None
                 if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length]:
                     mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
                     found = -length

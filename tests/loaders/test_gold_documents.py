@@ -16,7 +16,7 @@ from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gol
 FLOORS = {
     "tune": {"Place": (0.45, 0.75), "Institution": (0.82, 0.81), "Programme": (0.63, 0.72),
              "PolicyDocument": (0.93, 0.98), "Target": (0.78, 0.69)},
-    "heldout": {"Place": (0.46, 0.38), "Institution": (0.70, 0.50), "Programme": (0.45, 0.51),
+    "heldout": {"Place": (0.51, 0.50), "Institution": (0.70, 0.50), "Programme": (0.45, 0.51),
                 "PolicyDocument": (0.98, 0.98), "Target": (0.94, 0.77)},
 }
 

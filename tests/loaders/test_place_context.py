@@ -60,3 +60,14 @@ def test_across_the_corpus_no_place_is_inside_a_longer_word() -> None:
     total, inside = places_inside_words(CORPUS)
     assert total > 1000
     assert inside == []
+
+
+def test_a_town_is_a_place_in_its_own_county_or_citys_documents() -> None:
+    sentence = "支持燕矶镇、建设街道发展特色产业"
+    in_ezhou = extract_mentions(sentence, locality_of("鄂州市人民政府"))
+    assert [(m.name, m.level, m.parents) for m in in_ezhou if m.label == "Place"] == [
+        ("燕矶镇", "town", ("鄂城区",))]  # 鄂州 has no 建设街道
+    in_hailaer = [m.name for m in extract_mentions(sentence, locality_of("呼伦贝尔市海拉尔区人民政府"))
+                  if m.label == "Place"]
+    assert in_hailaer == ["海拉尔建设街道"]  # one of 17 建设街道: the document's own
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Place"] == []
