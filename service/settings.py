@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_RATE_LIMIT_PER_MINUTE = 120.0
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYKG_", extra="ignore")
@@ -50,9 +52,10 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1_024,
                                    description="body size of any request but an upload")
-    rate_limit_per_minute: float = Field(default=120.0, ge=0,
-                                         description="per API key (per client address when "
-                                                     "open); 0 turns the limit off")
+    rate_limit_per_minute: float | None = Field(default=None, ge=0, description=(
+        "per API key (per client address when open); 0 turns the limit off. Unset: "
+        f"{DEFAULT_RATE_LIMIT_PER_MINUTE:g}, but none for a server without keys asked on a "
+        "loopback address (a local user's own eval script is not an attack)"))
     rate_limit_burst: int = Field(default=30, ge=1)
     neighbourhood_max_nodes: int = Field(default=500, ge=1)
     cors_origins: str = Field(default="", description="comma-separated origins; * for any")

@@ -23,7 +23,7 @@ from service.ingest.audit import AuditLog
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.logs import configure_logging
-from service.settings import Settings
+from service.settings import DEFAULT_RATE_LIMIT_PER_MINUTE, Settings
 from service.wiring import Components, build_components
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
@@ -60,7 +60,12 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app = FastAPI(title="policykg", version=metadata.version("policykg"), lifespan=lifespan,
                   description=_DESCRIPTION)
     app.state.keyring = KeyRing.from_settings(settings)
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    configured = settings.rate_limit_per_minute
+    app.state.limiter = RateLimiter(
+        DEFAULT_RATE_LIMIT_PER_MINUTE if configured is None else configured,
+        settings.rate_limit_burst)
+    # Unset, the limit spares a keyless server asked on a loopback address (deps.authorize).
+    app.state.limit_local_open = configured is not None
     app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")
     for area in (search, documents, graph, ops):
         app.include_router(area.router(settings))

@@ -122,6 +122,10 @@ class Library:
         self._index_checked_at = time.monotonic()
         self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
 
+    @property
+    def components(self) -> Components:
+        return self._components
+
     def check_consistency(self) -> None:
         """Check that graph and indexes agree, for ``health`` (at start-up and after each
         write: about 0.2 s for 12,000 sentences), with the indexes held still."""
