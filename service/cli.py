@@ -441,5 +441,48 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
 
 
+@app.command()
+def mcp(http: Annotated[bool, typer.Option(
+            "--http", help="serve streamable HTTP at /mcp (with the whole API) instead of stdio")] = False,
+        host: Annotated[str, typer.Option(help="with --http")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="with --http")] = 8000) -> None:
+    """Serve the MCP tools (search, get_task, get_document, list_entities, get_entity,
+    neighbourhood, cypher) over stdio for a local chatbot client. The database is opened
+    read-only, so a running `policykg serve` or `policykg ingest` can write beside it."""
+    if http:
+        serve(host=host, port=port)
+        return
+    from service.api.ratelimit import ConcurrencyGate
+    from service.ingest.audit import AuditLog
+    from service.ingest.library import Library
+    from service.logs import configure_logging
+    from service.mcp_server import ToolServices, build_server
+
+    settings = get_settings()
+    configure_logging(settings.log_level)  # JSON lines on stderr; stdout carries the protocol
+    _say_how_mcp_reads(settings)
+    with _opened(read_only=True) as components:
+        library = Library(components, OriginalStore(settings.originals_dir),
+                          AuditLog(settings.audit_log_path))
+        services = ToolServices(library, ConcurrencyGate(settings.cypher_max_concurrent,
+                                                         "Cypher queries"))
+        build_server(settings, lambda: services).run("stdio")
+
+
+def _say_how_mcp_reads(settings: Settings) -> None:
+    """One line on stderr (stdout carries the protocol): read-only, and beside whom."""
+    if settings.graph != "embedded":
+        console.print(f"policykg mcp: reading the Neo4j graph at {settings.neo4j_uri} read-only")
+        return
+    from graph.embedded import EmbeddedGraphStore
+
+    if EmbeddedGraphStore.held_for_writing(settings.graph_path):
+        console.print(f"policykg mcp: another process (a running `policykg serve`?) holds "
+                      f"{settings.graph_path}; opened it read-only beside it. Documents it "
+                      "ingests later are seen after `policykg mcp` restarts.")
+    else:
+        console.print(f"policykg mcp: opened {settings.graph_path} read-only")
+
+
 if __name__ == "__main__":
     app()

@@ -2,6 +2,7 @@
 ``service.api.problems``) and the MCP tools (tool errors, ``service.mcp_server``) both read, so
 a client sees the same ``type`` for the same failure whichever way it asked."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +71,7 @@ def problem_body(kind: ProblemKind, detail: str, **extra: Any) -> dict[str, Any]
             "detail": detail, **extra}
 
 
-def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     """Pydantic's or FastAPI's error list as the problem's ``errors``: each field's location
     and message."""
     return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in errors]

@@ -13,6 +13,7 @@ from importlib import metadata
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from service.api import mcp_http
 from service.api.auth import KeyRing
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.problems import PROBLEM_TYPES, install_handlers, unexpected_response
@@ -53,7 +54,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         with app.state.documents.reading() as warm:
             warm.warm_up()
         app.state.documents.check_consistency()  # /health's status until the first write
-        yield
+        async with mcp_http.serving(mcp_server, open_mode=app.state.keyring.empty
+                                    and not settings.open):
+            yield
         if owned:
             ready.close()
 
@@ -69,6 +72,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")
     for area in (search, documents, graph, ops):
         app.include_router(area.router(settings))
+    mcp_server = mcp_http.mount(app, settings)
     install_handlers(app)
     _add_middleware(app, settings)
     return app
