@@ -2,6 +2,7 @@
 JSON shapes of ``service.schemas``. Each function is what one route calls; a missing id is a
 ``NotFoundError``."""
 
+import mimetypes
 from dataclasses import dataclass
 
 from graph.base import ENTITY_LABELS, EntityDetail, EntityLabel, GraphStore, Neighbourhood
@@ -116,12 +117,18 @@ class Original:
     content: bytes
     sha256: str
 
+    @property
+    def media_type(self) -> str:
+        """The type its file name says, as the upload named it (a web page saved as
+        notice.html is text/html)."""
+        return mimetypes.guess_type(self.name, strict=False)[0] or "application/octet-stream"
+
 
 def original(store: GraphStore, originals: OriginalStore, doc_id: str) -> Original:
     document = store.get_document(doc_id)
     if document is None or not document.ingested or not document.sha256:
         raise NotFoundError(f"no ingested document with id {doc_id}")
-    stored = originals.get(document.sha256)
+    stored = originals.original_of(document)
     if stored is None:
         raise NotFoundError(f"the original file of {doc_id} was not kept (it was ingested "
                             "before originals were stored): upload it again")

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_RATE_LIMIT_PER_MINUTE = 120.0
+DEFAULT_MAX_TASK_CHARS = 4000  # a search result's task text; the whole task is at /tasks/{id}
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
                                          description="JSON size of a /cypher result")
     search_max_k: int = Field(default=100, ge=1, le=100)
     search_max_query_chars: int = Field(default=500, ge=1, le=500)
+    search_max_task_chars: int = Field(default=DEFAULT_MAX_TASK_CHARS, ge=100, description=(
+        "a search result's task text is cut here (text_truncated, url); /tasks/{id} has all"))
 
     # Access: API keys with two roles; with none, only a loopback address may be served
     # unless ``open`` says otherwise.

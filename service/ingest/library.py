@@ -240,8 +240,8 @@ class Library:
             if current == before:
                 return "nothing to undo: the graph was not changed"
             ingestor = build_ingestor(self._components)
-            original = (self._originals.get(before.sha256)
-                        if before is not None and before.ingested and before.sha256 else None)
+            original = (self._originals.original_of(before)
+                        if before is not None and before.ingested else None)
             if original is not None:
                 ingestor.ingest_loaded(load_bytes(*original))
                 return "restored the previous version"
