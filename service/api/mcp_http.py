@@ -30,8 +30,10 @@ class _Endpoint:
 
     def __init__(self, server: MCPServer) -> None:
         self._server = server
+        self.route: Route | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self.route  # the access log's and the metrics' route label
         request = Request(scope, receive)
         try:
             authorize(request, presented_key(request), "reader")
@@ -45,7 +47,9 @@ def mount(app: FastAPI, settings: Settings) -> MCPServer:
     """Add ``/mcp`` to ``app``; run ``serving(server, ...)`` in the app's lifespan."""
     server = build_server(settings, lambda: ToolServices(app.state.documents,
                                                          app.state.cypher_gate))
-    app.router.routes.append(Route(PATH, _Endpoint(server), include_in_schema=False))
+    endpoint = _Endpoint(server)
+    endpoint.route = Route(PATH, endpoint, include_in_schema=False)
+    app.router.routes.append(endpoint.route)
     return server
 
 

@@ -221,6 +221,9 @@ def test_http_refuses_a_wrong_key_or_none(server: str) -> None:
     allowed = httpx.post(server, json=initialize, headers={**accept, "X-API-Key": READER_KEY},
                          timeout=30)
     assert allowed.status_code == 200 and allowed.json()["result"]["serverInfo"]["name"] == "policykg"
+    metrics = httpx.get(server.replace("/mcp", "/metrics"), headers={"X-API-Key": READER_KEY},
+                        timeout=30).text
+    assert 'route="/mcp",status="401"' in metrics and 'route="/mcp",status="200"' in metrics
 
 
 def test_stdio_beside_a_serving_server_reads_read_only_and_says_so(server: str, data_dir: Path) -> None:
