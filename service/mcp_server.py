@@ -21,7 +21,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
-from graph.base import EntityDetail, EntityLabel, Neighbourhood
+from graph.base import EntityDetail, EntityLabel, GraphStore, Neighbourhood
 from graph.models import QueryResult
 from service import catalog
 from service.api.ratelimit import ConcurrencyGate
@@ -190,7 +190,7 @@ def _add_search_tools(server: MCPServer, settings: Settings,
 
 def _add_graph_tools(server: MCPServer, settings: Settings,
                      services: Callable[[], ToolServices]) -> None:
-    def store() -> Any:
+    def store() -> GraphStore:
         return services().library.components.store
 
     @server.tool(annotations=_READ_ONLY)

@@ -27,8 +27,7 @@ def router(settings: Settings) -> APIRouter:
     ) -> SearchResponse:
         """Tasks that answer the question, with evidence sentences, graph context and a
         numbered, cited ``context_text`` ready to paste into a chatbot prompt."""
-        with library.reading() as search:
-            return search.search(q, k=k, offset=offset)
+        return catalog.search(library, SearchRequest(query=q, k=k, offset=offset))
 
     @routes.post("/search", response_model=SearchResponse, tags=["search"],
                  responses={**openapi_example(examples.SEARCH),
