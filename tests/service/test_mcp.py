@@ -58,8 +58,9 @@ def server(data_dir: Path) -> Iterator[str]:
     """`policykg serve` with a reader key, holding the embedded database; yields /mcp's URL."""
     port = free_port()
     env = subprocess_env("embedded", data_dir, POLICYKG_READER_KEYS=READER_KEY)
+    log = (data_dir.parent / "serve.log").open("w+b")  # a file: a full pipe would stall it
     process = subprocess.Popen([*POLICYKG, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -70,12 +71,14 @@ def server(data_dir: Path) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read() if process.stderr else b''!r}")
+                log.seek(0)
+                raise RuntimeError(f"server did not start: {log.read().decode(errors='replace')}")
             time.sleep(0.3)
         yield f"{base}/mcp"
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 def over_stdio(data_dir: Path, check: Session) -> str:
