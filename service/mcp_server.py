@@ -30,7 +30,6 @@ from service.ingest.library import Library
 from service.logs import get_logger
 from service.problem_types import (
     INTERNAL,
-    INTERNAL_DETAIL,
     VALIDATION,
     classify,
     problem_body,
@@ -115,7 +114,8 @@ def answer(produce: Callable[[], BaseModel]) -> CallToolResult:
         kind = classify(exc)
         if kind is None:
             _log.error("unexpected error in a tool", exc_info=exc)
-            return _error(problem_body(INTERNAL, INTERNAL_DETAIL))
+            return _error(problem_body(INTERNAL, "unexpected error; the server's log has the "
+                                                 "traceback"))
         _log.log(logging.ERROR if kind.status >= 500 else logging.INFO, "%s: %s", kind.type, exc)
         extra = {"errors": exc.errors} if isinstance(exc, InvalidRequestError) else {}
         return _error(problem_body(kind, str(exc), **extra))
