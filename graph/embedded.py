@@ -1,5 +1,7 @@
 """The embedded default: LadybugDB, one database file under the data dir, no server."""
 
+import fcntl
+import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,6 +55,24 @@ class EmbeddedGraphStore(CypherGraphStore):
                 ) from exc
             raise GraphUnavailableError(f"cannot open graph database {path}: {exc}") from exc
         return cls(database, path, read_only=read_only, query_memory_bytes=query_memory_bytes)
+
+    @staticmethod
+    def held_for_writing(path: Path) -> bool:
+        """Whether another process holds the database file for writing (LadybugDB takes a
+        POSIX write lock on it). Asks for a read lock and gives it back at once; a read-only
+        open takes no lock, so readers never stand in a writer's way. Call it before this
+        process opens the file for writing: closing the probe drops the process's own locks."""
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(descriptor)  # closing releases the probe's lock
+        return False
 
     def _connection(self) -> "ladybug.Connection":
         # Connections are not shared across threads; each thread gets its own.

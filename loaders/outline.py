@@ -136,6 +136,20 @@ class ParsedDocument:
     skipped: list[str] = field(default_factory=list)
 
 
+
+def unlike_a_policy(parsed: ParsedDocument) -> str | None:
+    """Why a text does not read as a policy document, or None when it does: it has neither a
+    header (an issuer, a 文号 or a date) nor an outline (numbered items from 1 on: a line that
+    opens with "45 documents" is no outline). A directory ingest skips such a file (a README,
+    a table of sources), which would otherwise become a "document" of unnumbered prose."""
+    header = parsed.header
+    if header.issuer or header.doc_number or header.issued_date:
+        return None
+    numbers = [n for n in (*(s.number for s in parsed.sections), *(t.number for t in parsed.tasks)) if n]
+    if len(numbers) >= 2 and 1 in numbers:
+        return None
+    return "neither a header (issuer, 文号 or date) nor numbered items: not read as a policy document"
+
 @dataclass
 class _Part:
     label: str | None

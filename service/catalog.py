@@ -2,17 +2,19 @@
 JSON shapes of ``service.schemas``. Each function is what one route calls; a missing id is a
 ``NotFoundError``."""
 
+import mimetypes
 from dataclasses import dataclass
 
 from graph.base import ENTITY_LABELS, EntityDetail, EntityLabel, GraphStore, Neighbourhood
-from graph.models import PolicyDocument
+from graph.models import PolicyDocument, QueryResult
 from service.api.auth import Principal
-from service.errors import NotFoundError
+from service.errors import InvalidRequestError, NotFoundError
 from service.ingest.consistency import HealthFlag
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.schemas import (
     CitedDocument,
+    CypherRequest,
     DocumentDetailOut,
     DocumentList,
     DocumentOut,
@@ -22,6 +24,8 @@ from service.schemas import (
     HealthDetailsOut,
     HealthOut,
     IndexDifferenceOut,
+    SearchRequest,
+    SearchResponse,
     SectionOut,
     SentenceOut,
     StatsOut,
@@ -31,6 +35,29 @@ from service.schemas import (
 from service.search.service import context_out, task_out
 from service.search.text_norm import normalise_query
 from service.wiring import Components
+
+
+def search(library: Library, request: SearchRequest) -> SearchResponse:
+    """The answer to a question, within this server's limits (``InvalidRequestError`` past
+    them: the request model allows the most any server allows)."""
+    settings = library.components.settings
+    if len(request.query) > settings.search_max_query_chars:
+        raise InvalidRequestError(("body", "query"),
+                                  f"at most {settings.search_max_query_chars} characters on this server")
+    if request.k > settings.search_max_k:
+        raise InvalidRequestError(("body", "k"), f"at most {settings.search_max_k} on this server")
+    with library.reading() as service:
+        return service.search(request.query, k=request.k, offset=request.offset,
+                              filters=request.filters)
+
+
+def cypher(c: Components, request: CypherRequest) -> QueryResult:
+    """A reader's Cypher through the store's read-only guard (statement check, read-only
+    database, sandboxed worker) and within this server's limits of time, rows and bytes."""
+    return c.store.run_read(request.query, request.parameters,
+                            max_rows=c.settings.cypher_max_rows,
+                            timeout_s=c.settings.cypher_timeout_s,
+                            max_bytes=c.settings.cypher_max_result_bytes)
 
 
 def document_out(document: PolicyDocument, sections: int, tasks: int, sentences: int
@@ -90,12 +117,18 @@ class Original:
     content: bytes
     sha256: str
 
+    @property
+    def media_type(self) -> str:
+        """The type its file name says, as the upload named it (a web page saved as
+        notice.html is text/html)."""
+        return mimetypes.guess_type(self.name, strict=False)[0] or "application/octet-stream"
+
 
 def original(store: GraphStore, originals: OriginalStore, doc_id: str) -> Original:
     document = store.get_document(doc_id)
     if document is None or not document.ingested or not document.sha256:
         raise NotFoundError(f"no ingested document with id {doc_id}")
-    stored = originals.get(document.sha256)
+    stored = originals.original_of(document)
     if stored is None:
         raise NotFoundError(f"the original file of {doc_id} was not kept (it was ingested "
                             "before originals were stored): upload it again")

@@ -22,6 +22,7 @@ from service.errors import ServiceError
 from service.ingest.data_version import DATA_VERSION, check_data_version, write_version
 from service.ingest.ingestor import BatchReport, FileFailure, IngestObserver, Ingestor, IngestReport, Recovery
 from service.ingest.originals import OriginalStore
+from service.schemas import Listing
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_graph_store, build_ingestor, build_search
 
@@ -78,21 +79,26 @@ def _recovered_ingestor(components: Components) -> tuple[Ingestor, Recovery | No
 def _files(paths: list[Path], pattern: str | None) -> list[Path]:
     """Files named, and the files under directories named (supported suffixes, or those
     matching ``pattern``); hidden files are left out. Sorted within a directory, each once."""
+    return list(dict.fromkeys(f for _, found in _found(paths, pattern) for f in found))
+
+
+def _found(paths: list[Path], pattern: str | None) -> list[tuple[bool, list[Path]]]:
+    """Per path given: (whether it is a file named, the files it stands for)."""
     from loaders.files import SUPPORTED_SUFFIXES
 
-    files: list[Path] = []
+    found: list[tuple[bool, list[Path]]] = []
     for path in paths:
         if path.is_dir():
-            found = path.rglob(pattern) if pattern else path.rglob("*")
-            files.extend(sorted(
-                p for p in found
+            candidates = path.rglob(pattern) if pattern else path.rglob("*")
+            found.append((False, sorted(
+                p for p in candidates
                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and (pattern or p.suffix.lower() in SUPPORTED_SUFFIXES)))
+                and (pattern or p.suffix.lower() in SUPPORTED_SUFFIXES))))
         elif path.exists():
-            files.append(path)
+            found.append((True, [path]))
         else:
             raise _fail(f"{path}: no such file or directory")
-    return list(dict.fromkeys(files))
+    return found
 
 
 def _command(*words: str) -> str:
@@ -123,7 +129,9 @@ class _ProgressBars(IngestObserver):
                 f"sentences, {report.embedded} embedded, {report.cached} cached"
                 + (f", {report.removed_tasks} tasks removed" if report.removed_tasks else ""))
             self._progress.advance(self._sentences, report.sentences)
-        if failure is not None:
+        if failure is not None and failure.skipped:
+            console.print(f"[yellow]skipped[/yellow] {failure.reason} (--force ingests it)")
+        elif failure is not None:
             console.print(f"[red]failed[/red] {failure.reason}")
         if self._files is not None:
             self._progress.advance(self._files)
@@ -148,7 +156,7 @@ def _progress() -> Progress:
 def _summary(batch: BatchReport) -> Table:
     table = Table("files ok", "failed", "tasks", "sentences", "embedded", "cached", "seconds",
                   title="ingest summary")
-    table.add_row(str(batch.files - len(batch.failures)), str(len(batch.failures)),
+    table.add_row(str(len(batch.reports)), str(len(batch.failures)),
                   str(batch.tasks), str(batch.sentences), str(batch.embedded), str(batch.cached),
                   f"{batch.seconds:.1f}")
     return table
@@ -159,10 +167,16 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or directories")],
     pattern: Annotated[str | None, typer.Option(
         "--glob", help="in directories, only files matching this pattern, e.g. '*.txt'")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="also files in directories that have neither a header nor numbered "
+                        "items (skipped otherwise: a README is no policy document)")] = False,
 ) -> None:
     """Load documents into the graph and the search indexes. Re-loading a changed document
     updates it (unchanged tasks keep their ids); unchanged text costs no model time."""
-    files = _files(paths, pattern)
+    found = _found(paths, pattern)
+    files = list(dict.fromkeys(f for _, listed in found for f in listed))
+    named = {f for is_named, listed in found if is_named for f in listed}
+    screened = set() if force else {f for f in files if f not in named}
     if not files:
         raise _fail(f"no files to ingest in {', '.join(map(str, paths))}"
                     + (f" matching {pattern!r}" if pattern else ""))
@@ -172,11 +186,16 @@ def ingest(
         ingestor, _ = _recovered_ingestor(components)
         with _progress() as progress:
             batch = ingestor.ingest_files(files, _ProgressBars(progress, len(files)),
-                                          command=command)
+                                          command=command, screened=screened)
     console.print(_summary(batch))
     stages = ", ".join(f"{k} {v:.1f}" for k, v in sorted(batch.stage_seconds.items(),
                                                            key=lambda kv: -kv[1]))
     console.print(f"[dim]seconds per stage: {stages}[/dim]")
+    if batch.skipped:
+        console.print(f"[yellow]{len(batch.skipped)} of {batch.files} files skipped[/yellow] "
+                      "(not read as policy documents; --force ingests them):")
+        for skipped in batch.skipped:
+            console.print(f"  {skipped.reason}")
     if batch.failures:
         console.print(f"[red]{len(batch.failures)} of {batch.files} files failed:[/red]")
         for failure in batch.failures:
@@ -233,7 +252,7 @@ def migrate(
         reloaded: list[tuple[str | None, LoadedDocument]] = []
         without_original = []
         for document in documents:
-            stored = originals.get(document.sha256) if document.sha256 else None
+            stored = originals.original_of(document)
             if stored is None:
                 without_original.append(document)
             else:
@@ -341,7 +360,7 @@ def search(
         return
     out = Console()
     if response.listing:
-        out.print(f"{response.listing.total} tasks linked to {response.listing.entity}")
+        out.print(listing_line(response.listing))
     for i, result in enumerate(response.results, offset + 1):
         task = result.task
         out.print(f"[bold]{i}. {task.document.title} {task.path} {task.title}[/bold] "
@@ -349,6 +368,14 @@ def search(
         for evidence in result.evidence[:2]:
             out.print(f"   {evidence.text}")
     out.print(f"[dim]{response.took_ms:.0f} ms[/dim]")
+
+
+def listing_line(listing: Listing) -> str:
+    """A listing as a person reads it: 长三角 / Yangtze River Delta, 89 tasks."""
+    entities = listing.entities or [listing.entity]
+    names = " + ".join(" / ".join(dict.fromkeys(n for n in (e.get("name"), e.get("name_en")) if n))
+                       for e in entities)
+    return f"{names}, {listing.total} task{'s' if listing.total != 1 else ''}"
 
 
 @app.command()
@@ -439,6 +466,49 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     except (AuthError, GraphError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
     uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
+
+
+@app.command()
+def mcp(http: Annotated[bool, typer.Option(
+            "--http", help="serve streamable HTTP at /mcp (with the whole API) instead of stdio")] = False,
+        host: Annotated[str, typer.Option(help="with --http")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="with --http")] = 8000) -> None:
+    """Serve the MCP tools (search, get_task, get_document, list_entities, get_entity,
+    neighbourhood, cypher) over stdio for a local chatbot client. The database is opened
+    read-only, so a running `policykg serve` or `policykg ingest` can write beside it."""
+    if http:
+        serve(host=host, port=port)
+        return
+    from service.api.ratelimit import ConcurrencyGate
+    from service.ingest.audit import AuditLog
+    from service.ingest.library import Library
+    from service.logs import configure_logging
+    from service.mcp_server import ToolServices, build_server
+
+    settings = get_settings()
+    configure_logging(settings.log_level)  # JSON lines on stderr; stdout carries the protocol
+    _say_how_mcp_reads(settings)
+    with _opened(read_only=True) as components:
+        library = Library(components, OriginalStore(settings.originals_dir),
+                          AuditLog(settings.audit_log_path))
+        services = ToolServices(library, ConcurrencyGate(settings.cypher_max_concurrent,
+                                                         "Cypher queries"))
+        build_server(settings, lambda: services).run("stdio")
+
+
+def _say_how_mcp_reads(settings: Settings) -> None:
+    """One line on stderr (stdout carries the protocol): read-only, and beside whom."""
+    if settings.graph != "embedded":
+        console.print(f"policykg mcp: reading the Neo4j graph at {settings.neo4j_uri} read-only")
+        return
+    from graph.embedded import EmbeddedGraphStore
+
+    if EmbeddedGraphStore.held_for_writing(settings.graph_path):
+        console.print(f"policykg mcp: another process (a running `policykg serve`?) holds "
+                      f"{settings.graph_path}; opened it read-only beside it. Documents it "
+                      "ingests later are seen after `policykg mcp` restarts.")
+    else:
+        console.print(f"policykg mcp: opened {settings.graph_path} read-only")
 
 
 if __name__ == "__main__":

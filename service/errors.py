@@ -12,3 +12,12 @@ class NotFoundError(ServiceError):
 
 class InvalidUploadError(ServiceError):
     """An upload without a usable file name."""
+
+
+class InvalidRequestError(ServiceError):
+    """A request past one of this server's limits (a question too long, too many results):
+    ``errors`` holds each field's location and message, as a 422 lists them."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        self.errors = [{"loc": list(loc), "msg": message}]
+        super().__init__(f"{'.'.join(loc)}: {message}")

@@ -48,7 +48,12 @@ class TaskOut(BaseModel):
     number: int
     path: str
     title: str
-    text: str
+    text: str = Field(description=(
+        "the task's text; in search results at most the server's POLICYKG_SEARCH_MAX_TASK_CHARS "
+        "characters (see text_truncated)"))
+    text_truncated: bool = Field(default=False, description=(
+        "the text was cut: `url` (GET /tasks/{id}) returns all of it"))
+    url: str = Field(description="the task's own endpoint, relative to the server: /tasks/{id}")
     document: DocumentRef
     section: SectionRef | None
 
@@ -238,6 +243,7 @@ class TaskDetailOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "task": {"id": "task_0b8f1c4d2a3e5f6a7b8c", "number": 15, "path": "四/15",
                  "title": "深化教育开放合作", "text": "深化教育开放合作。加强与上海的教育合作……",
+                 "text_truncated": False, "url": "/tasks/task_0b8f1c4d2a3e5f6a7b8c",
                  "document": {"id": "doc_218d1ac5ffaa965e637c", "title": "2021年度教育工作要点",
                               "doc_number": "太教〔2021〕1号"},
                  "section": {"number": 4, "title": "坚持开放融合，提升发展活力"}},

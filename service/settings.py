@@ -7,6 +7,9 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_RATE_LIMIT_PER_MINUTE = 120.0
+DEFAULT_MAX_TASK_CHARS = 4000  # a search result's task text; the whole task is at /tasks/{id}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYKG_", extra="ignore")
@@ -37,6 +40,8 @@ class Settings(BaseSettings):
                                          description="JSON size of a /cypher result")
     search_max_k: int = Field(default=100, ge=1, le=100)
     search_max_query_chars: int = Field(default=500, ge=1, le=500)
+    search_max_task_chars: int = Field(default=DEFAULT_MAX_TASK_CHARS, ge=100, description=(
+        "a search result's task text is cut here (text_truncated, url); /tasks/{id} has all"))
 
     # Access: API keys with two roles; with none, only a loopback address may be served
     # unless ``open`` says otherwise.
@@ -50,9 +55,10 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1_024,
                                    description="body size of any request but an upload")
-    rate_limit_per_minute: float = Field(default=120.0, ge=0,
-                                         description="per API key (per client address when "
-                                                     "open); 0 turns the limit off")
+    rate_limit_per_minute: float | None = Field(default=None, ge=0, description=(
+        "per API key (per client address when open); 0 turns the limit off. Unset: "
+        f"{DEFAULT_RATE_LIMIT_PER_MINUTE:g}, but none for a server without keys asked on a "
+        "loopback address (a local user's own eval script is not an attack)"))
     rate_limit_burst: int = Field(default=30, ge=1)
     neighbourhood_max_nodes: int = Field(default=500, ge=1)
     cors_origins: str = Field(default="", description="comma-separated origins; * for any")

@@ -149,4 +149,5 @@ def build_search(components: Components) -> "SearchService":
     from service.search.service import SearchService
 
     return SearchService(components.store, components.embedder, components.vectors,
-                         components.lexical, bridge_cache_dir=components.settings.data_dir / "cache")
+                         components.lexical, bridge_cache_dir=components.settings.data_dir / "cache",
+                         max_task_chars=components.settings.search_max_task_chars)

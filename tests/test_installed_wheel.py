@@ -1,8 +1,9 @@
 """What a user installs works: the image's build context (the Dockerfile's COPY list, taken
 from a clean export of the tree, so ignored build files cannot hide a gap) builds a wheel; the
 wheel, installed with its dependencies into a fresh venv (not editable), ingests the sample,
-answers the Shanghai question by CLI and over HTTP when served as the image's CMD serves it,
-from a directory outside the checkout."""
+answers the Shanghai question by CLI, over HTTP when served as the image's CMD serves it, and
+over MCP (stdio and the server's /mcp), from a directory outside the checkout. The default
+install pulls in no torch."""
 
 import json
 import os
@@ -12,14 +13,20 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import ROOT, SAMPLE
 
@@ -74,6 +81,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                    timeout=120)
     subprocess.run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
                     str(wheel)], check=True, timeout=1200)
+    installed = subprocess.run([uv, "pip", "list", "--python", str(venv / "bin" / "python")],
+                               capture_output=True, text=True, check=True).stdout
+    assert "torch" not in installed and "mcp " in installed  # torch only with the [st] extra
     yield venv / "bin"
 
 
@@ -87,7 +97,24 @@ def task_numbers(results: list[dict[str, object]]) -> set[int]:
     return {int(r["task"]["number"]) for r in results}  # type: ignore[index]
 
 
-def test_the_installed_wheel_answers_by_cli_and_http(installed: Path, tmp_path: Path) -> None:
+def mcp_shanghai(transport: Any) -> set[int]:
+    """The task numbers MCP `search` gives for the Shanghai question, over ``transport`` (an
+    SDK client transport: stdio or streamable HTTP)."""
+    found: set[int] = set()
+
+    async def run() -> None:
+        async with transport as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            result = await session.call_tool(
+                "search", {"question": "which items involve Shanghai cooperation", "k": 5})
+            assert not result.is_error and result.structured_content is not None
+            found.update(task_numbers(result.structured_content["results"]))
+
+    anyio.run(run)
+    return found
+
+
+def test_the_installed_wheel_answers_by_cli_http_and_mcp(installed: Path, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     env = run_env(outside / "data")
@@ -105,6 +132,10 @@ def test_the_installed_wheel_answers_by_cli_and_http(installed: Path, tmp_path: 
                              "RETURN t.number ORDER BY t.number"], cwd=outside, env=env,
                             capture_output=True, text=True, check=True, timeout=300)
     assert {row[0] for row in json.loads(cypher.stdout)["rows"]} == SHANGHAI_TASKS
+    stdio = StdioServerParameters(command=str(installed / "policykg"), args=["mcp"], env=env,
+                                  cwd=str(outside))
+    with tempfile.TemporaryFile("w+") as errlog:
+        assert mcp_shanghai(stdio_client(stdio, errlog=errlog)) >= SHANGHAI_TASKS
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,6 +160,7 @@ def test_the_installed_wheel_answers_by_cli_and_http(installed: Path, tmp_path: 
         with urllib.request.urlopen(f"{base}/search?{query}", timeout=60) as response:
             results = json.load(response)["results"]
         assert task_numbers(results) >= SHANGHAI_TASKS
+        assert mcp_shanghai(streamable_http_client(f"{base}/mcp")) >= SHANGHAI_TASKS
     finally:
         server.terminate()
         server.wait(timeout=30)

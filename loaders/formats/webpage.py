@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from trafilatura.settings import Document
 
@@ -21,6 +23,9 @@ _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""", re.I)
 _BLOCKS = {"p", "head", "item", "quote", "code"}
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_NAV_TOKENS = {"nav", "navbar", "navigation", "topnav", "subnav", "mainnav", "menu", "menubar",
+               "breadcrumb", "breadcrumbs", "crumbs"}
 
 
 def html_text(content: bytes, name: str) -> str:
@@ -37,6 +42,7 @@ def html_text(content: bytes, name: str) -> str:
 
 
 def _article(markup: str) -> Document | None:
+    markup = without_navigation(markup)
     for favor_recall in (False, True):  # a short notice can fall under the precision defaults
         document = trafilatura.bare_extraction(markup, favor_recall=favor_recall, include_tables=True,
                                                include_comments=False, include_images=False,
@@ -45,6 +51,31 @@ def _article(markup: str) -> Document | None:
         if isinstance(document, Document) and document.body is not None and (document.text or "").strip():
             return document
     return None
+
+
+def without_navigation(markup: str) -> str:
+    """The page without its navigation: ``<nav>``, ``role="navigation"`` and elements whose
+    id or class names a menu, a nav bar or breadcrumbs. trafilatura takes a page's first
+    heading as its title, also the site name in a nav bar's ``<h1>``; the article's own
+    heading or ``<title>`` must win. An element holding most of the page's text is kept
+    (a ``<div class="nav-open">`` around everything)."""
+    try:
+        tree = lxml.html.fromstring(_XML_DECLARATION.sub("", markup, count=1))
+    except (ValueError, lxml.etree.ParserError):
+        return markup  # trafilatura says what it makes of it
+    if not isinstance(tree, lxml.html.HtmlElement):
+        return markup
+    total = len(tree.text_content())
+    for element in list(tree.iter()):
+        if not isinstance(element, lxml.html.HtmlElement) or element.tag in ("html", "body", "head"):
+            continue
+        named = _NAV_TOKENS.intersection(re.split(r"[\s_\-]+", " ".join(
+            (element.get("id") or "", element.get("class") or "")).lower()))
+        navigation = element.tag == "nav" or element.get("role") == "navigation" or named
+        if navigation and element.getparent() is not None \
+                and len(element.text_content()) <= total / 2:
+            element.drop_tree()
+    return str(lxml.html.tostring(tree, encoding="unicode"))
 
 
 def declared_charset(content: bytes) -> str | None:

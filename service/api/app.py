@@ -13,6 +13,7 @@ from importlib import metadata
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from service.api import mcp_http
 from service.api.auth import KeyRing
 from service.api.body_limit import BodyLimitMiddleware
 from service.api.problems import PROBLEM_TYPES, install_handlers, unexpected_response
@@ -23,7 +24,7 @@ from service.ingest.audit import AuditLog
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.logs import configure_logging
-from service.settings import Settings
+from service.settings import DEFAULT_RATE_LIMIT_PER_MINUTE, Settings
 from service.wiring import Components, build_components
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
@@ -53,17 +54,25 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         with app.state.documents.reading() as warm:
             warm.warm_up()
         app.state.documents.check_consistency()  # /health's status until the first write
-        yield
+        async with mcp_http.serving(mcp_server, open_mode=app.state.keyring.empty
+                                    and not settings.open):
+            yield
         if owned:
             ready.close()
 
     app = FastAPI(title="policykg", version=metadata.version("policykg"), lifespan=lifespan,
                   description=_DESCRIPTION)
     app.state.keyring = KeyRing.from_settings(settings)
-    app.state.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    configured = settings.rate_limit_per_minute
+    app.state.limiter = RateLimiter(
+        DEFAULT_RATE_LIMIT_PER_MINUTE if configured is None else configured,
+        settings.rate_limit_burst)
+    # Unset, the limit spares a keyless server asked on a loopback address (deps.authorize).
+    app.state.limit_local_open = configured is not None
     app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")
     for area in (search, documents, graph, ops):
         app.include_router(area.router(settings))
+    mcp_server = mcp_http.mount(app, settings)
     install_handlers(app)
     _add_middleware(app, settings)
     return app

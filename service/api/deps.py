@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from service.api.auth import ANONYMOUS, ForbiddenError, KeyRing, Principal, Role, UnauthenticatedError
+from service.api.auth import (
+    ANONYMOUS,
+    ForbiddenError,
+    KeyRing,
+    Principal,
+    Role,
+    UnauthenticatedError,
+    is_loopback,
+)
 from service.api.ratelimit import ConcurrencyGate, RateLimiter
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
@@ -18,15 +26,19 @@ api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API k
 bearer = HTTPBearer(auto_error=False, description="the same key as a bearer token")
 
 
-def _authorize(request: Request, key: str | None,
-               token: HTTPAuthorizationCredentials | None, role: Role) -> Principal:
+def authorize(request: Request, presented: str | None, role: Role) -> Principal:
+    """The caller of ``request`` by the key it presented, after one token of its rate limit:
+    the access check of every route and of the MCP endpoint. Raises
+    ``UnauthenticatedError``, ``ForbiddenError`` or ``RateLimitedError``."""
     keyring: KeyRing = request.app.state.keyring
     limiter: RateLimiter = request.app.state.limiter
     address = f"address:{request.client.host if request.client else 'unknown'}"
+    caller: str | None
     if keyring.empty:
         principal, caller = ANONYMOUS, address
+        if not request.app.state.limit_local_open and _local(request):
+            caller = None  # a keyless server asked on loopback: the user's own machine
     else:
-        presented = key or (token.credentials if token else None)
         found = keyring.authenticate(presented) if presented else None
         if found is None:
             limiter.take(address)  # guessing keys costs tokens too
@@ -38,8 +50,28 @@ def _authorize(request: Request, key: str | None,
             raise ForbiddenError(
                 f"{principal.key_id} is a {principal.role} key; this needs an {role} key")
     request.state.principal = principal
-    limiter.take(caller)
+    if caller is not None:
+        limiter.take(caller)
     return principal
+
+
+def presented_key(request: Request) -> str | None:
+    """The key in ``X-API-Key``, else in ``Authorization: Bearer``."""
+    key = request.headers.get("x-api-key")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return key or (token.strip() if scheme.lower() == "bearer" and token.strip() else None)
+
+
+def _local(request: Request) -> bool:
+    """Asked over loopback: both ends of the connection are loopback addresses."""
+    server = request.scope.get("server")
+    return bool(request.client and is_loopback(request.client.host)
+                and server and is_loopback(str(server[0])))
+
+
+def _authorize(request: Request, key: str | None,
+               token: HTTPAuthorizationCredentials | None, role: Role) -> Principal:
+    return authorize(request, key or (token.credentials if token else None), role)
 
 
 def require_reader(request: Request,

@@ -6,6 +6,7 @@ _TASK: dict[str, Any] = {
     "id": "task_4f0c1a2b3c4d5e6f7a8b", "number": 15, "path": "四/15",
     "title": "深化教育开放合作",
     "text": "深化教育开放合作。深化与上海教育合作，推进沪太两地学校结对……",
+    "text_truncated": False, "url": "/tasks/task_4f0c1a2b3c4d5e6f7a8b",
     "document": {"id": "doc_218d1ac5ffaa965e637c", "title": "2021年度教育工作要点",
                  "doc_number": "太教〔2021〕1号"},
     "section": {"number": 4, "title": "坚持开放融合，提升发展活力"},

@@ -13,66 +13,56 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from embeddings.errors import EmbeddingError, IndexMismatchError
-from graph.errors import (
-    GraphError,
-    GraphUnavailableError,
-    QueryError,
-    ReadOnlyViolationError,
-)
-from loaders.errors import FileTooLargeError, LoaderError, UnsupportedFormatError
-from service.api.auth import ForbiddenError, UnauthenticatedError
 from service.api.ratelimit import RateLimitedError
-from service.errors import InvalidUploadError, NotFoundError
-from service.ingest.ingestor import FailedDocumentError, InconsistentDocumentError
-from service.ingest.journal import IndexLockedError
+from service.errors import InvalidRequestError
 from service.logs import get_logger
+from service.problem_types import (
+    INTERNAL,
+    INTERNAL_DETAIL,
+    MAPPING,
+    VALIDATION,
+    ProblemKind,
+    classify,
+    problem_body,
+    validation_errors,
+)
 from service.schemas import Problem
 
-PROBLEM_BASE = "https://policykg.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
 #: Seconds a client should wait before retrying while the graph backend is down.
 GRAPH_RETRY_AFTER_S = 10
 
-# Most specific first: the first matching class decides.
-_MAPPING: tuple[tuple[type[Exception], int, str, str], ...] = (
-    (UnauthenticatedError, 401, "unauthenticated", "An API key is required"),
-    (ForbiddenError, 403, "forbidden", "This API key may not do this"),
-    (RateLimitedError, 429, "rate-limited", "Too many requests"),
-    (NotFoundError, 404, "not-found", "Not found"),
-    (InvalidUploadError, 422, "invalid-upload", "The upload is not valid"),
-    (ReadOnlyViolationError, 403, "read-only", "Writes are not allowed here"),
-    (GraphUnavailableError, 503, "graph-unavailable", "The graph backend is unavailable"),
-    (IndexLockedError, 503, "graph-unavailable", "Another process is writing the indexes"),
-    (QueryError, 400, "query-error", "The query failed"),
-    (GraphError, 500, "graph-error", "Graph error"),
-    (UnsupportedFormatError, 415, "unsupported-format", "Unsupported file format"),
-    (FileTooLargeError, 413, "payload-too-large", "The file is too large"),
-    (LoaderError, 422, "unreadable-document", "The document could not be read"),
-    (InconsistentDocumentError, 422, "unreadable-document", "The document could not be read"),
-    (FailedDocumentError, 422, "unreadable-document", "The document failed twice before"),
-    (IndexMismatchError, 409, "index-mismatch", "The index was built by another model"),
-    (EmbeddingError, 500, "embedding-error", "Embedding error"),
-)
 # Types of the errors FastAPI and Starlette raise themselves.
 _HTTP_TYPES = {400: "bad-request", 401: "unauthenticated", 404: "not-found", 405: "method-not-allowed",
                413: "payload-too-large", 415: "unsupported-media-type"}
 #: Every problem type, for the OpenAPI description.
-PROBLEM_TYPES = sorted({t for _, _, t, _ in _MAPPING} | set(_HTTP_TYPES.values())
-                       | {"validation", "internal"})
+PROBLEM_TYPES = sorted({k.type for _, k in MAPPING} | set(_HTTP_TYPES.values())
+                       | {VALIDATION.type, INTERNAL.type})
 
 _log = get_logger("errors")
 
 
 def problem(status: int, type_: str, title: str, detail: str, request: Request | None = None,
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + type_, "title": title, "status": status,
-                            "detail": detail}
+    body = problem_body(ProblemKind(status, type_, title), detail)
     request_id = getattr(request.state, "request_id", None) if request is not None else None
     if request_id:
         body["request_id"] = request_id
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_for(exc: Exception, request: Request) -> JSONResponse:
+    """The problem response of a domain error (a 500 for an unexpected one), logged."""
+    kind = classify(exc)
+    if kind is None:
+        _log.error("unexpected error", exc_info=exc)
+        return unexpected_response(request)
+    level = logging.ERROR if kind.status >= 500 else logging.INFO
+    _log.log(level, "%s: %s", kind.type, exc, extra={"status": kind.status})
+    extra = {"errors": exc.errors} if isinstance(exc, InvalidRequestError) else {}
+    return problem(kind.status, kind.type, kind.title, str(exc), request,
+                   headers=_headers(exc, kind.status), **extra)
 
 
 def _headers(exc: Exception, status: int) -> dict[str, str] | None:
@@ -87,27 +77,17 @@ def _headers(exc: Exception, status: int) -> dict[str, str] | None:
 
 def unexpected_response(request: Request) -> JSONResponse:
     """A bug's 500: the detail stays generic, the log has the traceback under the request id."""
-    return problem(500, "internal", "Internal error",
-                   "unexpected error; the server log has the details under this request id",
-                   request)
+    return problem(INTERNAL.status, INTERNAL.type, INTERNAL.title, INTERNAL_DETAIL, request)
 
 
 def install_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
-        for cls, status, type_, title in _MAPPING:
-            if isinstance(exc, cls):
-                level = logging.ERROR if status >= 500 else logging.INFO
-                _log.log(level, "%s: %s", type_, exc, extra={"status": status})
-                return problem(status, type_, title, str(exc), request,
-                               headers=_headers(exc, status))
-        _log.error("unexpected error", exc_info=exc)
-        return unexpected_response(request)
+        return problem_for(exc, request)
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return problem(422, "validation", "Invalid request", "the request is not valid",
-                       request, errors=errors)
+        return problem(VALIDATION.status, VALIDATION.type, VALIDATION.title,
+                       "the request is not valid", request, errors=validation_errors(exc.errors()))
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -115,7 +95,7 @@ def install_handlers(app: FastAPI) -> None:
         return problem(exc.status_code, type_, str(exc.detail), str(exc.detail), request,
                        headers=dict(exc.headers) if exc.headers else None)
 
-    for cls in {c for c, *_ in _MAPPING}:
+    for cls in {c for c, _ in MAPPING}:
         app.add_exception_handler(cls, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -22,7 +22,7 @@ later command). The same file is refused until that list is cleared.
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +47,7 @@ from graph.models import (
 )
 from loaders.errors import LoaderError
 from loaders.files import LoadedDocument, load_bytes, load_file
+from loaders.outline import unlike_a_policy
 from service.errors import ServiceError
 from service.ingest.journal import (
     MAX_ATTEMPTS,
@@ -92,8 +93,11 @@ class IngestReport:
 
 @dataclass
 class FileFailure:
+    """A file not ingested: it failed, or (``skipped``) it does not read as a policy document."""
+
     path: str
     reason: str
+    skipped: bool = False
 
 
 @dataclass
@@ -105,6 +109,7 @@ class BatchReport:
     failures: list[FileFailure]
     seconds: float
     stage_seconds: dict[str, float]
+    skipped: list[FileFailure] = field(default_factory=list)
 
     @property
     def tasks(self) -> int:
@@ -247,30 +252,34 @@ class Ingestor:
             return self._ingest(loaded, observer)
 
     def ingest_files(self, files: Sequence[Path], observer: IngestObserver | None = None,
-                     command: str | None = None) -> BatchReport:
+                     command: str | None = None, screened: Collection[Path] = ()
+                     ) -> BatchReport:
         """Ingest files one after another; a file that fails is reported and the rest go on.
-        The indexes are saved every ``checkpoint_s`` seconds and at the end."""
+        A file of ``screened`` (found in a directory rather than named) that does not read as
+        a policy document is skipped, with the reason. The indexes are saved every
+        ``checkpoint_s`` seconds and at the end."""
         observer = observer or IngestObserver()
         started = time.perf_counter()
         self._times = {}
         reports: list[IngestReport] = []
         failures: list[FileFailure] = []
+        skipped: list[FileFailure] = []
         with self._operation("ingest", command or f"ingest {len(files)} files",
                              files_total=len(files)):
             for path in files:
                 observer.file_started(path)
-                report, failure = self._ingest_file(path, observer)
+                report, failure = self._ingest_file(path, observer, path in screened)
                 if report is not None:
                     reports.append(report)
                 if failure is not None:
-                    failures.append(failure)
+                    (skipped if failure.skipped else failures).append(failure)
                 self._journal.file_done()
                 observer.file_finished(path, report, failure)
                 if time.monotonic() - self._last_save >= self._checkpoint_s:
                     self._checkpoint()
         return BatchReport(files=len(files), reports=reports, failures=failures,
                            seconds=time.perf_counter() - started,
-                           stage_seconds=dict(self._times))
+                           stage_seconds=dict(self._times), skipped=skipped)
 
     def delete(self, doc_id: str, command: str | None = None, *,
                clear_failed: bool = False) -> bool:
@@ -350,11 +359,13 @@ class Ingestor:
 
     # --- one document ---------------------------------------------------------------------
 
-    def _ingest_file(self, path: Path, observer: IngestObserver
+    def _ingest_file(self, path: Path, observer: IngestObserver, screened: bool
                      ) -> tuple[IngestReport | None, FileFailure | None]:
         try:
             with self._timed("load"):
                 loaded = load_file(path)
+            if screened and (reason := unlike_a_policy(loaded.parsed)) is not None:
+                return None, FileFailure(str(path), f"{path.name}: {reason}", skipped=True)
         except LoaderError as exc:
             return None, FileFailure(str(path), str(exc))
         except Exception as exc:  # a loader bug on one file must not stop a directory

@@ -122,6 +122,10 @@ class Library:
         self._index_checked_at = time.monotonic()
         self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
 
+    @property
+    def components(self) -> Components:
+        return self._components
+
     def check_consistency(self) -> None:
         """Check that graph and indexes agree, for ``health`` (at start-up and after each
         write: about 0.2 s for 12,000 sentences), with the indexes held still."""
@@ -236,8 +240,8 @@ class Library:
             if current == before:
                 return "nothing to undo: the graph was not changed"
             ingestor = build_ingestor(self._components)
-            original = (self._originals.get(before.sha256)
-                        if before is not None and before.ingested and before.sha256 else None)
+            original = (self._originals.original_of(before)
+                        if before is not None and before.ingested else None)
             if original is not None:
                 ingestor.ingest_loaded(load_bytes(*original))
                 return "restored the previous version"

@@ -2,7 +2,8 @@
 
 Layout: ``<root>/<sha[:2]>/<sha>`` holds the bytes and ``<sha>.name`` the source file name
 (UTF-8). Both are written to a temporary file and renamed into place, so a reader never sees
-half a file; saving the same bytes twice keeps one copy (the latest name wins).
+half a file; saving the same bytes twice keeps one copy (the latest name wins there, so a
+document's own name is its ``source``: see ``original_of``).
 """
 
 import hashlib
@@ -10,6 +11,8 @@ import os
 import re
 import tempfile
 from pathlib import Path
+
+from graph.models import PolicyDocument
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -45,6 +48,15 @@ class OriginalStore:
         except FileNotFoundError:
             return None
         return name, content
+
+    def original_of(self, document: PolicyDocument) -> tuple[str, bytes] | None:
+        """(file name, bytes) a document was ingested from: documents with the same bytes
+        share one stored copy, and each keeps its own name (its ``source``)."""
+        stored = self.get(document.sha256) if document.sha256 else None
+        if stored is None:
+            return None
+        name, content = stored
+        return document.source or name, content
 
     def delete(self, sha256: str) -> bool:
         """Remove a stored file; False when there was none."""

@@ -31,6 +31,7 @@ from service.search.bridge import QueryBridge, WeightedTerm
 from service.search.entity_linking import EntityLinker, LinkedEntity, asks_for_listing
 from service.search.ranking import TaskCandidate, aggregate, fuse
 from service.search.text_norm import normalise_query
+from service.settings import DEFAULT_MAX_TASK_CHARS
 
 _SENTENCE_POOL = 200  # sentences retrieved per channel before aggregation to tasks
 _EVIDENCE_PER_TASK = 3
@@ -81,8 +82,10 @@ class SearchService:
     A question that asks for every item about an entity gets all of them, paged (``listing``)."""
 
     def __init__(self, store: GraphStore, embedder: Embedder, vectors: VectorIndex,
-                 lexical: LexicalIndex, bridge_cache_dir: Path | None = None) -> None:
+                 lexical: LexicalIndex, bridge_cache_dir: Path | None = None,
+                 max_task_chars: int = DEFAULT_MAX_TASK_CHARS) -> None:
         self._store = store
+        self._max_task_chars = max_task_chars
         self._embedder = embedder
         self._vectors = vectors
         self._lexical = lexical
@@ -224,7 +227,7 @@ class SearchService:
                               entities=[e.as_listing_entity() for e in entities.linked],
                               total=total, offset=offset, limit=k)
         with time_stage("context"):
-            results = _results(snapshot, candidates[offset:offset + k])
+            results = _results(snapshot, candidates[offset:offset + k], self._max_task_chars)
         return SearchResponse(
             query=query,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -267,7 +270,8 @@ def _allowed_documents(snapshot: GraphSnapshot, filters: SearchFilters) -> set[s
             and (not filters.issuer or doc.issuer in filters.issuer)}
 
 
-def _results(snapshot: GraphSnapshot, page: list[TaskCandidate]) -> list[SearchResult]:
+def _results(snapshot: GraphSnapshot, page: list[TaskCandidate], max_task_chars: int
+             ) -> list[SearchResult]:
     contexts = snapshot.task_contexts([c.task_id for c in page])
     results = []
     for candidate in page:
@@ -282,16 +286,21 @@ def _results(snapshot: GraphSnapshot, page: list[TaskCandidate]) -> list[SearchR
             for sid, score in top if sid in sentences
         ]
         results.append(SearchResult(
-            task=task_out(context), score=round(candidate.score, 4),
+            task=task_out(context, max_task_chars), score=round(candidate.score, 4),
             matched_by=sorted(candidate.channels), evidence=evidence,
             context=context_out(context)))
     return results
 
 
-def task_out(context: TaskContext) -> TaskOut:
+def task_out(context: TaskContext, max_chars: int | None = None) -> TaskOut:
+    """A task as the API shows it; ``max_chars`` cuts a long text (a search result: one task
+    of an unstructured 1 MB document made a 3 MB response), ``text_truncated`` says so."""
     task, doc = context.task, context.document
+    cut = max_chars is not None and len(task.text) > max_chars
     return TaskOut(
-        id=task.id, number=task.number, path=task.path, title=task.title, text=task.text,
+        id=task.id, number=task.number, path=task.path, title=task.title,
+        text=task.text[:max_chars] if cut else task.text, text_truncated=cut,
+        url=f"/tasks/{task.id}",
         document=DocumentRef(id=doc.id, title=doc.title, doc_number=doc.doc_number),
         section=SectionRef(number=context.section.number, title=context.section.title)
         if context.section else None,
@@ -314,5 +323,6 @@ def context_text(results: list[SearchResult]) -> str:
         task, doc = result.task, result.task.document
         source = f"《{doc.title}》" + (f"（{doc.doc_number}）" if doc.doc_number else "")
         where = f"{task.path}" + (f" 第{task.number}项" if task.number else "")
-        lines.append(f"[{i}] {source} {where} {task.title}\n{task.text}")
+        cut = f"…\n（节选：全文见 {task.url}）" if task.text_truncated else ""
+        lines.append(f"[{i}] {source} {where} {task.title}\n{task.text}{cut}")
     return "\n\n".join(lines)

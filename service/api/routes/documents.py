@@ -1,6 +1,5 @@
 """Documents: upload, list, read, download the original, delete."""
 
-import mimetypes
 from typing import Annotated
 from urllib.parse import quote
 
@@ -78,8 +77,7 @@ def _add_reads(routes: APIRouter) -> None:
                      doc_id: DocId) -> Response:
         """The file as it was uploaded (or ingested), byte for byte."""
         found = catalog.original(c.store, originals, doc_id)
-        return Response(found.content, media_type=mimetypes.guess_type(found.name)[0]
-                        or "application/octet-stream",
+        return Response(found.content, media_type=found.media_type,
                         headers={"Content-Disposition": _attachment(found.name),
                                  "ETag": f'"{found.sha256}"'})
 

@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.exceptions import RequestValidationError
 
 from graph.models import QueryResult
+from service import catalog
 from service.api import examples
 from service.api.deps import ComponentsDep, CypherSlot, LibraryDep, Reader
 from service.api.problems import READ_ERRORS, openapi_errors, openapi_example
@@ -27,23 +27,14 @@ def router(settings: Settings) -> APIRouter:
     ) -> SearchResponse:
         """Tasks that answer the question, with evidence sentences, graph context and a
         numbered, cited ``context_text`` ready to paste into a chatbot prompt."""
-        with library.reading() as search:
-            return search.search(q, k=k, offset=offset)
+        return catalog.search(library, SearchRequest(query=q, k=k, offset=offset))
 
     @routes.post("/search", response_model=SearchResponse, tags=["search"],
                  responses={**openapi_example(examples.SEARCH),
                             **openapi_errors(400, *READ_ERRORS)})
     def search_post(_: Reader, library: LibraryDep, body: SearchRequest) -> SearchResponse:
         """As ``GET /search``, with filters: OR within a field, AND across fields."""
-        too_long = len(body.query) > settings.search_max_query_chars
-        if too_long or body.k > settings.search_max_k:
-            field, limit = ("query", settings.search_max_query_chars) if too_long else (
-                "k", settings.search_max_k)
-            raise RequestValidationError([{"loc": ("body", field),
-                                           "msg": f"at most {limit} on this server"}])
-        with library.reading() as search:
-            return search.search(body.query, k=body.k, offset=body.offset,
-                                 filters=body.filters)
+        return catalog.search(library, body)
 
     @routes.post("/cypher", response_model=QueryResult, tags=["graph"],
                  responses={**openapi_example(examples.CYPHER),
@@ -53,9 +44,6 @@ def router(settings: Settings) -> APIRouter:
         order. A parser checks it is one reading statement, the database runs what the parser
         read in a read-only transaction (on the embedded store, in a sandboxed worker); it is
         limited in time, rows, bytes and memory. See the README's security section."""
-        return c.store.run_read(body.query, body.parameters,
-                                max_rows=settings.cypher_max_rows,
-                                timeout_s=settings.cypher_timeout_s,
-                                max_bytes=settings.cypher_max_result_bytes)
+        return catalog.cypher(c, body)
 
     return routes
