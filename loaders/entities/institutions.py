@@ -384,10 +384,12 @@ _GOVERNMENT_SHORT = re.compile(r"(?<=[省市县区州旗盟])政府")
 
 
 def canonical_body(name: str) -> str:
-    """One name per body: 南通市政府办公室 -> 南通市人民政府办公室; a division named inside its
-    parent (呼伦贝尔市海拉尔区人民政府) -> the division alone (海拉尔区人民政府) when its name is
-    unambiguous; 省/市 relative names are left to ``resolve``."""
+    """One name per body: 南通市政府办公室 -> 南通市人民政府办公室, 滨州市人大 -> 滨州市人民代表大会;
+    a division named inside its parent (呼伦贝尔市海拉尔区人民政府) -> the division alone
+    (海拉尔区人民政府) when its name is unambiguous; 省/市 relative names are left to ``resolve``."""
     name = _GOVERNMENT_SHORT.sub("人民政府", name)
+    if name.endswith("人大") and len(name) > 2:
+        name = name[:-2] + "人民代表大会"  # 市人大 and 滨州市人民代表大会: one body, named in full
     g = gazetteer()
     for n in range(min(len(name) - 1, 12), 1, -1):
         outer = g.forms.get(name[:n])

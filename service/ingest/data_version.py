@@ -18,11 +18,14 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 2
+DATA_VERSION = 3
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
        "generic programme names per jurisdiction, no targets in reviews of past work",
+    3: "the documents a notice prints together are documents of their own (ISSUES, notice_id), "
+       "towns and streets are places in their own county's documents, slogans are no places, "
+       "人大 is named in full (市人大 -> 市人民代表大会)",
 }
 MIGRATE = "policykg migrate"
 

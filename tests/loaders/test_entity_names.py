@@ -76,3 +76,9 @@ def test_central_bodies_and_list_prefixes(sentence: str, names: list[str]) -> No
 ])
 def test_a_launched_programme_keeps_its_own_first_verb(sentence: str, name: str) -> None:
     assert [m.name for m in extract_mentions(sentence) if m.label == "Programme"] == [name]
+
+
+def test_a_congress_is_named_in_full() -> None:
+    from loaders.entities.institutions import canonical_body
+    assert canonical_body("滨州市人大") == canonical_body("滨州市人民代表大会") == "滨州市人民代表大会"
+    assert canonical_body("人大") == "人大"  # bare: not resolved here
