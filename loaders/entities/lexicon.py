@@ -115,6 +115,19 @@ def _ends_lead(text: str, pos: int) -> bool:
     return any(text.endswith(w, 0, pos) for w in word_list("lead_words.txt") if len(w) >= 2)
 
 
+def inside_word(text: str, i: int) -> bool:
+    """Whether the character at ``i`` (a function character: 与, 和, 对 …) is part of a longer
+    word of jieba's segmentation of the text around it (参与率, 和谐, 对象) rather than a word
+    of its own."""
+    start = max(0, i - 3)
+    offset = start
+    for token in tokens(text[start:i + 4]):
+        if offset <= i < offset + len(token):
+            return len(token) > 1
+        offset += len(token)
+    return False
+
+
 def is_deng_word(text: str, i: int) -> bool:
     """Whether the 等 at ``i`` belongs to a word (高等, 平等) rather than closing a list."""
     return text[i] == "等" and i > 0 and text[i - 1] in _DENG_WORDS

@@ -35,6 +35,7 @@ from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
     BOUNDARY,
     FUNCTION_CHARS,
+    inside_word,
     is_cjk,
     is_deng_word,
     is_verb_like,
@@ -48,9 +49,10 @@ from loaders.entities.mention import Mention
 from loaders.entities.spans import Spans
 from loaders.numerals import cn_to_int
 
-UNITS = ("个百分点", "平方公里", "平方米", "公里", "千米", "学时", "课时", "小时", "名", "所", "位", "个",
-         "家", "项", "人次", "人", "场", "门", "节", "台", "套", "支", "类", "种", "件", "篇", "册", "座",
-         "处", "条", "间", "张", "元", "%", "亩", "吨", "部", "款", "批", "户", "辆", "架", "艘", "株", "首")
+UNITS = ("个百分点", "平方公里", "平方米", "立方米", "公里", "千米", "千瓦时", "千瓦", "公斤", "学时", "课时",
+         "小时", "名", "所", "位", "个", "家", "项次", "项", "人次", "人", "斤", "场", "门", "节", "台", "套",
+         "支", "类", "种", "件", "篇", "册", "座", "处", "条", "间", "张", "元", "%", "亩", "吨", "部", "款", "批",
+         "户", "辆", "架", "艘", "株", "首")
 # (?<!\d): a match starts where a digit run does (nothing in the pattern can follow a part of a
 # run, so a start inside one would only fail again), which keeps a long run of digits linear.
 _UNIT = "|".join(map(re.escape, UNITS))
@@ -106,7 +108,8 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
         if is_deng_word(norm, i):
             i += 1
             continue
-        if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and ch != "的") or not is_cjk(ch):
+        if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and ch != "的" and not inside_word(norm, i)) \
+                or not is_cjk(ch):
             break
         i += 1
     return i
@@ -166,7 +169,8 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
         if ch in "“”\"":
             i -= 1
             continue
-        if ch in BOUNDARY or ch.isdigit() or ch in FUNCTION_CHARS or not is_cjk(ch):
+        if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and not inside_word(norm, i - 1)) \
+                or not is_cjk(ch):
             break
         i -= 1
     stop = end

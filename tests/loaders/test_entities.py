@@ -289,6 +289,11 @@ def test_english_names_use_proper_noun_readings() -> None:
     ("创建40所“莆仙戏演唱基地学校”。", 40, 40, "所", "“莆仙戏演唱基地学校”", None),
     ("继续创建100所校园文化美育环境建设示范学校。", 100, 100, "所", "校园文化美育环境建设示范学校", None),
     ("完成137家省重点实验室优化重组。", 137, 137, "家", "省重点实验室", None),
+    # 与 inside a word (参与率) does not end what is counted; units of measure.
+    ("学生参与率达98%以上。", 98, None, "%", "学生参与率", None),
+    ("年内新增装机容量320万千瓦以上。", 320, None, "万千瓦", "装机容量", None),
+    ("粮食产量稳定在70亿斤以上。", 70, None, "亿斤", "粮食产量", None),
+    ("举办各类赛事活动3000项次以上。", 3000, None, "项次", "赛事活动", None),
 ])
 def test_targets(sentence: str, low: float, high: float, unit: str, counts: str, year: int | None) -> None:
     m = only(sentence, "Target")
