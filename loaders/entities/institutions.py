@@ -70,7 +70,7 @@ HEADS: dict[str, str] = {
     "研究院": "research_institute", "研究所": "research_institute", "研究中心": "research_institute",
     "研究会": "association", "协会": "association", "学会": "association", "联合会": "association",
     "总工会": "association", "文联": "association", "妇联": "association", "科协": "association",
-    "侨联": "association", "残联": "association",
+    "侨联": "association", "残联": "association", "工商联": "association",
     "大学": "university", "学院": "university",
     "中专": "school", "职中": "school", "中学": "school", "小学": "school", "学校": "school",
     "幼儿园": "school", "校区": "school", "技校": "school",
@@ -178,7 +178,7 @@ def resolve(name: str, locality: Locality | None) -> str:
 
 
 _SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}
-_PEOPLES_ORGANISATIONS = {"文联", "妇联", "科协", "总工会", "侨联", "残联"}
+_PEOPLES_ORGANISATIONS = {"文联", "妇联", "科协", "总工会", "侨联", "残联", "工商联"}
 _PLAIN_LOCALITY = re.compile(r"(?:中共)?(?:[市省县区镇乡州盟]|自治区|自治州)?(?:人民|中共)?")
 
 
