@@ -243,6 +243,13 @@ ALL_MENTIONS = "MATCH (s:Sentence)-[:MENTIONS]->(e) RETURN s.id AS sentence_id, 
 ALL_PLACE_PARTS = "MATCH (p:Place)-[:PART_OF]->(r:Place) RETURN p.id AS id, r.id AS region"
 
 
+def document_scope_links(type_function: str) -> str:
+    """Every document's jurisdictions and issuers, as (document, type, node id): what a
+    question can scope a search by (issue 13)."""
+    return ("MATCH (d:PolicyDocument)-[r:JURISDICTION|ISSUED_BY]->(n) "
+            f"RETURN d.id AS doc_id, {type_function}(r) AS rel, n.id AS id")
+
+
 def count_nodes(label: NodeLabel) -> str:
     return f"MATCH (n:{label}) RETURN count(n) AS c"
 

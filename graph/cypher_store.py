@@ -253,6 +253,8 @@ class CypherGraphStore(ABC):
                     cypher.task_context_links(self._type_function, every_task=True))],
                 mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],
                 place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
+                document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
+                    cypher.document_scope_links(self._type_function))],
             )
             self._cached_snapshot = snapshot
         return snapshot

@@ -77,11 +77,15 @@ class GraphSnapshot:
 
     def __init__(self, nodes: Mapping[str, Any], tasks: Mapping[str, Task],
                  sentences: Mapping[str, Sentence], task_links: Iterable[tuple[str, str, str]],
-                 mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]]
-                 ) -> None:
+                 mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]],
+                 document_links: Iterable[tuple[str, str, str]] = ()) -> None:
         """``nodes``: documents, sections and entities by id; ``task_links``: (task id,
         relationship type, node id) for every context edge; ``mentions``: (sentence id, entity
-        id); ``place_parts``: (member id, region id)."""
+        id); ``place_parts``: (member id, region id); ``document_links``: (document id,
+        JURISDICTION or ISSUED_BY, place or institution id)."""
+        self._documents_by_node: dict[str, set[str]] = {}
+        for doc_id, _, node_id in document_links:
+            self._documents_by_node.setdefault(node_id, set()).add(doc_id)
         self._nodes = nodes
         self._tasks = tasks
         self._sentences = sentences
@@ -177,6 +181,16 @@ class GraphSnapshot:
                 task_id=task.id, doc_id=task.doc_id, entity_id="", sentence_ids=[]))
             link.sentence_ids.append(sentence_id)
         return [by_task[t] for t in sorted(by_task)]
+
+    def task_document(self, task_id: str) -> str | None:
+        """The stored document a task belongs to (its ``doc_id``)."""
+        task = self._tasks.get(task_id)
+        return task.doc_id if task else None
+
+    def documents_of(self, node_ids: Iterable[str]) -> set[str]:
+        """The documents whose jurisdiction is one of these places or whose issuer is one of
+        these institutions."""
+        return {d for n in node_ids for d in self._documents_by_node.get(n, ())}
 
     def place_members(self, place_ids: Sequence[str]) -> dict[str, list[str]]:
         """For each of these places that has any, the places directly PART_OF it."""

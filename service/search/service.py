@@ -11,6 +11,7 @@ from embeddings.base import Embedder
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
+from graph.ids import normalise_doc_number
 from graph.models import NodeLabel, TaskContext
 from graph.snapshot import GraphSnapshot
 from service.metrics import time_stage
@@ -40,6 +41,12 @@ _EVIDENCE_PER_TASK = 3
 _ENTITY_CHANNEL_MAX_TASKS = 30
 _TERMS_CACHE_SIZE = 4096
 _LATIN = re.compile(r"[A-Za-z]{2,}")
+# Document scope (issue 13): a question that names a place, an issuer, a year or a 文号 asks
+# about the documents issued by or for it; their tasks' fused scores are multiplied by this.
+SCOPE_BOOST = 1.0
+# A year as a question writes it: 2022年, "in 2022" (not 2000个, a quantity).
+_QUESTION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年|[^\d\u3400-\u9fff]|$)")
+_QUESTION_DOC_NUMBER = re.compile(r"[\u3400-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d+号")
 
 
 ALL_CHANNELS: tuple[Channel, ...] = ("dense", "lexical", "entity")
@@ -201,9 +208,10 @@ class SearchService:
     def search(self, query: str, k: int = 10, offset: int = 0,
                filters: SearchFilters | None = None,
                channels: Sequence[Channel] = ALL_CHANNELS,
-               bridge_dense: bool = True) -> SearchResponse:
-        """The tasks that answer ``query``. For evaluation, ``channels`` restricts retrieval and
-        ``bridge_dense=False`` embeds an English question as it is (the plain dense baseline)."""
+               bridge_dense: bool = True, scope: bool = True) -> SearchResponse:
+        """The tasks that answer ``query``. For evaluation, ``channels`` restricts retrieval,
+        ``bridge_dense=False`` embeds an English question as it is and ``scope=False`` ignores
+        the documents the question names (the plain dense baseline)."""
         started = time.perf_counter()
         normalised = normalise_query(query)
         snapshot = self._store.search_snapshot()  # one view of the graph for the whole search
@@ -217,6 +225,8 @@ class SearchService:
         rankings = self.channel_rankings(normalised, doc_ids, channels, entities, bridge_dense)
         with time_stage("fusion"):
             candidates = fuse(rankings)
+            if scope and not (entities is not None and entities.listing):
+                candidates = _boosted(candidates, snapshot, self.question_scope(normalised, snapshot))
             allowed = self._task_scope(doc_ids, task_ids, entities)
             if allowed is not None:
                 candidates = [c for c in candidates if c.task_id in allowed]
@@ -236,6 +246,41 @@ class SearchService:
             context_text=context_text(results),
         )
 
+    def question_scope(self, normalised: str, snapshot: GraphSnapshot) -> set[str]:
+        """The stored documents the question scopes itself to: those issued for a place it
+        names (else for a place inside it: 江苏 holds 南通's documents), by an institution it
+        names, in a year or with a 文号 it writes. Several kinds named: the documents that meet
+        all; a kind that no document meets is not a scope (the question names a topic)."""
+        linker = self.entity_linker()
+        terms = self.bridged_terms(normalised)
+        linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
+                             [t.term_zh for t in terms])
+        criteria: list[set[str]] = []
+        places = [e.id for e in linked if e.label == "Place"]
+        bodies = [e.id for e in linked if e.label == "Institution"]
+        if bodies:
+            criteria.append(snapshot.documents_of(bodies))
+        documents = snapshot.documents()
+        years = {int(y) for y in _QUESTION_YEAR.findall(normalised)}
+        if years:
+            criteria.append({d.id for d in documents if d.year in years})
+        numbers = {normalise_doc_number(n) for n in _QUESTION_DOC_NUMBER.findall(normalised)}
+        if numbers:
+            criteria.append({d.id for d in documents if d.doc_number in numbers})
+        met = [c for c in criteria if c]
+        scoped = set.intersection(*met) if met else set()
+        if places:
+            # The place's own documents first; else those of the places inside it (a region's
+            # members, a province's cities and their counties) that meet the other criteria.
+            inside = _with_members(snapshot, sorted(_with_members(snapshot, places)))
+            for option in (snapshot.documents_of(places), snapshot.documents_of(inside)):
+                narrowed = option & scoped if met else option
+                if narrowed:
+                    scoped = narrowed
+                    break
+        # A document a notice issued has its tasks under the notice's id.
+        return scoped | {d.notice_id for d in documents if d.id in scoped and d.notice_id}
+
     def _task_scope(self, doc_ids: set[str] | None, task_ids: set[str] | None,
                     entities: EntityMatch | None) -> set[str] | None:
         """The tasks a response may contain: those of allowed documents and places and, for a
@@ -254,6 +299,21 @@ class SearchService:
         places = [e.id for e in self.entity_linker().by_name(filters.place) if e.label == "Place"]
         links = snapshot.entity_task_links(sorted(_with_members(snapshot, places)))
         return {link.task_id for link in links}
+
+
+def _boosted(candidates: list[TaskCandidate], snapshot: GraphSnapshot, documents: set[str]
+             ) -> list[TaskCandidate]:
+    """The candidates with the tasks of the scoped documents raised (``SCOPE_BOOST``), best
+    first. No scope, or every candidate in it: unchanged."""
+    if not documents:
+        return candidates
+    inside = [snapshot.task_document(c.task_id) in documents for c in candidates]
+    if all(inside):
+        return candidates
+    for candidate, raised in zip(candidates, inside, strict=True):
+        if raised:
+            candidate.score *= 1.0 + SCOPE_BOOST
+    return sorted(candidates, key=lambda c: (-c.score, c.task_id))
 
 
 def _with_members(snapshot: GraphSnapshot, place_ids: list[str]) -> set[str]:
