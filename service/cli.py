@@ -421,7 +421,7 @@ def evaluate(questions_file: Path,
 @app.command()
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs) and the web page (at /)."""
     import uvicorn
 
     from service.api.app import create_app
@@ -438,6 +438,8 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
             store.close()
     except (AuthError, GraphError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
+    address = f"[{host}]" if ":" in host else host
+    typer.echo(f"policykg: the web page is at http://{address}:{port}/ (the API's docs at /docs)")
     uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
 
 
