@@ -50,6 +50,7 @@ function uploadForm(message, refresh) {
         } else if (total) {
           const pct = Math.round((sent / total) * 100);
           progress.value = pct;
+          progress.dataset.sent = String(pct); // the last share reported, for the tests
           progressText.textContent = t('admin.sending', { pct });
         }
       });
