@@ -1,5 +1,5 @@
 // Building the page from data. Document text is hostile input: every string becomes a text
-// node or an attribute value, never markup (no innerHTML anywhere in this page).
+// node or an attribute value, never markup parsed from a string.
 
 /** An element with properties and children; strings become text nodes. `on*` functions are
  *  listeners; `class`, `dataset` and ARIA/other attributes are set as such. */

@@ -88,7 +88,7 @@ function whenSized(element) {
 export async function graphBox({ onExpand } = {}) {
   const cytoscape = await cytoscapeLibrary();
   const canvas = h('div', { class: 'graph-box', role: 'img', 'aria-label': t('graph.title') });
-  const listHeading = h('h3', { class: 'small' });
+  const listHeading = h('span', { class: 'node-list-title' });
   const list = h('ul', { class: 'node-list' });
   const selected = h('div', { class: 'node-info', 'aria-live': 'polite' });
   const notes = h('p', { class: 'muted small' });
