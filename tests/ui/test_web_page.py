@@ -230,7 +230,7 @@ def test_asking_shows_results_with_evidence_highlighted_in_the_task_text(tab: Ta
     again.results()
     assert again.page.input_value("#q") == "which items involve Shanghai cooperation"
     assert result_numbers(again.page) == result_numbers(page)
-    shot(page, "search-1280x800")
+    shot(page, "search-english-question-1280x800")
     assert tab.errors == []
 
 
@@ -416,9 +416,14 @@ def test_at_phone_width_nothing_overflows_sideways(browser: Browser, server: str
             page.wait_for_selector(".graph[data-nodes]")
         width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert width[0] <= width[1], width
-        shot(page, f"{path.strip('/').replace('/', '-').replace('?q=', 'search-') or 'home'}-390x844")
+        shot(page, f"{_name(path)}-390x844")
+        assert tab.errors == []
     finally:
         context.close()
+
+
+def _name(path: str) -> str:
+    return path.strip("/").replace("/", "-").replace("?q=", "search-")
 
 
 def _concrete(path: str, base: str) -> str:
@@ -433,8 +438,9 @@ def _concrete(path: str, base: str) -> str:
 def test_axe_finds_no_serious_or_critical_accessibility_violations(tab: Tab) -> None:
     axe = AXE.read_text("utf-8")
     found: dict[str, list[dict[str, Any]]] = {}
-    for path in ["/?q=上海", _concrete("/ui/task", tab.base), _concrete("/ui/document", tab.base),
-                 "/ui/cypher", "/ui/documents"]:
+    checked: list[str] = []
+    for name in ["/?q=上海", "/ui/task", "/ui/document", "/ui/cypher", "/ui/documents"]:
+        path = _concrete(name, tab.base)
         page = tab.open(path)
         page.wait_for_selector("main .view > :not([role=status])")
         if path.startswith("/?"):
@@ -451,4 +457,10 @@ def test_axe_finds_no_serious_or_critical_accessibility_violations(tab: Tab) -> 
                for v in report["violations"] if v["impact"] in ("serious", "critical")]
         if bad:
             found[path] = bad
+        assert len(report["passes"]) > 10  # axe ran its rules here
+        minor = sorted({f'{v["id"]} ({v["impact"]})' for v in report["violations"]} - {b["id"] for b in bad})
+        checked.append(f"{name}: {len(report['passes'])} rules pass, other findings: {', '.join(minor) or 'none'}")
+        shot(page, f"{_name(name)}-1280x800")
+    print("\naxe-core " + (AXE.parent / "VERSION").read_text("utf-8").split()[1] + ":\n  " + "\n  ".join(checked))
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
+    assert tab.errors == []
