@@ -30,7 +30,6 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/policykg ingest $(SAMPLE)
-	@echo "policykg: the web page will be at http://$(HOST):$(PORT)/"
 	$(BIN)/policykg serve --host $(HOST) --port $(PORT)
 
 serve: install

@@ -88,6 +88,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {log.name}")
             time.sleep(0.3)
+        # `make run` ends with the page's address, printed once the server listens.
+        assert f"policykg: the web page is at {base}/" in Path(log.name).read_text("utf-8")
         yield base
     finally:
         process.terminate()
@@ -249,6 +251,43 @@ def test_a_listing_shows_all_its_items_and_pages_through_every_one(tab: Tab) -> 
         page.wait_for_selector(f'li.result[data-rank="{page_number * 10 + 1}"]')
         tab.results()
     assert len(seen) == total and len(set(seen)) == total
+
+
+def test_filters_are_controls_that_narrow_the_answers_and_stay_in_the_address(tab: Tab) -> None:
+    page = tab.open("/?q=" + "教师培训")
+    tab.results()
+    assert len(result_numbers(page)) == 10
+    page.wait_for_selector("#filter-year option[value='2021']", state="attached")
+    page.fill("#filter-place", "上海")
+    page.press("#filter-place", "Enter")
+    page.wait_for_url("**place=**")
+    tab.results()
+    assert set(result_numbers(page)) == SHANGHAI_TASKS
+    page.select_option("#filter-year", "2021")
+    page.wait_for_url("**year=2021**")
+    tab.results()
+    assert set(result_numbers(page)) == SHANGHAI_TASKS and "place=" in page.url
+    page.select_option("#filter-issuer", "太仓市教育局")
+    page.wait_for_url("**issuer=**")
+    tab.results()
+    assert set(result_numbers(page)) == SHANGHAI_TASKS and "year=2021" in page.url
+    assert page.input_value("#filter-place") == "上海"  # the controls show the address's filters
+    page.locator("button", has_text="清除筛选").click()
+    page.wait_for_url(lambda url: "year=" not in url and "place=" not in url)
+    tab.results()
+    assert len(result_numbers(page)) == 10
+    assert tab.errors == []
+
+
+def test_graph_page_finds_a_node_and_draws_its_neighbourhood(tab: Tab) -> None:
+    page = tab.open("/ui/graph")
+    page.fill("#graph-find", "太仓")
+    page.press("#graph-find", "Enter")
+    page.locator(".find-results a", has_text="太仓").first.click()
+    page.wait_for_selector(".graph[data-nodes]")
+    assert page.url.startswith(tab.base + "/ui/graph?id=place_")
+    assert int(page.locator(".graph").get_attribute("data-nodes") or 0) >= 3
+    assert tab.errors == []
 
 
 def test_task_page_draws_its_graph_and_links_to_the_entity_page(tab: Tab) -> None:
