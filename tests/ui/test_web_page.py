@@ -371,7 +371,7 @@ def test_admin_uploads_hostile_text_that_renders_as_text_and_runs_nothing(tab: T
     tab.enter_key(ADMIN_KEY)
     page.wait_for_selector("#admin-message .ok", timeout=60_000)
     assert page.locator("#upload-progress").get_attribute("data-sent") == "100"
-    assert page.locator("table.documents tbody tr").count() == 2
+    expect(page.locator("table.documents tbody tr")).to_have_count(2)  # the list is redrawn
 
     page.locator("#admin-message .ok a").click()
     page.wait_for_selector(".document-page .outline")
@@ -400,7 +400,7 @@ def test_admin_uploads_hostile_text_that_renders_as_text_and_runs_nothing(tab: T
     page.locator("#confirm-dialog").wait_for(state="visible")
     page.click("#confirm-yes")
     page.wait_for_selector("#admin-message .ok")
-    assert page.locator("table.documents tbody tr").count() == 1
+    expect(page.locator("table.documents tbody tr")).to_have_count(1)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert tab.errors == []
 

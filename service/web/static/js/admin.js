@@ -98,9 +98,12 @@ function documentTable(docs, message, refresh) {
         h('th', { scope: 'col' }, t('doc.issuer')), h('th', { scope: 'col' }, t('doc.date')),
         h('th', { scope: 'col' }, t('admin.col.counts')), h('th', { scope: 'col' }, t('admin.col.actions')))),
       h('tbody', null, docs.map((doc) => h('tr', { dataset: { docId: doc.id } },
-        h('td', null, link(`/ui/document/${seg(doc.id)}`, doc.title)),
-        h('td', null, doc.doc_number || ''), h('td', null, doc.issuer || ''), h('td', null, doc.issued_date || ''),
-        h('td', { class: 'num' }, `${doc.sections} / ${doc.tasks} / ${doc.sentences}`),
+        // data-label: the column's name, shown beside each value where rows become cards (phones)
+        h('td', { class: 'title' }, link(`/ui/document/${seg(doc.id)}`, doc.title)),
+        h('td', { 'data-label': t('doc.number') }, doc.doc_number || ''),
+        h('td', { 'data-label': t('doc.issuer') }, doc.issuer || ''),
+        h('td', { 'data-label': t('doc.date') }, doc.issued_date || ''),
+        h('td', { class: 'num', 'data-label': t('admin.col.counts') }, `${doc.sections} / ${doc.tasks} / ${doc.sentences}`),
         h('td', { class: 'row-actions' },
           h('button', {
             type: 'button', class: 'small',
