@@ -422,6 +422,24 @@ def evaluate(questions_file: Path,
     Console().print(table)
 
 
+def _run_announcing(config: "uvicorn.Config", page: str) -> None:
+    """Run uvicorn as ``uvicorn.run`` does, saying where the web page is once the server
+    listens (the last line `make run` prints)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                typer.echo(f"policykg: the web page is at {page} (the API's docs at {page}docs)")
+
+    server = AnnouncingServer(config)
+    with suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn.run's exit status when the app fails to start
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000) -> None:
@@ -445,24 +463,6 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     address = f"[{host}]" if ":" in host else host
     _run_announcing(uvicorn.Config(application, host=host, port=port, log_level="info",
                                    **settings.proxy_options()), f"http://{address}:{port}/")
-
-
-def _run_announcing(config: "uvicorn.Config", page: str) -> None:
-    """Run uvicorn as ``uvicorn.run`` does, saying where the web page is once the server
-    listens (the last line `make run` prints)."""
-    import uvicorn
-
-    class AnnouncingServer(uvicorn.Server):
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets)
-            if self.started:
-                typer.echo(f"policykg: the web page is at {page} (the API's docs at {page}docs)")
-
-    server = AnnouncingServer(config)
-    with suppress(KeyboardInterrupt):
-        server.run()
-    if not server.started:
-        raise typer.Exit(3)  # uvicorn.run's exit status when the app fails to start
 
 
 if __name__ == "__main__":
