@@ -241,6 +241,23 @@ def test_asking_shows_results_with_evidence_highlighted_in_the_task_text(tab: Ta
     assert tab.errors == []
 
 
+def test_the_keyboard_alone_reaches_a_result_and_opens_it(tab: Tab) -> None:
+    page = tab.open("/?q=" + "上海")
+    tab.results()
+    page.focus("#q")
+    for _ in range(40):  # past the button and the filter controls to the first result
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('li.result h3 a')"):
+            break
+    else:
+        pytest.fail("Tab never reached a result's link")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".task-page h1")
+    assert page.url.startswith(tab.base + "/ui/task/")
+    page.go_back()
+    tab.results()
+
+
 def test_a_listing_shows_all_its_items_and_pages_through_every_one(tab: Tab) -> None:
     page = tab.open("/?q=" + "太仓")
     tab.results()

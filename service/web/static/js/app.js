@@ -22,6 +22,7 @@ const VIEWS = [
 
 export async function render() {
   const mine = ++generation;
+  window.dispatchEvent(new Event('policykg:leave'));
   const { pathname, search } = window.location;
   const params = new URLSearchParams(search);
   for (const link of document.querySelectorAll('.nav a')) {

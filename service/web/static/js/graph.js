@@ -98,6 +98,8 @@ export async function graphBox({ onExpand } = {}) {
   let cy = null;
   const ready = whenSized(canvas).then(() => {
     cy = cytoscape({ container: canvas, elements: [], style: STYLE, minZoom: 0.2, maxZoom: 3 });
+    // Leaving the view frees the graph's listeners and canvases (app.js signals it).
+    window.addEventListener('policykg:leave', () => cy.destroy(), { once: true });
     cy.on('tap', 'node', (event) => {
       const node = nodes.get(event.target.id());
       if (node) {
@@ -135,6 +137,7 @@ export async function graphBox({ onExpand } = {}) {
 
   async function add(newNodes, relationships, { center = null, truncated = false } = {}) {
     await ready;
+    if (cy.destroyed()) return; // the view was left while the neighbours were on their way
     const elements = [];
     const addNode = (node, stub = false) => {
       if (nodes.has(node.id)) return;
