@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SAMPLE := examples/taicang_2021_education_work_points.txt
 
-.PHONY: run test soak install install-dev lint serve clean
+.PHONY: run test soak install install-dev lint serve clean vendor
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: install-dev
 # hostile and normal requests at 8 clients against a real server (prints /health p99).
 soak: install-dev
 	PYTHON=$(abspath $(BIN)/python) bash scripts/run_soak.sh
+
+# Refresh the web page's vendored graph library (and the tests' axe-core) from npm; the
+# results are committed, so nothing else needs npm.
+vendor:
+	bash scripts/vendor_web.sh
 
 clean:
 	rm -rf $(VENV) data .neo4j-test .pytest_cache .mypy_cache .ruff_cache

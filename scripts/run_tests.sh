@@ -25,6 +25,15 @@ if ! command -v soffice >/dev/null 2>&1 && ! command -v libreoffice >/dev/null 2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
 fi
 
+# Chromium (Debian's, headless) for the web page's browser tests (tests/ui), driven by Python
+# playwright through its executable path; CJK fonts so screenshots show the Chinese text.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "run_tests: installing Chromium and CJK fonts (Debian packages chromium, fonts-noto-cjk) for tests/ui"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+
 "$BIN/ruff" check .
 "$BIN/mypy"
 

@@ -3,12 +3,13 @@ serve."""
 
 import json
 import shlex
+import socket
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -25,6 +26,9 @@ from service.ingest.originals import OriginalStore
 from service.schemas import Listing
 from service.settings import Settings, get_settings
 from service.wiring import Components, build_components, build_graph_store, build_ingestor, build_search
+
+if TYPE_CHECKING:
+    import uvicorn
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
@@ -445,10 +449,28 @@ def evaluate(questions_file: Path,
     Console().print(table)
 
 
+def _run_announcing(config: "uvicorn.Config", page: str) -> None:
+    """Run uvicorn as ``uvicorn.run`` does, saying where the web page is once the server
+    listens (the last line `make run` prints)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                typer.echo(f"policykg: the web page is at {page} (the API's docs at {page}docs)")
+
+    server = AnnouncingServer(config)
+    with suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn.run's exit status when the app fails to start
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
           port: Annotated[int, typer.Option()] = 8000) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs) and the web page (at /)."""
     import uvicorn
 
     from service.api.app import create_app
@@ -465,7 +487,9 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
             store.close()
     except (AuthError, GraphError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
-    uvicorn.run(application, host=host, port=port, log_level="info", **settings.proxy_options())
+    address = f"[{host}]" if ":" in host else host
+    _run_announcing(uvicorn.Config(application, host=host, port=port, log_level="info",
+                                   **settings.proxy_options()), f"http://{address}:{port}/")
 
 
 @app.command()

@@ -77,6 +77,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         names = set(archive.namelist())
     assert "service/search/data/policy_glossary.tsv" in names
     assert "loaders/entities/data/regions.json" in names
+    assert {"service/web/static/index.html", "service/web/static/js/app.js",
+            "service/web/static/vendor/cytoscape/cytoscape.esm.min.mjs"} <= names
     subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True,
                    timeout=120)
     subprocess.run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
@@ -161,6 +163,10 @@ def test_the_installed_wheel_answers_by_cli_http_and_mcp(installed: Path, tmp_pa
             results = json.load(response)["results"]
         assert task_numbers(results) >= SHANGHAI_TASKS
         assert mcp_shanghai(streamable_http_client(f"{base}/mcp")) >= SHANGHAI_TASKS
+        with urllib.request.urlopen(f"{base}/", timeout=10) as response:  # the web page
+            assert b'src="/static/js/app.js"' in response.read()
+        with urllib.request.urlopen(f"{base}/static/js/app.js", timeout=10) as response:
+            assert response.headers["Content-Type"].startswith("text/javascript")
     finally:
         server.terminate()
         server.wait(timeout=30)

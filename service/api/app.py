@@ -19,7 +19,7 @@ from service.api.body_limit import BodyLimitMiddleware
 from service.api.problems import PROBLEM_TYPES, install_handlers, unexpected_response
 from service.api.ratelimit import ConcurrencyGate, RateLimiter
 from service.api.request_context import RequestContextMiddleware
-from service.api.routes import documents, graph, ops, search
+from service.api.routes import documents, graph, ops, search, web
 from service.ingest.audit import AuditLog
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
@@ -70,7 +70,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     # Unset, the limit spares a keyless server asked on a loopback address (deps.authorize).
     app.state.limit_local_open = configured is not None
     app.state.cypher_gate = ConcurrencyGate(settings.cypher_max_concurrent, "Cypher queries")
-    for area in (search, documents, graph, ops):
+    for area in (search, documents, graph, ops, web):
         app.include_router(area.router(settings))
     mcp_server = mcp_http.mount(app, settings)
     install_handlers(app)
