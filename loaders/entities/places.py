@@ -123,6 +123,7 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
 
 _SLOGAN_TAGS = frozenset({"a", "an", "n", "nz"})
 _SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p"})
+_SLOGAN_WINDOW = 8
 _SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slogan is followed by, besides a clause end
 
 
@@ -130,13 +131,18 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     """The place closes a slogan, a quality word and the place (品质滨州建设, 平安江苏和法治江苏,
     “电动贵州”): a two-character adjective or noun of the same clause comes right before it, and
     a clause end, a conjunction or a slogan's noun (建设, 篇章) right after it."""
+    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与" \
+        or norm.startswith(_SLOGAN_ENDS, end)
+    if not closed:
+        return False
+    # The two words before the place, read from a few characters of its clause (a bounded
+    # window: a long run of names must not be segmented again for each of them).
     clause = start
-    while clause > 0 and norm[clause - 1] not in _CLAUSE_ENDS and not blocked[clause - 1]:
+    while clause > max(0, start - _SLOGAN_WINDOW) and norm[clause - 1] not in _CLAUSE_ENDS \
+            and not blocked[clause - 1]:
         clause -= 1
     if clause == start:
         return False
-    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与" \
-        or norm.startswith(_SLOGAN_ENDS, end)
     words = tokens(norm[clause:start])
     if not closed or len(words[-1]) != 2 or word_tag(words[-1]) not in _SLOGAN_TAGS or is_verb_like(words[-1]):
         return False  # 落地四川: a verb the dictionary also tags as a noun
