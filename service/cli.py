@@ -391,13 +391,16 @@ def cypher(
 
 
 def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, misses: bool,
-                      depth: int, hit: bool = False) -> None:
+                      depth: int, out_file: Path | None, hit: bool = False) -> None:
     """The scores table, the misses counted by kind and, with ``misses``, each miss with its
     gold's rank under every configuration (JSON: all of it, with every question's ranks)."""
     from service.search.evaluation import CUTOFFS, MISS_CUTOFF
 
+    body = json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2) + "\n"
+    if out_file is not None:
+        out_file.write_text(body, "utf-8")
     if as_json:
-        sys.stdout.write(json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(body)
         return
     out = Console(highlight=False)
     measure = "hit" if hit else "recall"
@@ -438,7 +441,9 @@ def evaluate(questions_file: Path,
                  "--fused-only", help="skip the per-channel ablation rows")] = False,
              misses: Annotated[bool, typer.Option(
                  "--misses", help="list each question with a gold task outside the fused top 5, "
-                                  "with the gold's rank under every configuration")] = False) -> None:
+                                  "with the gold's rank under every configuration")] = False,
+             out_file: Annotated[Path | None, typer.Option(
+                 "--out", help="also write the JSON to this file")] = None) -> None:
     """Recall@1/5/10 and MRR per language, fused and per channel (dense-only baseline beside),
     and the misses counted by question kind."""
     from service.search.evaluation import CONFIGURATIONS, FUSED, TASK_RANK_DEPTH, evaluate, load_questions
@@ -454,7 +459,7 @@ def evaluate(questions_file: Path,
         except ValueError as exc:
             raise _fail(str(exc)) from exc
     _print_evaluation(evaluation, questions_file.name, as_json=as_json, misses=misses,
-                      depth=TASK_RANK_DEPTH)
+                      depth=TASK_RANK_DEPTH, out_file=out_file)
 
 
 @app.command("eval-docs")
@@ -465,7 +470,8 @@ def evaluate_docs(questions_file: Path,
                       "--fused-only", help="skip the per-channel ablation rows")] = False,
                   misses: Annotated[bool, typer.Option(
                       "--misses", help="list each question whose document is not in the fused top 5")] = False,
-                  ) -> None:
+                  out_file: Annotated[Path | None, typer.Option(
+                      "--out", help="also write the JSON to this file")] = None) -> None:
     """Document-level questions ({"q", "lang", "gold_doc": 文号 or title}): hit@1/5/10 and MRR
     per language; a document's rank is that of its first task in the ranking, and the plain
     dense baseline ranks documents by their best sentence."""
@@ -489,7 +495,7 @@ def evaluate_docs(questions_file: Path,
         except ValueError as exc:
             raise _fail(str(exc)) from exc
     _print_evaluation(evaluation, questions_file.name, as_json=as_json, misses=misses,
-                      depth=DOCUMENT_RANK_DEPTH, hit=True)
+                      depth=DOCUMENT_RANK_DEPTH, out_file=out_file, hit=True)
 
 
 @app.command()
