@@ -402,7 +402,8 @@ def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, mi
     if as_json:
         sys.stdout.write(body)
         return
-    out = Console(highlight=False)
+    # Piped into a log, rich would fold the rows at 80 columns; miss lines stay whole for grep.
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
     measure = "hit" if hit else "recall"
     table = Table("channels", "language", "questions", *(f"{measure}@{k}" for k in CUTOFFS), "MRR",
                   title=title)
@@ -418,15 +419,15 @@ def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, mi
     counts = ", ".join(f"{kind} {m}/{n}" + (f" ({e} with none)" if e else "")
                        for kind, (n, m, e) in evaluation.misses_by_kind().items())
     out.print(f"misses (a gold item outside the fused top {MISS_CUTOFF}): {len(missed)} of "
-              f"{len(evaluation.questions)}; by kind: {counts}", markup=False)
+              f"{len(evaluation.questions)}; by kind: {counts}", markup=False, soft_wrap=True)
     if not misses:
         return
     width = max(len(name) for name in evaluation.configurations)
     for question in missed:
         out.print(f"\nmiss [{question.lang}{', ' + question.kind if question.kind else ''}] "
-                  f"{question.q}", markup=False)
+                  f"{question.q}", markup=False, soft_wrap=True)
         for i, label in enumerate(question.labels):
-            out.print(f"  gold: {label}", markup=False)
+            out.print(f"  gold: {label}", markup=False, soft_wrap=True)
             for name in evaluation.configurations:
                 rank = question.ranks[name][i]
                 shown = str(rank) if rank is not None else f"not in the first {depth}"
