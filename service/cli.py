@@ -418,8 +418,9 @@ def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, mi
         return
     counts = ", ".join(f"{kind} {m}/{n}" + (f" ({e} with none)" if e else "")
                        for kind, (n, m, e) in evaluation.misses_by_kind().items())
+    by_kind = f"; by kind: {counts}" if any(q.kind for q in evaluation.questions) else ""
     out.print(f"misses (a gold item outside the fused top {MISS_CUTOFF}): {len(missed)} of "
-              f"{len(evaluation.questions)}; by kind: {counts}", markup=False, soft_wrap=True)
+              f"{len(evaluation.questions)}{by_kind}", markup=False, soft_wrap=True)
     if not misses:
         return
     width = max(len(name) for name in evaluation.configurations)
@@ -480,6 +481,7 @@ def evaluate_docs(questions_file: Path,
         CONFIGURATIONS,
         DOCUMENT_RANK_DEPTH,
         FUSED,
+        dense_sentences,
         evaluate_documents,
         load_doc_questions,
     )
@@ -491,8 +493,9 @@ def evaluate_docs(questions_file: Path,
     configurations = {FUSED: CONFIGURATIONS[FUSED]} if fused_only else CONFIGURATIONS
     with _opened(read_only=True) as components:
         try:
-            evaluation = evaluate_documents(build_search(components), components.store, questions,
-                                            configurations)
+            evaluation = evaluate_documents(
+                build_search(components), components.store, questions,
+                dense_sentences(components.embedder, components.vectors), configurations)
         except ValueError as exc:
             raise _fail(str(exc)) from exc
     _print_evaluation(evaluation, questions_file.name, as_json=as_json, misses=misses,
