@@ -30,6 +30,8 @@ from service.wiring import Components, build_components, build_graph_store, buil
 if TYPE_CHECKING:
     import uvicorn
 
+    from service.search.evaluation import Evaluation
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Knowledge graph and search over Chinese policy documents.")
 console = Console(stderr=True, soft_wrap=True)  # error lines stay whole for grep and logs
@@ -418,35 +420,116 @@ def cypher(
     Console().print(table)
 
 
+def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, misses: bool,
+                      depth: int, out_file: Path | None, hit: bool = False) -> None:
+    """The scores table, the misses counted by kind and, with ``misses``, each miss with its
+    gold's rank under every configuration (JSON: all of it, with every question's ranks)."""
+    from service.search.evaluation import CUTOFFS, MISS_CUTOFF
+
+    body = json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2) + "\n"
+    if out_file is not None:
+        out_file.write_text(body, "utf-8")
+    if as_json:
+        sys.stdout.write(body)
+        return
+    # Piped into a log, rich would fold the rows at 80 columns; miss lines stay whole for grep.
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    measure = "hit" if hit else "recall"
+    table = Table("channels", "language", "questions", *(f"{measure}@{k}" for k in CUTOFFS), "MRR",
+                  title=title)
+    for name, per_lang in evaluation.scores().items():
+        for lang, s in sorted(per_lang.items()):
+            table.add_row(name, lang, str(s.questions), *(f"{s.recall[k]:.3f}" for k in CUTOFFS),
+                          f"{s.mrr:.3f}")
+        table.add_section()
+    out.print(table)
+    missed = evaluation.misses()
+    if "fused" not in evaluation.configurations:
+        return
+    counts = ", ".join(f"{kind} {m}/{n}" + (f" ({e} with none)" if e else "")
+                       for kind, (n, m, e) in evaluation.misses_by_kind().items())
+    by_kind = f"; by kind: {counts}" if any(q.kind for q in evaluation.questions) else ""
+    out.print(f"misses (a gold item outside the fused top {MISS_CUTOFF}): {len(missed)} of "
+              f"{len(evaluation.questions)}{by_kind}", markup=False, soft_wrap=True)
+    if not misses:
+        return
+    width = max(len(name) for name in evaluation.configurations)
+    for question in missed:
+        out.print(f"\nmiss [{question.lang}{', ' + question.kind if question.kind else ''}] "
+                  f"{question.q}", markup=False, soft_wrap=True)
+        for i, label in enumerate(question.labels):
+            out.print(f"  gold: {label}", markup=False, soft_wrap=True)
+            for name in evaluation.configurations:
+                rank = question.ranks[name][i]
+                shown = str(rank) if rank is not None else f"not in the first {depth}"
+                out.print(f"    {name:<{width}}  {shown}", markup=False)
+
+
 @app.command("eval")
 def evaluate(questions_file: Path,
-             as_json: Annotated[bool, typer.Option("--json")] = False,
+             as_json: Annotated[bool, typer.Option(
+                 "--json", help="scores, miss counts and every question's gold ranks as JSON")] = False,
              fused_only: Annotated[bool, typer.Option(
-                 "--fused-only", help="skip the per-channel ablation rows")] = False) -> None:
-    """Recall@1/5/10 and MRR per language, fused and per channel (dense-only baseline beside)."""
-    from service.search.evaluation import CONFIGURATIONS, CUTOFFS, load_questions, score, scores_json
+                 "--fused-only", help="skip the per-channel ablation rows")] = False,
+             misses: Annotated[bool, typer.Option(
+                 "--misses", help="list each question with a gold task outside the fused top 5, "
+                                  "with the gold's rank under every configuration")] = False,
+             out_file: Annotated[Path | None, typer.Option(
+                 "--out", help="also write the JSON to this file")] = None) -> None:
+    """Recall@1/5/10 and MRR per language, fused and per channel (dense-only baseline beside),
+    and the misses counted by question kind."""
+    from service.search.evaluation import CONFIGURATIONS, FUSED, TASK_RANK_DEPTH, evaluate, load_questions
 
     try:
         questions = load_questions(questions_file)
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    configurations = {"fused": CONFIGURATIONS["fused"]} if fused_only else CONFIGURATIONS
+    configurations = {FUSED: CONFIGURATIONS[FUSED]} if fused_only else CONFIGURATIONS
     with _opened(read_only=True) as components:
         try:
-            scores = score(build_search(components), components.store, questions, configurations)
+            evaluation = evaluate(build_search(components), components.store, questions, configurations)
         except ValueError as exc:
             raise _fail(str(exc)) from exc
-    if as_json:
-        sys.stdout.write(scores_json(scores) + "\n")
-        return
-    table = Table("channels", "language", "questions", *(f"recall@{k}" for k in CUTOFFS), "MRR",
-                  title=f"{questions_file.name}")
-    for name, per_lang in scores.items():
-        for lang, s in sorted(per_lang.items()):
-            table.add_row(name, lang, str(s.questions), *(f"{s.recall[k]:.3f}" for k in CUTOFFS),
-                          f"{s.mrr:.3f}")
-        table.add_section()
-    Console().print(table)
+    _print_evaluation(evaluation, questions_file.name, as_json=as_json, misses=misses,
+                      depth=TASK_RANK_DEPTH, out_file=out_file)
+
+
+@app.command("eval-docs")
+def evaluate_docs(questions_file: Path,
+                  as_json: Annotated[bool, typer.Option(
+                      "--json", help="scores and every question's gold document rank as JSON")] = False,
+                  fused_only: Annotated[bool, typer.Option(
+                      "--fused-only", help="skip the per-channel ablation rows")] = False,
+                  misses: Annotated[bool, typer.Option(
+                      "--misses", help="list each question whose document is not in the fused top 5")] = False,
+                  out_file: Annotated[Path | None, typer.Option(
+                      "--out", help="also write the JSON to this file")] = None) -> None:
+    """Document-level questions ({"q", "lang", "gold_doc": 文号 or title}): hit@1/5/10 and MRR
+    per language; a document's rank is that of its first task in the ranking, and the plain
+    dense baseline ranks documents by their best sentence."""
+    from service.search.evaluation import (
+        CONFIGURATIONS,
+        DOCUMENT_RANK_DEPTH,
+        FUSED,
+        dense_sentences,
+        evaluate_documents,
+        load_doc_questions,
+    )
+
+    try:
+        questions = load_doc_questions(questions_file)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    configurations = {FUSED: CONFIGURATIONS[FUSED]} if fused_only else CONFIGURATIONS
+    with _opened(read_only=True) as components:
+        try:
+            evaluation = evaluate_documents(
+                build_search(components), components.store, questions,
+                dense_sentences(components.embedder, components.vectors), configurations)
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
+    _print_evaluation(evaluation, questions_file.name, as_json=as_json, misses=misses,
+                      depth=DOCUMENT_RANK_DEPTH, out_file=out_file, hit=True)
 
 
 def _run_announcing(config: "uvicorn.Config", page: str) -> None:

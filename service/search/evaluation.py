@@ -1,4 +1,5 @@
-"""Retrieval evaluation: recall@k and MRR per language, per channel configuration.
+"""Retrieval evaluation: recall@k and MRR per language, per channel configuration, and the rank
+of each question's gold under every configuration (to read a miss in minutes).
 
 Each line of a questions file is one of:
 - ``{"q": "...", "lang": "en"|"zh", "gold": [task numbers], "doc": optional}``, where ``doc``
@@ -6,41 +7,71 @@ Each line of a questions file is one of:
 - ``{"q": "...", "lang": ..., "doc": "...", "gold_text": ["snippet", ...], "kind": optional}``,
   where each snippet is a verbatim piece of one sentence of a gold task (robust to outline changes).
 
+A document-level questions file has lines ``{"q", "lang", "gold_doc"}`` (a 文号 or title, as the
+document prints it). A document's rank is the rank of the first of its tasks in a configuration's
+task ranking (issue 13); beside it, the plain dense baseline ranks documents by their best sentence.
+
 Every configuration in ``CONFIGURATIONS`` runs in the same pass, so the dense-only baseline (the
-question embedded as written) and the channel ablation sit beside the fused figures.
+question embedded as written) and the channel ablation sit beside the fused figures; a new stage
+(a reranker, say) becomes a configuration here and shows up in the tables and the miss listing.
 """
 
-import json
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from embeddings.base import Embedder
+from embeddings.vector_index import VectorHit, VectorIndex
 from graph.base import GraphStore
 from graph.models import PolicyDocument
-from service.schemas import Channel
+from service.schemas import Channel, SearchResult
 from service.search.service import ALL_CHANNELS, SearchService
+from service.search.text_norm import normalise_query
 
 CUTOFFS = (1, 5, 10)
+MISS_CUTOFF = 5  # a question is a miss when a gold item is not in the fused top 5
+# Results read per question and configuration: a gold item ranked deeper is reported as not found.
+# Documents need more depth than tasks: a document's first task can sit below many of another's.
+TASK_RANK_DEPTH = 50
+DOCUMENT_RANK_DEPTH = 100
 
 
 @dataclass(frozen=True)
 class Configuration:
     channels: tuple[Channel, ...]
     bridge_dense: bool = True  # False: embed an English question as written
+    scope: bool = True  # False: ignore the documents a question names (search's document scope)
 
 
+FUSED = "fused"
+DENSE_BASELINE = "dense only (baseline)"
 CONFIGURATIONS: dict[str, Configuration] = {
-    "fused": Configuration(ALL_CHANNELS),
-    "dense only (baseline)": Configuration(("dense",), bridge_dense=False),
+    FUSED: Configuration(ALL_CHANNELS),
+    DENSE_BASELINE: Configuration(("dense",), bridge_dense=False, scope=False),
+    "fused, no document scope": Configuration(ALL_CHANNELS, scope=False),
     "dense, bridged": Configuration(("dense",)),
     "lexical only": Configuration(("lexical",)),
     "entity only": Configuration(("entity",)),
     "dense + lexical": Configuration(("dense", "lexical")),
     "dense + entity": Configuration(("dense", "entity")),
 }
+# Document level only: every sentence by cosine to the question as written, documents ranked by
+# their best sentence.
+DOCUMENT_BASELINE = "dense only, documents by best sentence (baseline)"
+DenseSentences = Callable[[str], Sequence[VectorHit]]
+
+
+def dense_sentences(embedder: Embedder, vectors: VectorIndex) -> DenseSentences:
+    """The document baseline's retrieval: every indexed sentence, best first, for the question
+    embedded as written (as the dense-only task baseline embeds it)."""
+    def ranked(question: str) -> list[VectorHit]:
+        return vectors.search(embedder.embed_queries([normalise_query(question)])[0], vectors.count)
+    return ranked
 
 
 class Question(BaseModel):
@@ -62,6 +93,16 @@ class Question(BaseModel):
         return self
 
 
+class DocQuestion(BaseModel):
+    """A question whose answer is a document, named by its 文号 or title."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str
+    lang: str = "zh"
+    gold_doc: str
+
+
 @dataclass
 class Scores:
     questions: int
@@ -69,19 +110,112 @@ class Scores:
     mrr: float
 
 
-def load_questions(path: Path) -> list[Question]:
-    questions = []
+@dataclass
+class RankedQuestion:
+    """One question's gold items (each a set of acceptable task ids, with a label to print) and
+    their ranks under each configuration (None: not within the depth read)."""
+
+    q: str
+    lang: str
+    kind: str | None
+    gold: list[set[str]]
+    labels: list[str]
+    ranks: dict[str, list[int | None]] = field(default_factory=dict)
+
+    def reciprocal(self, configuration: str) -> float:
+        found = [r for r in self.ranks[configuration] if r is not None]
+        return 1.0 / min(found) if found else 0.0
+
+    def recall(self, configuration: str, k: int) -> float:
+        ranks = self.ranks[configuration]
+        return sum(1 for r in ranks if r is not None and r <= k) / len(ranks)
+
+    def missed(self, configuration: str = FUSED, k: int = MISS_CUTOFF) -> bool:
+        return self.recall(configuration, k) < 1.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"q": self.q, "lang": self.lang, "kind": self.kind, "gold": self.labels,
+                "ranks": self.ranks, "missed": self.missed() if FUSED in self.ranks else None}
+
+
+@dataclass
+class Evaluation:
+    """Every question ranked under every configuration; the scores derive from the ranks."""
+
+    configurations: list[str]
+    questions: list[RankedQuestion]
+
+    def scores(self) -> dict[str, dict[str, Scores]]:
+        """Scores per configuration, then per language plus "all"."""
+        out: dict[str, dict[str, Scores]] = {}
+        for name in self.configurations:
+            per_lang: dict[str, list[RankedQuestion]] = defaultdict(list)
+            for question in self.questions:
+                per_lang[question.lang].append(question)
+                per_lang["all"].append(question)
+            out[name] = {
+                lang: Scores(questions=len(rows),
+                             recall={k: sum(q.recall(name, k) for q in rows) / len(rows) for k in CUTOFFS},
+                             mrr=sum(q.reciprocal(name) for q in rows) / len(rows))
+                for lang, rows in per_lang.items()
+            }
+        return out
+
+    def misses(self) -> list[RankedQuestion]:
+        """Questions with a gold item outside the fused top ``MISS_CUTOFF``."""
+        return [q for q in self.questions if q.missed()] if FUSED in self.configurations else []
+
+    def misses_by_kind(self) -> dict[str, tuple[int, int, int]]:
+        """kind -> (questions, misses, misses with no gold item at all in the top 5)."""
+        asked = Counter(q.kind or "-" for q in self.questions)
+        missed = Counter(q.kind or "-" for q in self.misses())
+        empty = Counter(q.kind or "-" for q in self.misses() if q.recall(FUSED, MISS_CUTOFF) == 0.0)
+        return {kind: (asked[kind], missed[kind], empty[kind]) for kind in sorted(asked)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"scores": scores_dict(self.scores()),
+                "misses": {"cutoff": MISS_CUTOFF, "total": len(self.misses()),
+                           "by_kind": {kind: {"questions": n, "misses": m, "none_found": e}
+                                       for kind, (n, m, e) in self.misses_by_kind().items()}},
+                "questions": [q.as_json() for q in self.questions]}
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _load(path: Path, model: type[M]) -> list[M]:
+    rows = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if line.strip():
             try:
-                questions.append(Question.model_validate_json(line))
+                rows.append(model.model_validate_json(line))
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not a question line: {exc}") from exc
-    return questions
+    return rows
+
+
+def load_questions(path: Path) -> list[Question]:
+    return _load(path, Question)
+
+
+def load_doc_questions(path: Path) -> list[DocQuestion]:
+    return _load(path, DocQuestion)
+
+
+# A 文号 or title as a question file writes it and as the graph stores it differ in bracket and
+# dash forms ([2018] / 〔2018〕, (2021-2023年) / （2021—2023年）) and spacing.
+_FOLD = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "【": "〔", "】": "〕",
+                       "（": "(", "）": ")", "—": "-", "–": "-", "－": "-", "―": "-"})
+_SPACE = re.compile(r"\s+")
+
+
+def _folded(text: str) -> str:
+    return _SPACE.sub("", text.translate(_FOLD))
 
 
 class GoldResolver:
-    """Turns a question's gold (numbers or snippets in a document) into task ids."""
+    """Turns a question's gold (numbers or snippets in a document, or a document's name) into
+    task ids."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -95,6 +229,17 @@ class GoldResolver:
                 return doc
         raise ValueError(f"question names document {ref!r}, which is not ingested")
 
+    def named_document(self, name: str) -> PolicyDocument:
+        """The one ingested document whose 文号, title or notice title is ``name`` (brackets,
+        dashes and spaces folded)."""
+        wanted = _folded(name)
+        found = [doc for doc in self._documents
+                 if wanted in {_folded(n) for n in (doc.doc_number, doc.title, doc.notice_title) if n}]
+        if len(found) != 1:
+            named = ", ".join(f"{d.id} {d.title}" for d in found) or "none"
+            raise ValueError(f"gold_doc {name!r} names {len(found)} ingested documents ({named})")
+        return found[0]
+
     def _document_tasks(self, doc_id: str) -> dict[str, tuple[int, list[str]]]:
         """task id -> (number, sentence texts) of one document."""
         if doc_id not in self._tasks:
@@ -107,6 +252,12 @@ class GoldResolver:
                 tasks[s.task_id][1].append(s.text)
             self._tasks[doc_id] = tasks
         return self._tasks[doc_id]
+
+    def document_task_ids(self, doc_id: str) -> set[str]:
+        tasks = set(self._document_tasks(doc_id))
+        if not tasks:
+            raise ValueError(f"document {doc_id} has no tasks")
+        return tasks
 
     def gold_task_ids(self, question: Question) -> list[set[str]]:
         """One set of acceptable task ids per gold item."""
@@ -126,43 +277,86 @@ class GoldResolver:
             gold.append(found)
         return gold
 
+    def task_label(self, task_ids: set[str]) -> str:
+        """A gold item as a reader finds it: document, task number, path and title."""
+        labels = []
+        for context in self._store.task_contexts(sorted(task_ids)).values():
+            doc, task = context.document, context.task
+            name = Path(doc.source).stem if doc.source else doc.title
+            labels.append(f"{name} #{task.number} {task.path} {task.title}".strip())
+        return " | ".join(labels) or ", ".join(sorted(task_ids))
 
-def _question_scores(ranked: Sequence[str], gold: list[set[str]]) -> tuple[float, dict[int, float]]:
-    ranks = [next((i for i, tid in enumerate(ranked, 1) if tid in item), None) for item in gold]
-    found = [r for r in ranks if r is not None]
-    reciprocal = 1.0 / min(found) if found else 0.0
-    recall = {k: sum(1 for r in found if r <= k) / len(gold) for k in CUTOFFS}
-    return reciprocal, recall
+
+def _search(search: SearchService, q: str, configuration: Configuration, depth: int) -> list[SearchResult]:
+    return search.search(q, k=depth, channels=configuration.channels,
+                         bridge_dense=configuration.bridge_dense, scope=configuration.scope).results
+
+
+def _ranks(results: Sequence[SearchResult], gold: list[set[str]]) -> list[int | None]:
+    """Each gold item's rank: the first result among its acceptable tasks."""
+    return [next((i for i, r in enumerate(results, 1) if r.task.id in item), None) for item in gold]
+
+
+def _document_rank(hits: Sequence[VectorHit], gold: set[str]) -> int | None:
+    """The gold document's rank among documents ordered by their best sentence (the gold document
+    is recognised by its tasks, the others by the document their sentence belongs to)."""
+    before: set[str] = set()
+    for hit in hits:
+        if hit.task_id in gold:
+            return len(before) + 1
+        before.add(hit.doc_id)
+    return None
+
+
+def evaluate(search: SearchService, store: GraphStore, questions: list[Question],
+             configurations: dict[str, Configuration] | None = None) -> Evaluation:
+    """Task-level questions: each gold item's rank under each configuration."""
+    resolver = GoldResolver(store)
+    ranked = []
+    for question in questions:
+        gold = resolver.gold_task_ids(question)
+        ranked.append(RankedQuestion(question.q, question.lang, question.kind, gold,
+                                     [resolver.task_label(item) for item in gold]))
+    chosen = configurations or CONFIGURATIONS
+    for name, configuration in chosen.items():
+        for row in ranked:
+            row.ranks[name] = _ranks(_search(search, row.q, configuration, TASK_RANK_DEPTH), row.gold)
+    return Evaluation(list(chosen), ranked)
+
+
+def evaluate_documents(search: SearchService, store: GraphStore, questions: list[DocQuestion],
+                       sentences: DenseSentences,
+                       configurations: dict[str, Configuration] | None = None) -> Evaluation:
+    """Document-level questions: the gold document's rank under each configuration (its first
+    task), and with documents ranked by their best sentence (``sentences``: the dense baseline)."""
+    resolver = GoldResolver(store)
+    ranked = []
+    for question in questions:
+        doc = resolver.named_document(question.gold_doc)
+        label = f"{Path(doc.source).stem if doc.source else doc.id} {doc.title}" + (
+            f" ({doc.doc_number})" if doc.doc_number else "")
+        ranked.append(RankedQuestion(question.q, question.lang, None,
+                                     [resolver.document_task_ids(doc.id)], [label]))
+    chosen = configurations or CONFIGURATIONS
+    for name, configuration in chosen.items():
+        for row in ranked:
+            row.ranks[name] = _ranks(_search(search, row.q, configuration, DOCUMENT_RANK_DEPTH), row.gold)
+    for row in ranked:
+        row.ranks[DOCUMENT_BASELINE] = [_document_rank(sentences(row.q), row.gold[0])]
+    return Evaluation([*chosen, DOCUMENT_BASELINE], ranked)
 
 
 def score(search: SearchService, store: GraphStore, questions: list[Question],
           configurations: dict[str, Configuration] | None = None
           ) -> dict[str, dict[str, Scores]]:
     """Scores per configuration, then per language plus "all"."""
-    resolver = GoldResolver(store)
-    gold = [resolver.gold_task_ids(q) for q in questions]
-    out: dict[str, dict[str, Scores]] = {}
-    for name, configuration in (configurations or CONFIGURATIONS).items():
-        per_lang: dict[str, list[tuple[float, dict[int, float]]]] = defaultdict(list)
-        for question, question_gold in zip(questions, gold, strict=True):
-            results = search.search(question.q, k=max(CUTOFFS), channels=configuration.channels,
-                                    bridge_dense=configuration.bridge_dense).results
-            row = _question_scores([r.task.id for r in results], question_gold)
-            per_lang[question.lang].append(row)
-            per_lang["all"].append(row)
-        out[name] = {
-            lang: Scores(questions=len(rows),
-                         recall={k: sum(r[1][k] for r in rows) / len(rows) for k in CUTOFFS},
-                         mrr=sum(r[0] for r in rows) / len(rows))
-            for lang, rows in per_lang.items()
-        }
-    return out
+    return evaluate(search, store, questions, configurations).scores()
 
 
-def scores_json(scores: dict[str, dict[str, Scores]]) -> str:
-    return json.dumps({
+def scores_dict(scores: dict[str, dict[str, Scores]]) -> dict[str, Any]:
+    return {
         name: {lang: {"questions": s.questions, "mrr": round(s.mrr, 4),
                       **{f"recall@{k}": round(v, 4) for k, v in s.recall.items()}}
                for lang, s in per_lang.items()}
         for name, per_lang in scores.items()
-    }, ensure_ascii=False, indent=2)
+    }

@@ -25,7 +25,7 @@ def test_eval_over_the_question_set(settings_env: Path, backend: str) -> None:
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["eval", str(QUESTIONS), "--json"])
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.stdout)
+    scores = json.loads(result.stdout)["scores"]
     fused, baseline = scores["fused"], scores["dense only (baseline)"]
     assert fused["all"]["questions"] >= 60
     assert fused["zh"]["recall@10"] >= 0.8 and fused["zh"]["mrr"] >= 0.6

@@ -72,7 +72,8 @@ def test_search_json_is_the_api_shape(settings_env: Path, backend: str) -> None:
 
 def test_eval_prints_recall_and_mrr_per_language(settings_env: Path, backend: str) -> None:
     cli("ingest", str(SAMPLE))
-    scores = json.loads(cli("eval", str(DEV_QUESTIONS), "--json"))
+    body = json.loads(cli("eval", str(DEV_QUESTIONS), "--json"))
+    scores = body["scores"]
     # The fused system, the dense-only baseline and the per-channel ablation, in one run.
     assert {"fused", "dense only (baseline)", "lexical only", "entity only"} <= set(scores)
     for per_language in scores.values():
@@ -83,8 +84,12 @@ def test_eval_prints_recall_and_mrr_per_language(settings_env: Path, backend: st
     assert scores["fused"]["zh"]["recall@5"] >= 0.85 and scores["lexical only"]["zh"]["recall@5"] >= 0.85
     table = cli("eval", str(DEV_QUESTIONS))
     assert "recall@5" in table and "MRR" in table and "baseline" in table
+    # Every question carries its gold's rank under each configuration.
+    assert len(body["questions"]) == 15
+    assert all(set(q["ranks"]) == set(scores) for q in body["questions"])
     fused = json.loads(cli("eval", str(DEV_QUESTIONS), "--json", "--fused-only"))
-    assert set(fused) == {"fused"}
+    assert set(fused["scores"]) == {"fused"}
+    assert all(set(q["ranks"]) == {"fused"} for q in fused["questions"])
 
 
 def test_delete_removes_document_tasks_and_vectors(settings_env: Path, backend: str) -> None:

@@ -228,6 +228,9 @@ def test_asking_shows_results_with_evidence_highlighted_in_the_task_text(tab: Ta
     assert "2021-02-18" in first.locator(".doc-line").inner_text()
     assert first.locator(".matched").inner_text()
     assert page.locator("li.result .chip-Place", has_text="上海").count() >= 1
+    # Nothing but the answers: no stray "null" where a one-page answer has no pager.
+    assert page.locator("#results > :not(h2):not(ol)").count() == 0
+    assert "null" not in page.locator("#results").inner_text()
     report_render_time(page)
     # The address holds the question: opening it again shows the same answers.
     # A new tab has its own session storage, so it asks for the key too.

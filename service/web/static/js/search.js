@@ -5,7 +5,7 @@ import { api } from './api.js';
 import {
   allDocuments, contextChips, documentById, documentLine, entityName, errorBox, taskLabel,
 } from './common.js';
-import { go, h, highlighted, link, pageTitle, seg } from './dom.js';
+import { append, go, h, highlighted, link, pageTitle, seg } from './dom.js';
 import { t } from './i18n.js';
 
 const PAGE_SIZES = [10, 20, 50];
@@ -146,13 +146,14 @@ async function runSearch(current, status, results) {
     cards.push(await resultCard(result, offset + index + 1));
   }
   status.replaceChildren(summary(answer, current));
-  results.replaceChildren(
+  results.replaceChildren();  // then append(), which skips the pager when there is none (null)
+  append(results, [
     h('h2', { class: 'sr-only', id: 'results-heading', tabindex: '-1' }, t('search.results')),
     answer.results.length
       ? h('ol', { class: 'results', start: offset + 1, 'aria-labelledby': 'results-heading' }, cards)
       : h('p', { class: 'empty' }, t('search.none')),
     pager(answer, current),
-  );
+  ]);
   performance.mark('policykg:rendered');
   performance.measure('policykg:render', 'policykg:answer', 'policykg:rendered');
   results.dataset.ready = 'true';
