@@ -293,6 +293,16 @@ def _markers(lines: list[str]) -> list[_Marker]:
     return markers
 
 
+_PRINTED_DOCUMENT = "文件"  # the label of a part that holds one of several documents a notice prints
+_PRINTED_DOCUMENT_PATH = re.compile(rf"{_PRINTED_DOCUMENT}\d+")
+
+
+def is_printed_document(section: ParsedSection) -> bool:
+    """Whether a section is the part of the outline that holds one of several documents a
+    notice prints (文件1, 文件2; ``split_parts`` labels them)."""
+    return bool(_PRINTED_DOCUMENT_PATH.fullmatch(section.path))
+
+
 def split_parts(lines: list[str]) -> tuple[list[_Part], list[str], str | None]:
     """Cut the body into the parts that carry their own outline.
 
@@ -328,7 +338,7 @@ def split_parts(lines: list[str]) -> tuple[list[_Part], list[str], str | None]:
         number = marker.number
         if marker.kind == "文件":
             doc_count += 1
-            label, number = f"文件{doc_count}", doc_count
+            label, number = f"{_PRINTED_DOCUMENT}{doc_count}", doc_count
         elif marker.kind == "附件":
             label = f"附件{number or ''}"
         else:

@@ -45,7 +45,7 @@ from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, documen
 from loaders.entities.normalise import fold
 from loaders.entities.places import extract_places
 from loaders.entities.programmes import is_generic_name
-from loaders.outline import ParsedDocument, ParsedTask
+from loaders.outline import ParsedDocument, ParsedTask, is_printed_document
 from loaders.sentences import SentenceSpan, split_sentences
 
 TASK_EDGE: dict[str, RelType] = {label: rel_type for _, rel_type, label in TASK_CONTEXT_EDGES}
@@ -166,15 +166,11 @@ class _Entities:
         return self.cited_document(m)
 
 
-# The top-level part of the outline that holds one of several documents a notice prints.
-_ISSUED_PART = re.compile(r"文件\d+")
-
-
 def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> GraphBatch:
     """Every node and edge one document contributes. Deterministic: the same input gives
     the same ids and records."""
     header = parsed.header
-    issued = [s for s in parsed.sections if _ISSUED_PART.fullmatch(s.path)]
+    issued = [s for s in parsed.sections if is_printed_document(s)]
     # A notice that prints several documents is a document of its own; one that prints a single
     # document is one node with it, titled as the notice cites it (the sample).
     title = header.title or Path(source_name).stem

@@ -2,25 +2,18 @@
 `policykg serve` as a real process, ask over HTTP."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import SAMPLE
+from tests.service.lifecycle_support import free_port, wait_until_serving
 
 pytestmark = pytest.mark.model
 POLICYKG = [sys.executable, "-m", "service.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +28,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read() if process.stderr else ''!r}")
-            time.sleep(0.5)
+        wait_until_serving(base, process, lambda: repr(process.stderr.read() if process.stderr else ""),
+                           poll_s=0.5)
         yield base, env
     finally:
         process.terminate()

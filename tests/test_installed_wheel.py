@@ -10,7 +10,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import ROOT, SAMPLE
+from tests.service.lifecycle_support import free_port
 
 # The image's steps, as the Dockerfile writes them; the test below runs the same ones.
 IMAGE_COPIES = ["pyproject.toml", "README.md", "graph", "embeddings", "loaders", "service",
@@ -139,9 +139,7 @@ def test_the_installed_wheel_answers_by_cli_http_and_mcp(installed: Path, tmp_pa
     with tempfile.TemporaryFile("w+") as errlog:
         assert mcp_shanghai(stdio_client(stdio, errlog=errlog)) >= SHANGHAI_TASKS
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     command = [str(installed / IMAGE_CMD[0]), *IMAGE_CMD[1:]]
     command[command.index("--host") + 1] = "127.0.0.1"
     command[command.index("--port") + 1] = str(port)

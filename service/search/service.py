@@ -155,15 +155,20 @@ class SearchService:
         terms = self.bridged_terms(normalised)
         return " ".join(t.term_zh for t in terms) if terms else normalised
 
+    def _linked(self, normalised: str) -> list[LinkedEntity]:
+        """The entities the question names (Chinese names, and English words through their
+        bridged Chinese terms)."""
+        terms = self.bridged_terms(normalised)
+        return self.entity_linker().link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
+                                         [t.term_zh for t in terms])
+
     def match_entities(self, normalised: str, snapshot: GraphSnapshot) -> EntityMatch:
         """The entities the question names and every task that names them: linked in the graph
         (also to a region's member places and to entities named after them, such as an institute
         named after a place) or, for a listing, containing one of their names verbatim (a
         mention the extraction did not link still counts)."""
         linker = self.entity_linker()
-        terms = self.bridged_terms(normalised)
-        linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
-                             [t.term_zh for t in terms])
+        linked = self._linked(normalised)
         if not linked:
             return EntityMatch(linked=[], listing=False, tasks={})
         direct = {e.id for e in linked}
@@ -226,7 +231,8 @@ class SearchService:
         with time_stage("fusion"):
             candidates = fuse(rankings)
             if scope and not (entities is not None and entities.listing):
-                candidates = _boosted(candidates, snapshot, self.question_scope(normalised, snapshot))
+                linked = entities.linked if entities is not None else None
+                candidates = _boosted(candidates, snapshot, self.question_scope(normalised, snapshot, linked))
             allowed = self._task_scope(doc_ids, task_ids, entities)
             if allowed is not None:
                 candidates = [c for c in candidates if c.task_id in allowed]
@@ -246,15 +252,15 @@ class SearchService:
             context_text=context_text(results),
         )
 
-    def question_scope(self, normalised: str, snapshot: GraphSnapshot) -> set[str]:
+    def question_scope(self, normalised: str, snapshot: GraphSnapshot,
+                       linked: list[LinkedEntity] | None = None) -> set[str]:
         """The stored documents the question scopes itself to: those issued for a place it
         names (else for a place inside it: 江苏 holds 南通's documents), by an institution it
         names, in a year or with a 文号 it writes. Several kinds named: the documents that meet
-        all; a kind that no document meets is not a scope (the question names a topic)."""
-        linker = self.entity_linker()
-        terms = self.bridged_terms(normalised)
-        linked = linker.link(normalised, [t.term_zh for t in terms if t.weight >= 1.0],
-                             [t.term_zh for t in terms])
+        all; a kind that no document meets is not a scope (the question names a topic).
+        ``linked``: the entities the question names, when ``match_entities`` has linked them."""
+        if linked is None:
+            linked = self._linked(normalised)
         criteria: list[set[str]] = []
         places = [e.id for e in linked if e.label == "Place"]
         bodies = [e.id for e in linked if e.label == "Institution"]

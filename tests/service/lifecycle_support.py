@@ -1,10 +1,16 @@
-"""Helpers shared by the ingest lifecycle and crash-safety tests."""
+"""Helpers shared by the ingest lifecycle and crash-safety tests, and by the tests that start a
+real `policykg serve` (a free port, waiting until it answers)."""
 
 import os
+import socket
+import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from embeddings.embedding_cache import EmbeddingCache
 from embeddings.hash_embedder import HashEmbedder
@@ -68,3 +74,25 @@ def subprocess_env(backend: str, data_dir: Path, **extra: str) -> dict[str, str]
 
 
 POLICYKG = [sys.executable, "-m", "service.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_serving(base: str, process: "subprocess.Popen[bytes]", why: Callable[[], str], *,
+                       poll_s: float = 0.3, timeout_s: float = 120) -> None:
+    """Until ``GET {base}/health`` answers 200. When the process ends first or the time runs
+    out, raise, saying ``why()`` (its log)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start: {why()}")
+        time.sleep(poll_s)

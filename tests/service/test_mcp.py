@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from mcp_types import CallToolResult
 from service.wiring import build_components, build_ingestor
 from tests.conftest import ROOT, SAMPLE
 from tests.service.api_support import READER_KEY, make_settings
-from tests.service.lifecycle_support import POLICYKG, subprocess_env
+from tests.service.lifecycle_support import POLICYKG, free_port, subprocess_env, wait_until_serving
 
 TOOLS = {"search", "get_task", "get_document", "list_entities", "get_entity", "neighbourhood",
          "cypher"}
@@ -45,14 +44,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(data_dir: Path) -> Iterator[str]:
     """`policykg serve` with a reader key, holding the embedded database; yields /mcp's URL."""
@@ -62,18 +53,12 @@ def server(data_dir: Path) -> Iterator[str]:
     process = subprocess.Popen([*POLICYKG, "serve", "--port", str(port)], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
+    def log_text() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")
+
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"server did not start: {log.read().decode(errors='replace')}")
-            time.sleep(0.3)
+        wait_until_serving(base, process, log_text)
         yield f"{base}/mcp"
     finally:
         process.terminate()

@@ -4,7 +4,6 @@ A real uvicorn server on a free port, started with the options ``policykg serve`
 TestClient bypasses uvicorn's proxy-headers middleware, which is what decides the client address.
 """
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,17 +17,12 @@ import uvicorn
 from service.api.app import create_app
 from service.settings import Settings
 from tests.service.api_support import make_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.service.lifecycle_support import free_port
 
 
 @contextmanager
 def running(settings: Settings) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                             **settings.proxy_options())
     server = uvicorn.Server(config)

@@ -13,10 +13,8 @@ Chromium missing is a failure, not a skip: scripts/run_tests.sh installs it."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import ROOT, SAMPLE
+from tests.service.lifecycle_support import free_port, wait_until_serving
 
 pytestmark = pytest.mark.model
 
@@ -54,12 +53,6 @@ def chromium() -> str:
     return found
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("web") / "data"
@@ -78,16 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.name}")
-            time.sleep(0.3)
+        wait_until_serving(base, process, lambda: log.name)
         # `make run` ends with the page's address, printed once the server listens.
         assert f"policykg: the web page is at {base}/" in Path(log.name).read_text("utf-8")
         yield base
