@@ -28,7 +28,7 @@ Rules (the gazetteer module says which names and forms exist):
 from functools import lru_cache
 
 from loaders.entities.gazetteer import DIVISION_LEVELS, PROVINCE_LEVELS, PlaceEntry, gazetteer, place_entry
-from loaders.entities.lexicon import is_cjk, is_verb_like, tokens, word_list, word_tag
+from loaders.entities.lexicon import is_cjk, is_verb_like, quoted_spans, tokens, word_list, word_tag
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
@@ -93,7 +93,7 @@ class _AllEdges:
 
 # jieba's tags of the words that may stand between a place and the head of the name it opens
 # (滨州|黄河|大桥, 滨州|民用|运输|机场, 泉州市|教育资源|公共服务|平台): nouns, not verbs or particles.
-_NAME_WORD_TAGS = frozenset({"n", "nz", "ns", "nt", "ng", "vn", "b", "j", "an"})
+_NAME_WORD_TAGS = frozenset({"n", "nz", "ns", "nt", "ng", "vn", "b", "j", "a", "an"})
 _NAME_REACH = 10  # characters between the place and the head: a name, not a clause
 
 
@@ -150,6 +150,45 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     # 更高水平的平安上海), not after a noun whose action the word is (人才落户太仓市).
     before = words[-2] if len(words) > 1 else None
     return before is None or is_verb_like(before) or word_tag(before) in _SLOGAN_OPENERS
+
+
+_PLACE_LIST_LINKS = frozenset("、,，—－-+·/和与及")
+
+
+class _NameQuotes:
+    """The “quotations” of a sentence that are names: a brand, campaign, slogan or title
+    (“滨州微警务”, “千企万岗·就在滨州”, “大戏看北京”). A place inside one is part of that name,
+    not a mention; a quotation that holds nothing but places and links (“深圳—香港—广州”,
+    “澳门+横琴”) still names them. Each quotation is judged once, when a place is found in it."""
+
+    def __init__(self, norm: str) -> None:
+        self._norm = norm
+        self._spans = quoted_spans(norm) if "“" in norm else []
+        self._judged: dict[int, bool] = {}
+
+    def encloses(self, start: int, end: int) -> bool:
+        for k, (s, e) in enumerate(self._spans):
+            if s < start and end < e:
+                if k not in self._judged:
+                    self._judged[k] = not _only_places(self._norm[s + 1:e - 1])
+                return self._judged[k]
+            if s >= end:
+                break
+        return False
+
+
+def _only_places(text: str) -> bool:
+    g = gazetteer()
+    i = 0
+    while i < len(text):
+        if text[i] in _PLACE_LIST_LINKS:
+            i += 1
+            continue
+        length = next((k for k in g.lengths.get(text[i], ()) if text[i:i + k] in g.forms), 0)
+        if not length:
+            return False
+        i += length
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -272,6 +311,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
     for s, e in taken:
         blocked[s:e] = b"\x01" * (e - s)
     edges: _WordEdges | _AllEdges = _WordEdges(norm, blocked) if words else _AllEdges()
+    name_quotes = _NameQuotes(norm) if words else None
     mentions: list[Mention] = []
     i, n = 0, len(norm)
     while i < n:
@@ -299,7 +339,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                     _local(name, region) if name in g.local else \
                     _town(name, region) if name in g.towns else None
                 if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length]:
-                    mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
+                    if name_quotes is None or not name_quotes.encloses(i, i + length):
+                        mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
                     found = -length
                     break
             if found:
@@ -308,6 +349,10 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
             i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
             continue
+        if found and name_quotes is not None and not norm.startswith("级", i + found) \
+                and name_quotes.encloses(i, i + found):
+            i += found  # part of a quoted name (苏州市级 is the level of an award: still a place)
+            continue
         if found:
             entry = g.entries[g.forms[norm[i:i + found]]]
             mentions.append(_mention(entry, sentence, i, i + found))
@@ -315,7 +360,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             continue
         abbr = g.abbreviations.get(norm[i])
         if abbr and i > 0 and norm[i - 1] in g.abbreviation_before and not blocked[i] and edges[i] \
-                and norm.startswith(g.abbreviation_after, i + 1):
+                and norm.startswith(g.abbreviation_after, i + 1) \
+                and (name_quotes is None or not name_quotes.encloses(i, i + 1)):
             mentions.append(_mention(g.entries[abbr], sentence, i, i + 1))
         i += 1
     return mentions

@@ -269,6 +269,24 @@ def test_a_place_opening_another_proper_name_is_not_a_place() -> None:
     assert names("开通海拉尔至蒙古国乌兰巴托定期航线。", "Place") == ["蒙古国"]
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("推出“大戏看北京”系列演出。", []),  # a campaign: the place is part of its name
+    ("“江苏医惠保1号”超500万人参保。", []),  # a product
+    ("紧扣“山东走在前、滨州怎么干”，深入落实。", []),  # a slogan, even with list punctuation
+    ("打造“深圳—香港—广州”科技集群。", ["深圳", "香港", "广州"]),  # only places and links
+    ("获评“苏州市级依法治校示范校”。", ["苏州"]),  # 苏州市级: the level of an award
+    ("北京服务业扩大开放。", ["北京"]),  # no quotation
+])
+def test_a_place_inside_a_quoted_name_is_not_a_place(sentence: str, expected: list[str]) -> None:
+    assert names(sentence, "Place") == expected
+
+
+def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
+    sentence = "政务部门应当依托阿坝州大数据中心平台，推动各类政务数据共享。"
+    assert names(sentence, "Institution") == []
+    assert names(sentence, "Place") == []
+
+
 def test_english_names_use_proper_noun_readings() -> None:
     for name, english in [("长治", "Changzhi"), ("六安", "Lu'an"), ("陕西", "Shaanxi"), ("长三角", "Yangtze River Delta")]:
         entry = place_entry(name)
