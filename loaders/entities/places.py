@@ -99,9 +99,10 @@ _NAME_REACH = 10  # characters between the place and the head: a name, not a cla
 
 def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges | _AllEdges") -> bool:
     """The place opens the name of a facility or a feature: the head of such a name follows it
-    as a word of its own (滨州港, 广州东站), directly or after nouns only (滨州黄河大桥,
-    泉州市教育资源公共服务平台; not 上海合作建设平台, where a verb comes between), unless the
-    place is the far end of a route (巴中至南充高铁: the railway runs to 南充)."""
+    as a word of its own (滨州港, 广州东站), directly or after the words of a name: nouns,
+    adjectives and the verbs that names hold (滨州黄河大桥, 泉州市教育资源公共服务平台, 阿坝州共享交换
+    平台; not 上海打造科创平台, where a clause verb comes between), unless the place is the far
+    end of a route (巴中至南充高铁: the railway runs to 南充)."""
     if start > 0 and norm[start - 1] in "至—－-":
         return False
     heads = word_list("facility_heads.txt")
@@ -112,11 +113,19 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     stop = next((k for k in range(end, min(len(norm), end + _NAME_REACH + 4)) if norm[k] in _CLAUSE_ENDS),
                 min(len(norm), end + _NAME_REACH + 4))
     position = end
+    strong = word_list("strong_verbs.txt")
+    long_heads = tuple(h for h in heads if len(h) > 1)
+    after_verb = False
     for token in tokens(norm[end:stop]):
-        if token in heads and position > end:
-            return True
-        if word_tag(token) not in _NAME_WORD_TAGS or position + len(token) - end > _NAME_REACH:
+        if position > end and (token in heads or token.endswith(long_heads)):
+            return True  # 平台, or a word that ends in one (开放平台)
+        verb = is_verb_like(token) and token not in strong and not any(ch in _LINKS for ch in token)
+        noun = word_tag(token) in _NAME_WORD_TAGS and not verb
+        # A name's verbs come right before its head (共享交换平台); a noun after a verb is the
+        # verb's object, so the place is the subject of a clause (汕头规划建设大型主题公园).
+        if not (verb or (noun and not after_verb)) or position + len(token) - end > _NAME_REACH:
             return False
+        after_verb = after_verb or verb
         position += len(token)
     return False
 

@@ -281,6 +281,17 @@ def test_a_place_inside_a_quoted_name_is_not_a_place(sentence: str, expected: li
     assert names(sentence, "Place") == expected
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("通过阿坝州共享交换平台统一提供服务。", []),  # a name's verbs stand right before its head
+    ("完善包头市信用信息共享平台。", []),
+    ("支持汕头规划建设大型主题公园。", ["汕头"]),  # a noun after the verbs: a clause, not a name
+    ("开工建设铜仁至吉首铁路。", ["铜仁", "吉首"]),  # the ends of a route
+    ("支持上海打造科创平台。", ["上海"]),  # a clause verb
+])
+def test_a_place_opening_a_facility_name_with_verbs(sentence: str, expected: list[str]) -> None:
+    assert names(sentence, "Place") == expected
+
+
 def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
     sentence = "政务部门应当依托阿坝州大数据中心平台，推动各类政务数据共享。"
     assert names(sentence, "Institution") == []
