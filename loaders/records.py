@@ -297,7 +297,11 @@ def task_mentions(parsed: ParsedDocument, spans_by_task: dict[str, list[Sentence
                   locality: Locality | None) -> dict[str, list[list[Mention]]]:
     """The entity mentions of each task's sentences, by task path, as the graph records them:
     a list's year reaches its targets, and a review of past work sets no targets."""
-    out = {path: _with_list_years([extract_mentions(span.text, locality) for span in spans],
+    header = parsed.header
+    # The document's own titles, printed over its text without 《》 (a title of 5 characters or
+    # fewer is too short to tell from a phrase of the text).
+    titles = [t for t in (header.title, header.notice_title) if t and len(t) > 5]
+    out = {path: _with_list_years([extract_mentions(span.text, locality, titles) for span in spans],
                                   [span.text for span in spans])
            for path, spans in spans_by_task.items()}
     for path in _reviewed_task_paths(parsed):

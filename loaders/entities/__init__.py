@@ -19,6 +19,8 @@ Relative institution names (市教育局) are resolved when a ``Locality`` is gi
 the document's issuer with ``locality_of``.
 """
 
+from collections.abc import Sequence
+
 from loaders.entities.documents import extract_documents
 from loaders.entities.gazetteer import DIVISION_LEVELS, PlaceEntry, place_entry, short_division
 from loaders.entities.institutions import Locality
@@ -43,11 +45,14 @@ __all__ = [
     "place_entry",
 ]
 
-def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Mention]:
-    """Every entity the sentence names, ordered by start offset."""
+def extract_mentions(sentence: str, locality: Locality | None = None,
+                     titles: Sequence[str] = ()) -> list[Mention]:
+    """Every entity the sentence names, ordered by start offset. ``titles``: the document's own
+    titles, which a document prints without 《》 (阿坝州政务数据资源管理暂行办法 over its text):
+    nothing is found inside them, as inside a 《title》."""
     norm = fold(sentence)
     documents = extract_documents(sentence, norm)
-    doc_spans = [(d.start, d.end) for d in documents]
+    doc_spans = [(d.start, d.end) for d in documents] + _title_spans(norm, titles)
     found = _institution_candidates(norm, doc_spans)
     institutions = _institution_mentions(sentence, found, locality)
     programmes = extract_programmes(sentence, norm, doc_spans, {end for _, end, _, _ in found})
@@ -61,6 +66,17 @@ def extract_mentions(sentence: str, locality: Locality | None = None) -> list[Me
     places = extract_places(sentence, norm, taken, region=_region(locality))
     targets = extract_targets(sentence, norm, doc_spans)
     return sorted(documents + kept + places + targets, key=lambda x: (x.start, x.end))
+
+
+def _title_spans(norm: str, titles: Sequence[str]) -> list[tuple[int, int]]:
+    spans = []
+    for title in titles:
+        folded = fold(title)
+        at = norm.find(folded)
+        while at >= 0:
+            spans.append((at, at + len(folded)))
+            at = norm.find(folded, at + len(folded))
+    return spans
 
 
 def _region(locality: Locality | None) -> tuple[str, ...]:

@@ -292,6 +292,14 @@ def test_a_place_opening_a_facility_name_with_verbs(sentence: str, expected: lis
     assert names(sentence, "Place") == expected
 
 
+def test_nothing_is_found_inside_the_documents_own_title_printed_without_quotes() -> None:
+    sentence = "2021年10月11日　阿坝州政务数据资源管理暂行办法　第一条　为规范阿坝州政务数据管理"
+    title = "阿坝州政务数据资源管理暂行办法"
+    assert names(sentence, "Place") == ["阿坝", "阿坝"]
+    found = [m for m in extract_mentions(sentence, None, [title]) if m.label == "Place"]
+    assert [m.start for m in found] == [sentence.rindex("阿坝州")]
+
+
 def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
     sentence = "政务部门应当依托阿坝州大数据中心平台，推动各类政务数据共享。"
     assert names(sentence, "Institution") == []
