@@ -149,8 +149,10 @@ def uncovered(modifier: str) -> int:
 
 
 def has_locality(name: str) -> bool:
-    """Whether a name opens with a locality (市, 省, 中共, 国家 …, or a place name)."""
-    if _LOCALITY_PREFIX.match(name):
+    """Whether a name opens with a locality (市, 省, 中共, 国家 …, or a place name; not the 市
+    of 市场监管局, which opens another word)."""
+    prefix = _LOCALITY_PREFIX.match(name)
+    if prefix and (len(prefix.group(0)) > 1 or _prefix_is_a_word(name)):
         return True
     g = gazetteer()
     return any(name[:n] in g.forms for n in range(2, min(len(name), 9)))
@@ -166,15 +168,23 @@ def resolve(name: str, locality: Locality | None) -> str:
     word, the 市 no prefix)."""
     if locality is None or name.startswith(("市级", "省级", "县级", "区级", "州级", "盟级")):
         return name
+    if name[:1] == "团" and name[1:] in _SELF_NAMED:
+        return "团" + resolve(name[1:], locality)  # 团市委 -> 团泉州市委
     prefecture = locality.city if locality.city and locality.city.endswith(("州", "盟")) else None
     full = {"市": locality.city, "省": locality.province, "县": locality.county,
             "区": locality.district, "州": prefecture, "盟": prefecture}.get(name[:1])
     if not full:
         return name
-    first = tokens(name)[0]  # segmented only for names that open with a prefix
-    if first != name[:1] and first[1:] not in HEADS:
+    if not _prefix_is_a_word(name):
         return name  # the prefix opens another word (市场, 市民, 区域), or 市委/市政府 go on
     return full + name[1:]
+
+
+def _prefix_is_a_word(name: str) -> bool:
+    """Whether the one-character prefix of 市教育局 or 市委 is a word of its own, not the start
+    of another word (市场, 市民, 区域). Segmented only for names that open with a prefix."""
+    first = tokens(name)[0]
+    return first == name[:1] or first[1:] in HEADS
 
 
 _SELF_NAMED = {"市委", "省委", "县委", "区委", "团市委", "团省委"}
@@ -194,18 +204,20 @@ def _is_locality(modifier: str) -> bool:
 _LOCALITY_NAMED = {"party_committee", "congress", "government"}
 
 
-def _list_locality(norm: str, start: int, found: list[tuple[int, int, str, str]]) -> str | None:
+def _list_locality(norm: str, start: int, found: list[tuple[int, int, str, str]], head: str) -> str | None:
     """In a list of bodies (市财政局、人社局、文广新局), a body named without its locality is
     the previous one's: that body's locality prefix (市, 省, 泉州市), or None."""
     if start == 0 or norm[start - 1] != "、" or not found or found[-1][1] != start - 1:
         return None
-    previous = found[-1][2]
+    previous = found[-1][2].removeprefix("团")  # 团市委 is the city's youth league
     g = gazetteer()
     for n in range(min(len(previous) - 1, 9), 1, -1):
         if previous[:n] in g.forms:
             return previous[:n + 1] if previous[n:n + 1] in "省市县区" else previous[:n]
     # A one-character prefix is a locality only as a word of its own (市财政局, not 市场监管局).
-    return previous[0] if previous[0] in "省市县区州" and tokens(previous)[0] == previous[0] else None
+    if previous in _SELF_NAMED:  # 团市委、妇联: the city's; 市委、宣传部 is not 市宣传部
+        return previous[0] if head in _PEOPLES_ORGANISATIONS else None
+    return previous[0] if previous[0] in "省市县区州" and _prefix_is_a_word(previous) else None
 
 
 def _locality_start(norm: str, start: int, modifier_end: int) -> int:
@@ -355,9 +367,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             found.append((start, end, name, k))
         elif (inner := _locality_inside(norm, start, end - len(head))) > start and _accept(norm[inner:end], head, k):
             found.append((inner, end, norm[inner:end], k))  # 周家龙安徽银保监局: the name opens at its place
-        elif head in _SHORT_HEADS and (prefix := _list_locality(norm, start, found)) \
-                and _accept(prefix + name, head, k):
-            found.append((start, end, prefix + name, k))  # 市财政局、人社局: 人社局 is the city's
+        elif (head in _SHORT_HEADS or (head in _PEOPLES_ORGANISATIONS and name == head)) \
+                and (prefix := _list_locality(norm, start, found, head)) and _accept(prefix + name, head, k):
+            found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
     return found + _national_candidates(norm, blocked)
 
 

@@ -300,6 +300,21 @@ def test_nothing_is_found_inside_the_documents_own_title_printed_without_quotes(
     assert [m.start for m in found] == [sentence.rindex("阿坝州")]
 
 
+@pytest.mark.parametrize(("sentence", "locality", "expected"), [
+    # 市 of 市场监管局 is no locality: in a province's list the body is the province's
+    ("（省行政审批政务信息管理局、司法厅、市场监管局、发展改革委按职责分工负责）", Locality(province="河南省"),
+     ["河南省行政审批政务信息管理局", "河南省司法厅", "河南省市场监管局", "河南省发展改革委"]),
+    # the youth league of the city, and the people's organisations listed after it
+    ("市总工会、团市委、妇联、文联", Locality(province="福建省", city="泉州市"),
+     ["泉州市总工会", "团泉州市委", "泉州市妇联", "泉州市文联"]),
+    ("市委、宣传部", Locality(province="福建省", city="泉州市"), ["泉州市委"]),  # not 市宣传部
+    ("加强妇联工作", Locality(province="福建省", city="泉州市"), []),  # bare, outside a list
+])
+def test_a_body_listed_without_its_locality_is_the_list_s(sentence: str, locality: Locality,
+                                                           expected: list[str]) -> None:
+    assert names(sentence, "Institution", locality) == expected
+
+
 def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
     sentence = "政务部门应当依托阿坝州大数据中心平台，推动各类政务数据共享。"
     assert names(sentence, "Institution") == []
