@@ -27,6 +27,9 @@ Rules:
   unless at least four characters of the name are not type words (…附属太仓实验学校项目).
 - Of overlapping candidates the longest wins: 西北工业大学太仓长三角研究院 is one institution
   (not 西北工业大学), and the places inside it are not place mentions.
+- Companies named by trade name alone count where a list says what they are: the items of a
+  list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业), each a proper name
+  by the dictionary's tags (钢铁、化工等传统企业 lists industries).
 - Relative names (市教育局, 市委, 省教育厅) are resolved against the document's ``Locality``
   when one is given: canonical 太仓市教育局 with the alias 市教育局. Schools are not resolved
   (省太中专 abbreviates a school's name; its 省 is not a locality).
@@ -55,6 +58,7 @@ from loaders.entities.lexicon import (
     strip_qualifiers,
     tokens,
     word_list,
+    word_tag,
 )
 from loaders.entities.mention import Mention
 from loaders.entities.places import extract_places
@@ -370,7 +374,41 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         elif (head in _SHORT_HEADS or (head in _PEOPLES_ORGANISATIONS and name == head)) \
                 and (prefix := _list_locality(norm, start, found, head)) and _accept(prefix + name, head, k):
             found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
-    return found + _national_candidates(norm, blocked)
+    return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked)
+
+
+# A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.
+_COMPANY_LIST_END = re.compile(r"等[^\W\d_]{0,6}?(?:企业|公司|集团)")
+_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
+
+
+def _listed_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:
+    """Companies named by their trade names alone in a list that says what they are: 魏桥、京博、
+    滨化等链主企业. An item counts when it reads as a proper name, its first word a name the
+    dictionary tags as such (钢铁、化工等传统企业 lists industries, 青岛、烟台等企业 places)."""
+    found = []
+    for end_match in _COMPANY_LIST_END.finditer(norm):
+        clause = end_match.start()
+        while clause > 0 and norm[clause - 1] not in "，。；：,;:！？（）()\n":
+            clause -= 1
+        items = norm[clause:end_match.start()].split("、")
+        if len(items) < 2:
+            continue
+        # The clause's verbs stand before the first item (充分发挥魏桥).
+        words = tokens(items[0])
+        while words and (is_verb_like(words[0]) or word_tag(words[0]) in {"d", "v", "p", "ad"}):
+            words = words[1:]
+        items[0] = "".join(words)
+        position = end_match.start() - sum(len(it) + 1 for it in items) + 1
+        for item in items:
+            start, end = position, position + len(item)
+            position = end + 1
+            if 2 <= len(item) <= 8 and all(is_cjk(ch) for ch in item) \
+                    and word_tag(tokens(item)[0]) in _PROPER_TAGS | {"ns"} \
+                    and not extract_places(item, item, [], words=False) \
+                    and not blocked.overlaps(start, end):
+                found.append((start, end, item, "company"))
+    return found
 
 
 def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:

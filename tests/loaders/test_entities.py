@@ -315,6 +315,18 @@ def test_a_body_listed_without_its_locality_is_the_list_s(sentence: str, localit
     assert names(sentence, "Institution", locality) == expected
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("充分发挥魏桥、京博、滨化等链主企业龙头带动作用", ["魏桥", "京博", "滨化"]),
+    ("引进华为、比亚迪等龙头企业", ["华为", "比亚迪"]),
+    ("推动钢铁、化工、建材等传统企业转型", []),  # industries
+    ("支持新能源、新材料等企业发展", []),
+    ("魏桥、京博积极转型", []),  # no word says what they are
+])
+def test_companies_listed_by_trade_name_before_a_word_for_companies(sentence: str, expected: list[str]) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Institution" and m.kind == "company"] \
+        == expected
+
+
 def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
     sentence = "政务部门应当依托阿坝州大数据中心平台，推动各类政务数据共享。"
     assert names(sentence, "Institution") == []

@@ -16,7 +16,7 @@ from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gol
 FLOORS = {
     "tune": {"Place": (0.60, 0.78), "Institution": (0.90, 0.86), "Programme": (0.63, 0.73),
              "PolicyDocument": (0.93, 0.98), "Target": (0.79, 0.72)},
-    "heldout": {"Place": (0.54, 0.50), "Institution": (0.72, 0.52), "Programme": (0.45, 0.51),
+    "heldout": {"Place": (0.54, 0.52), "Institution": (0.73, 0.55), "Programme": (0.45, 0.51),
                 "PolicyDocument": (0.98, 0.98), "Target": (0.94, 0.78)},
 }
 
