@@ -24,6 +24,10 @@ Rules:
 - Before the number, adverbs (年均, 平均, 最高, 分别) and the joining verb (增长, 达到, 增加到) are
   dropped, each only as a whole word of the phrase (失业率平均为 drops 平均为, not 均为), and a
   phrase longer than 12 characters is a clause, not what is counted.
+- Latin letters belong to what is counted (GDP增长5.5%), except a letter that goes with a digit
+  (5G基站); the list a 等 closes counts its last kind (数字化车间等100家). 内 after a period counted
+  with 个 bounds it from above (7个工作日内: at most 7 working days). Minutes followed by what
+  they reach name a kind of area (15分钟社区生活圈), not a target.
 - ``year`` is the last year written before the number in the sentence (2021年培训100名 -> 2021).
 - The canonical name is value, unit and counts: 4-5所优质幼儿园.
 """
@@ -50,7 +54,7 @@ from loaders.entities.spans import Spans
 from loaders.numerals import cn_to_int
 
 UNITS = ("个百分点", "平方公里", "平方米", "立方米", "公里", "千米", "千瓦时", "千瓦", "公斤", "学时", "课时",
-         "小时", "名", "所", "位", "个", "家", "项次", "项", "人次", "人", "斤", "场", "门", "节", "台", "套",
+         "小时", "分钟", "名", "所", "位", "个", "家", "项次", "项", "人次", "人", "斤", "场", "门", "节", "台", "套",
          "支", "类", "种", "件", "篇", "册", "座", "处", "条", "间", "张", "元", "%", "亩", "吨", "部", "款", "批",
          "户", "辆", "架", "艘", "株", "首")
 # (?<!\d): a match starts where a digit run does (nothing in the pattern can follow a part of a
@@ -87,6 +91,8 @@ _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
 _TRAILING_ADVERBS = ("分别", "每年", "平均", "年均", "人均", "日均", "月均", "最高", "最低", "累计", "合计",
                      "共计", "均", "共", "约", "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
 _MAX_COUNTS_BEFORE = 12
+# Periods counted with 个 (7个工作日内, 3个月内): 内 after them bounds the time from above.
+_PERIODS = frozenset({"工作日", "日", "天", "月", "年", "周", "星期", "季度", "小时", "分钟"})
 
 
 def _format(value: float) -> str:
@@ -161,7 +167,10 @@ def _counts_after(norm: str, start: int, quotations: list[tuple[int, int]]) -> t
 
 def _counts_before(norm: str, end: int) -> tuple[str, int]:
     i = end
-    while i > 0 and end - i < 24:
+    if i > 0 and norm[i - 1] == "等" and not is_deng_word(norm, i - 1):
+        i -= 1  # 智能工厂、数字化车间等100家: the last of the listed kinds
+    scan_from = i
+    while i > 0 and scan_from - i < 24:
         ch = norm[i - 1]
         if ch == "、" and i >= 2 and norm[i - 2] in "省市县区级":
             i -= 1
@@ -170,10 +179,10 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
             i -= 1
             continue
         if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and not inside_word(norm, i - 1)) \
-                or not is_cjk(ch):
+                or not (is_cjk(ch) or (ch.isascii() and ch.isalpha())):  # GDP增长5.5%
             break
         i -= 1
-    stop = end
+    stop = scan_from
     moved = True
     while moved:
         moved = False
@@ -182,6 +191,8 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
                 stop -= len(verb)
                 moved = True
                 break
+    while i < scan_from and norm[i].isascii() and i > 0 and norm[i - 1].isdigit():
+        i += 1  # 新增5G基站1000座: the G of 5G goes with its digit
     if i > 0 and norm[i - 1].isdigit():
         return "", end  # 3万元提高到10万元: another quantity, not a noun, comes first
     start = strip_lead(norm, i, stop, keep=2)
@@ -299,6 +310,10 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
             span_start, span_end = (c_start if counts else s), e
         if len(counts) < 2 or _only_verbs(counts):
             continue
+        if unit == "分钟" and span_end > e:
+            continue  # 15分钟社区生活圈: a minutes' reach names a kind of service area
+        if counts.endswith("内") and counts[:-1] in _PERIODS and low_bound is not None:
+            counts, low_bound = counts[:-1], None  # 7个工作日内: within, at most 7 working days
         written_before = bisect_right(year_ends, s)  # the years that end before the number
         if high_bound is None:
             value = f"≥{_format(low)}"

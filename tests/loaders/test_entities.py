@@ -358,6 +358,12 @@ def test_english_names_use_proper_noun_readings() -> None:
     ("年内新增装机容量320万千瓦以上。", 320, None, "万千瓦", "装机容量", None),
     ("粮食产量稳定在70亿斤以上。", 70, None, "亿斤", "粮食产量", None),
     ("举办各类赛事活动3000项次以上。", 3000, None, "项次", "赛事活动", None),
+    # Latin letters in what is counted; the last kind of a list closed by 等; within a period.
+    ("主要预期目标是：GDP增长5.5%左右。", 5.5, 5.5, "%", "GDP", None),
+    ("新增5G基站1000座。", 1000, 1000, "座", "基站", None),
+    ("新增智能工厂、数字化车间等100家以上。", 100, None, "家", "数字化车间", None),
+    ("自收到申请之日起7个工作日内答复。", None, 7, "个", "工作日", None),
+    ("学生实际活动时间不少于15分钟。", 15, None, "分钟", "学生实际活动时间", None),
 ])
 def test_targets(sentence: str, low: float, high: float, unit: str, counts: str, year: int | None) -> None:
     m = only(sentence, "Target")
@@ -398,6 +404,7 @@ def test_chinese_numerals_of_ten_or_more_are_quantities() -> None:
     "完善“体育艺术2+1工程”，加强与331整治的对接。",
     "5月底取得阶段性成效。（0.5分）",
     "出台《行动计划（2021-2023年）》。",
+    "持续推进15分钟社区生活圈建设。",  # a minutes' reach names a kind of service area
 ])
 def test_years_dates_ordinals_and_numbers_in_names_are_not_targets(sentence: str) -> None:
     assert names(sentence, "Target") == []
