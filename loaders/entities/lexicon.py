@@ -34,8 +34,9 @@ _QUOTE_END = re.compile(f"[{QUOTE_CLOSE}\"]")
 ORDINAL = re.compile(r"(?:第[一二三四五六七八九十百零〇\d]+[批届期轮次]|首[批个家所座项位]|新一轮|新一批|"
                      r"[一二两三四五六七八九十百千几数若干]+[个家所名位项批支座类种次届期轮])")
 _LEVEL_ITEM = rf"(?:国家|全国|省|市|县|区|镇|校|[{CJK}]{{1,4}}?[省市县区])"
-# 省、市 / 省、苏州市级 / 市级 / 太仓市级 / 国家级: which level of a title or award, not a name part.
-LEVEL = re.compile(rf"(?:{_LEVEL_ITEM}(?:[、和与及]{_LEVEL_ITEM})+级?|{_LEVEL_ITEM}级)")
+# 省、市 / 省、苏州市级 / 市级 / 太仓市级 / 国家级 / 省级以上: which level of a title or award,
+# not a name part.
+LEVEL = re.compile(rf"(?:{_LEVEL_ITEM}(?:[、和与及]{_LEVEL_ITEM})+级?|{_LEVEL_ITEM}级)(?:以上|及以上)?")
 
 
 def _data_lines(name: str) -> list[str]:

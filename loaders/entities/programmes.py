@@ -96,7 +96,8 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
             out.append(Mention(label="Programme", name=name, text=sentence[s:m.end()], start=s,
                                end=m.end(), aliases=(inner + m.group(0),)))
             continue
-        if _SCHEME.fullmatch(inner):
+        if _SCHEME.fullmatch(inner) and tokens(inner)[-1] not in g.common_words:
+            # 双元制, 河长制: a scheme; “四项机制”: 机制 (mechanism) is a common word, not the 制 of a scheme
             out.append(Mention(label="Programme", name=inner, text=sentence[s:e], start=s, end=e,
                                aliases=(f"“{inner}”",)))
     return out

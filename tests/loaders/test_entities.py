@@ -339,6 +339,19 @@ def test_english_names_use_proper_noun_readings() -> None:
         assert entry is not None and entry.name_en == english
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("推行“双元制”办学", ["双元制"]),
+    ("全面推行“河长制”", ["河长制"]),
+    ("有效落实“四项机制”", []),  # 机制 is a common word, not the 制 of a scheme
+])
+def test_a_quoted_scheme_ends_in_the_zhi_of_a_scheme(sentence: str, expected: list[str]) -> None:
+    assert names(sentence, "Programme") == expected
+
+
+def test_a_level_with_and_above_is_no_part_of_a_programme_name() -> None:
+    assert names("实施省级以上青年英才计划", "Programme") == ["青年英才计划"]
+
+
 # --- targets -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("sentence", "low", "high", "unit", "counts", "year"), [
