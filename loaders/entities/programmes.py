@@ -31,7 +31,6 @@ from loaders.entities.institutions import uncovered
 from loaders.entities.lexicon import (
     CJK,
     cut_after_verbs,
-    is_verb_like,
     quoted_spans,
     scan_left,
     strip_lead,
@@ -105,15 +104,16 @@ def _quoted(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Ment
 
 def _after_launch(norm: str, start: int, end: int, keep: int) -> int:
     """Where the name starts after the clause words in front of it. A verb that launches a
-    programme (实施, 开展) takes the name as its object, so a verb right after it is the name's
-    own first word (实施加快服务业高质量发展三年行动, 开展优化通关专项行动); otherwise leading
-    verbs and adverbs are stripped (深入推进…, 加快…)."""
+    programme (实施, 开展) takes the name as its object, so the word right after it is the name's
+    own first word, a verb too (实施加快服务业高质量发展三年行动, 开展优化通关专项行动, 开展老年
+    健康促进行动, 实施成就企业家梦想行动); otherwise leading verbs and adverbs are stripped
+    (深入推进…, 加快…)."""
     words = tokens(norm[start:end])
     skip = 0
     while skip < len(words) - 1 and (words[skip] in _LAUNCH_MODIFIERS or
                                      (words[skip] in _LAUNCH_VERBS and words[skip + 1] in _LAUNCH_VERBS)):
         skip += 1  # 深入实施, 启动实施: the last of the launching words takes the name
-    if skip < len(words) - 1 and words[skip] in _LAUNCH_VERBS and is_verb_like(words[skip + 1]):
+    if skip < len(words) - 1 and words[skip] in _LAUNCH_VERBS and words[skip + 1] not in ("好", "了", "的"):
         launched = start + sum(len(w) for w in words[:skip + 1])
         if end - launched >= keep:
             return launched

@@ -75,6 +75,9 @@ def test_central_bodies_and_list_prefixes(sentence: str, names: list[str]) -> No
     ("开展优化通关专项行动", "优化通关专项行动"),
     ("启动实施崇明世界级生态岛建设第六轮三年行动计划", "崇明世界级生态岛建设第六轮三年行动计划"),
     ("加快推进青少年视力综合干预工程", "青少年视力综合干预工程"),  # no launching verb: verbs are stripped
+    ("创新实施成就企业家梦想行动", "成就企业家梦想行动"),  # any word after 实施 opens the name
+    ("开展老年健康促进行动", "老年健康促进行动"),
+    ("实施未来产业集群行动计划", "未来产业集群行动计划"),
 ])
 def test_a_launched_programme_keeps_its_own_first_verb(sentence: str, name: str) -> None:
     assert [m.name for m in extract_mentions(sentence) if m.label == "Programme"] == [name]
