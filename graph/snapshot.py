@@ -87,6 +87,8 @@ class GraphSnapshot:
         for doc_id, _, node_id in document_links:
             self._documents_by_node.setdefault(node_id, set()).add(doc_id)
         self._nodes = nodes
+        # Read on every search that names a place or year (document scope): listed once.
+        self._documents = [n for n in nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
         self._tasks = tasks
         self._sentences = sentences
         self._links: dict[str, list[tuple[str, str]]] = {}
@@ -115,7 +117,7 @@ class GraphSnapshot:
 
     def documents(self) -> list[PolicyDocument]:
         """The ingested documents (not those known only from citations), in no order."""
-        return [n for n in self._nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
+        return list(self._documents)
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
