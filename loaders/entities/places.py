@@ -119,7 +119,8 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     for token in tokens(norm[end:stop]):
         if position > end and (token in heads or token.endswith(long_heads)):
             return True  # 平台, or a word that ends in one (开放平台)
-        verb = is_verb_like(token) and token not in strong and not any(ch in _LINKS for ch in token)
+        verb = (is_verb_like(token) or word_tag(token) == "v") and token not in strong \
+            and not any(ch in _LINKS for ch in token)
         noun = word_tag(token) in _NAME_WORD_TAGS and not verb
         # A name's verbs come right before its head (共享交换平台); a noun after a verb is the
         # verb's object, so the place is the subject of a clause (汕头规划建设大型主题公园).
@@ -140,8 +141,8 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     """The place closes a slogan, a quality word and the place (品质滨州建设, 平安江苏和法治江苏,
     “电动贵州”): a two-character adjective or noun of the same clause comes right before it, and
     a clause end, a conjunction or a slogan's noun (建设, 篇章) right after it."""
-    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与" \
-        or norm.startswith(_SLOGAN_ENDS, end)
+    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与的" \
+        or norm.startswith(_SLOGAN_ENDS, end) or (norm.startswith(_SLOGAN_ENDS, end + 1) and norm[end] == "新")
     if not closed:
         return False
     # The two words before the place, read from a few characters of its clause (a bounded

@@ -287,6 +287,7 @@ def test_a_place_inside_a_quoted_name_is_not_a_place(sentence: str, expected: li
     ("支持汕头规划建设大型主题公园。", ["汕头"]),  # a noun after the verbs: a clause, not a name
     ("开工建设铜仁至吉首铁路。", ["铜仁", "吉首"]),  # the ends of a route
     ("支持上海打造科创平台。", ["上海"]),  # a clause verb
+    ("推动滨州疏港高速尽早开工。", []),  # a one-character verb of the name (疏港)
 ])
 def test_a_place_opening_a_facility_name_with_verbs(sentence: str, expected: list[str]) -> None:
     assert names(sentence, "Place") == expected
@@ -325,6 +326,11 @@ def test_a_body_listed_without_its_locality_is_the_list_s(sentence: str, localit
 def test_companies_listed_by_trade_name_before_a_word_for_companies(sentence: str, expected: list[str]) -> None:
     assert [m.name for m in extract_mentions(sentence) if m.label == "Institution" and m.kind == "company"] \
         == expected
+
+
+def test_a_slogan_before_de_is_no_place() -> None:
+    assert names("今年是建设品质滨州的关键一年。", "Place") == []
+    assert names("这是发展滨州的关键。", "Place") == ["滨州"]  # 发展 is a verb, not a quality
 
 
 def test_a_centre_that_opens_a_platform_name_is_no_body_and_its_place_no_mention() -> None:
