@@ -125,7 +125,7 @@ def snapshot_row(components: Any) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     current, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    sentences = len(snapshot._sentences)
+    sentences = snapshot.sentence_count
     return {"sentences": sentences, "seconds": seconds, "bytes": current,
             "bytes_per_sentence": current / max(1, sentences),
             "seconds_per_10^6": seconds / max(1, sentences) * 1e6,

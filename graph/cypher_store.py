@@ -247,8 +247,8 @@ class CypherGraphStore(ABC):
             snapshot = GraphSnapshot(
                 nodes=self._node_records(),
                 tasks={r["n"]["id"]: _record(Task, r["n"]) for r in self._read(cypher.all_nodes("Task"))},
-                sentences={r["n"]["id"]: _record(Sentence, r["n"])
-                           for r in self._read(cypher.all_nodes("Sentence"))},
+                sentences=[(r["id"], r["task_id"], r["ordinal"], r["text"], r["start"], r["stop"])
+                           for r in self._read(cypher.ALL_SENTENCE_ROWS)],
                 task_links=[(r["task_id"], r["rel"], r["id"]) for r in self._read(
                     cypher.task_context_links(self._type_function, every_task=True))],
                 mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],

@@ -3,11 +3,17 @@
 Every search needs the same few things from the graph: the entities a question may name, the
 tasks linked to them, and for a result page each task's record, sentences and context. Read
 statement by statement they cost a few milliseconds per question (a third of a search over the
-45-document corpus); read once they cost ~0.45 s and ~32 MB of Python objects for that corpus
-(12,100 sentences; its vector index is 19 MB), growing linearly with the sentences. A store
-builds a snapshot on request and drops it on its next write (``GraphStore.search_snapshot``).
+45-document corpus); read once they cost well under a second for that corpus, growing linearly
+with the sentences. A store builds a snapshot on request and drops it on its next write
+(``GraphStore.search_snapshot``).
+
+Sentences, the bulk of it, are held as columns (one string of every text, arrays of offsets and
+ordinals, each sentence's task id shared with its task), not as one record object each: a
+record object per sentence cost ~2.5 KB and a pydantic construction per row (bench/index_scale.py);
+records are built for the few sentences a result page shows.
 """
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -31,6 +37,8 @@ _CONTEXT_KEY: dict[str, str] = {rel_type: key for key, rel_type, _ in TASK_CONTE
 _LINKABLE_TYPES = frozenset(rel_type for rel_type, _ in LINKABLE_EDGES)
 _LINKABLE_LABELS = frozenset(label for _, label in LINKABLE_EDGES)
 _SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
+#: (id, task id, ordinal, text, start, end) of a sentence, as a store reads it.
+SentenceRow = tuple[str, str, int, str, int, int]
 
 
 def task_contexts(task_ids: Sequence[str], tasks: Mapping[str, Task],
@@ -76,10 +84,11 @@ class GraphSnapshot:
     tasks' context edges, sentence mentions and PART_OF, fixed when read."""
 
     def __init__(self, nodes: Mapping[str, Any], tasks: Mapping[str, Task],
-                 sentences: Mapping[str, Sentence], task_links: Iterable[tuple[str, str, str]],
+                 sentences: Iterable[SentenceRow], task_links: Iterable[tuple[str, str, str]],
                  mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]],
                  document_links: Iterable[tuple[str, str, str]] = ()) -> None:
-        """``nodes``: documents, sections and entities by id; ``task_links``: (task id,
+        """``nodes``: documents, sections and entities by id; ``sentences``: (id, task id,
+        ordinal, text, start, end) of every sentence; ``task_links``: (task id,
         relationship type, node id) for every context edge; ``mentions``: (sentence id, entity
         id); ``place_parts``: (member id, region id); ``document_links``: (document id,
         JURISDICTION or ISSUED_BY, place or institution id)."""
@@ -90,7 +99,7 @@ class GraphSnapshot:
         # Read on every search that names a place or year (document scope): listed once.
         self._documents = [n for n in nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
         self._tasks = tasks
-        self._sentences = sentences
+        self._load_sentences(sentences)
         self._links: dict[str, list[tuple[str, str]]] = {}
         self._entity_tasks: dict[str, list[str]] = {}
         for task_id, rel_type, node_id in task_links:
@@ -99,21 +108,40 @@ class GraphSnapshot:
                 self._entity_tasks.setdefault(node_id, []).append(task_id)
         self._mentioned_in: dict[tuple[str, str], list[str]] = {}  # (task, entity) -> sentences
         for sentence_id, entity_id in mentions:
-            sentence = sentences.get(sentence_id)
-            if sentence is not None:
-                self._mentioned_in.setdefault((sentence.task_id, entity_id), []).append(sentence_id)
+            row = self._row.get(sentence_id)
+            if row is not None:
+                self._mentioned_in.setdefault((self._task_of[row], entity_id), []).append(
+                    self._sentence_ids[row])  # the snapshot's own string, not the read's copy
         self._members: dict[str, list[str]] = {}
         for member, region in place_parts:
             self._members.setdefault(region, []).append(member)
-        # Every sentence text in one string: a verbatim search is one C-level scan per needle.
-        self._sentence_ids = sorted(sentences)
-        texts = [sentences[s].text.replace(_SEPARATOR, " ") for s in self._sentence_ids]
-        self._text = _SEPARATOR.join(texts)
-        self._starts: list[int] = []
+
+    def _load_sentences(self, sentences: Iterable[SentenceRow]) -> None:
+        """The columns, in sentence id order. Every text in one string: a verbatim search is
+        one C-level scan per needle, and a sentence's text is a slice of it."""
+        ordered = sorted(sentences)
+        task_ids = {t: t for t in self._tasks}  # one string per task, shared by its sentences
+        self._sentence_ids: list[str] = [r[0] for r in ordered]
+        self._row: dict[str, int] = {sentence_id: k for k, sentence_id in enumerate(self._sentence_ids)}
+        self._task_of: list[str] = [task_ids.get(r[1], r[1]) for r in ordered]
+        self._numbers = array("q", [n for r in ordered for n in (r[2], r[4], r[5])])  # ordinal, start, end
+        self._text = _SEPARATOR.join(r[3].replace(_SEPARATOR, " ") for r in ordered)
+        self._starts = array("q")
         position = 0
-        for text in texts:
+        for r in ordered:
             self._starts.append(position)
-            position += len(text) + 1
+            position += len(r[3]) + 1
+        self._starts.append(position)  # the end of the last text, plus one
+
+    def _sentence(self, row: int) -> Sentence:
+        ordinal, start, end = self._numbers[3 * row:3 * row + 3]
+        return Sentence.model_construct(
+            id=self._sentence_ids[row], task_id=self._task_of[row], ordinal=ordinal,
+            text=self._text[self._starts[row]:self._starts[row + 1] - 1], start=start, end=end)
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self._sentence_ids)
 
     def documents(self) -> list[PolicyDocument]:
         """The ingested documents (not those known only from citations), in no order."""
@@ -121,7 +149,7 @@ class GraphSnapshot:
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
-        return {s: self._sentences[s] for s in sentence_ids if s in self._sentences}
+        return {s: self._sentence(self._row[s]) for s in sentence_ids if s in self._row}
 
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         """As ``GraphStore.task_contexts``; unknown ids are left out."""
@@ -161,22 +189,22 @@ class GraphSnapshot:
         """Tasks with the sentences whose text contains one of ``needles`` verbatim (at most
         ``limit`` sentences); ``entity_id`` is empty. For listings that must not miss a
         mention the extraction did not link."""
-        found: set[str] = set()
+        found: set[int] = set()  # rows
         for needle in needles:
             if not needle or _SEPARATOR in needle:
                 continue
             position = self._text.find(needle)
             while position >= 0 and len(found) < limit:
                 index = bisect_right(self._starts, position) - 1
-                found.add(self._sentence_ids[index])
+                found.add(index)
                 following = index + 1  # the next sentence: one hit per sentence is enough
-                if following == len(self._starts):
+                if following == len(self._sentence_ids):
                     break
                 position = self._text.find(needle, self._starts[following])
         by_task: dict[str, TaskLink] = {}
-        for sentence_id in sorted(found):
-            sentence = self._sentences[sentence_id]
-            task = self._tasks.get(sentence.task_id)
+        for row in sorted(found):
+            sentence_id = self._sentence_ids[row]
+            task = self._tasks.get(self._task_of[row])
             if task is None:
                 continue
             link = by_task.setdefault(task.id, TaskLink.model_construct(
