@@ -69,3 +69,17 @@ def fuse(rankings: Mapping[Channel, list[TaskCandidate]]) -> list[TaskCandidate]
                 if score > merged.get(sid, score - 1.0):
                     merged[sid] = score
     return sorted(fused.values(), key=lambda c: (-c.score, c.task_id))
+
+
+def merge(first: list[TaskCandidate], second: list[TaskCandidate], weight: float) -> list[TaskCandidate]:
+    """Two rankings of one channel as one, by reciprocal rank (``second``'s votes times
+    ``weight``); a task's sentence scores are the first ranking's, else the second's."""
+    merged: dict[str, TaskCandidate] = {}
+    for ranking, share in ((first, 1.0), (second, weight)):
+        for rank, candidate in enumerate(ranking, 1):
+            into = merged.get(candidate.task_id)
+            if into is None:
+                into = merged[candidate.task_id] = TaskCandidate(
+                    candidate.task_id, 0.0, set(candidate.channels), dict(candidate.sentence_scores))
+            into.score += share / (_RRF_K + rank)
+    return sorted(merged.values(), key=lambda c: (-c.score, c.task_id))
