@@ -27,7 +27,7 @@ from embeddings.base import Vectors
 from embeddings.lexical_index import LexicalIndex, Query
 from embeddings.vector_index import VectorIndex
 from service.search.numbers import quantities, share_found
-from service.search.ranking import TaskCandidate
+from service.search.ranking import RRF_K, TaskCandidate
 
 #: How many of the first stage's tasks are reranked: the cost bound (each costs its sentences'
 #: vectors and tokens). Tasks below keep their order, after the reranked ones.
@@ -93,17 +93,23 @@ def probabilities(table: npt.NDArray[np.float64], weights: Mapping[str, float] =
 
 def rerank(candidates: list[TaskCandidate], query: RerankQuery, vectors: VectorIndex,
            lexical: LexicalIndex, boost: Mapping[str, float] | None = None) -> list[TaskCandidate]:
-    """The fused ``candidates`` (best first by their score times ``boost``'s factor, the
-    document scope's raise of a task) with the first ``RERANK_DEPTH`` reordered by the model's
-    probability times the same factor; the rest follow in their order, their (raised) scores
-    scaled below the last reranked one."""
+    """The fused ``candidates``, best first by their score times ``boost``'s factor (the
+    document scope's raise of a task), with the first ``RERANK_DEPTH`` reordered by the model.
+
+    The document scope then acts on the reranked order as it acts on the fused one: a task's
+    score is the reciprocal of its rank (``RRF_K`` + rank, as in fusion) times its factor, so a
+    scoped task rises as far as it did before the second stage, wherever the model put it. The
+    rest follow in their order, their scores scaled below the last reranked one."""
     factor = boost or {}
     head, tail = candidates[:RERANK_DEPTH], candidates[RERANK_DEPTH:]
     if not head:
         return candidates
-    for candidate, p in zip(head, probabilities(features(head, query, vectors, lexical)), strict=True):
-        candidate.score = p * factor.get(candidate.task_id, 1.0)
-    head.sort(key=lambda c: (-c.score, c.task_id))
+    probability = dict(zip((c.task_id for c in head),
+                           probabilities(features(head, query, vectors, lexical)), strict=True))
+    head.sort(key=lambda c: (-probability[c.task_id], c.task_id))
+    for rank, candidate in enumerate(head, 1):
+        candidate.score = factor.get(candidate.task_id, 1.0) / (RRF_K + rank)
+    head.sort(key=lambda c: (-c.score, -probability[c.task_id], c.task_id))
     for candidate in tail:
         candidate.score *= factor.get(candidate.task_id, 1.0)
     if tail and tail[0].score > 0:
