@@ -529,18 +529,17 @@ def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:
     task_rows: dict[str, list[int]] = {}
     for i, row in enumerate(row_list):
         task_rows.setdefault(row.task_id, []).append(i)
-    # Sentence frequency: the distinct (sentence, token) pairs, counted per token.
-    lengths = np.fromiter((len(ids) for ids in corpus), dtype=np.int64, count=len(corpus))
-    tokens = np.frombuffer(b"".join(r.token_ids for r in row_list), dtype=np.int32).astype(np.int64)
-    pairs = np.unique(np.repeat(np.arange(len(corpus), dtype=np.int64), lengths) * n_vocab + tokens)
-    frequency = np.bincount(pairs % n_vocab, minlength=n_vocab)
+    indptr = np.asarray(bm25.scores["indptr"], dtype=np.int64)
     return _Matrix(
         data=np.asarray(bm25.scores["data"], dtype=np.float32),
         indices=np.asarray(bm25.scores["indices"], dtype=np.int32),
-        indptr=np.asarray(bm25.scores["indptr"], dtype=np.int64),
+        indptr=indptr,
         sentence_ids=list(rows), rows=row_list, doc_codes=doc_codes, doc_code_of=doc_code_of,
-        task_rows=task_rows, sentence_frequency=frequency,
-        mean_task_length=max(1.0, float(tokens.size) / max(1, len(task_rows))))
+        task_rows=task_rows,
+        # A token's column holds one score per sentence that has it (bm25s' default method,
+        # Lucene, has a positive idf): its length is the sentence frequency.
+        sentence_frequency=np.diff(indptr),
+        mean_task_length=max(1.0, sum(len(ids) for ids in corpus) / max(1, len(task_rows))))
 
 
 def _write_npy(path: Path, array: npt.NDArray[Any]) -> None:
