@@ -221,12 +221,6 @@ class SearchService:
             task.sentences.update(link.sentence_ids)
         return EntityMatch(linked=linked, listing=listing, tasks=tasks)
 
-    def channel_rankings(self, normalised: str, doc_ids: set[str] | None,
-                         channels: Sequence[Channel] = ALL_CHANNELS,
-                         entities: EntityMatch | None = None,
-                         bridge_dense: bool = True) -> dict[Channel, list[TaskCandidate]]:
-        return self.retrieve(normalised, doc_ids, channels, entities, bridge_dense).rankings
-
     def retrieve(self, normalised: str, doc_ids: set[str] | None,
                  channels: Sequence[Channel] = ALL_CHANNELS, entities: EntityMatch | None = None,
                  bridge_dense: bool = True, feedback: bool = False) -> Retrieval:
