@@ -69,6 +69,9 @@ MAX_USER_WORD = 64
 #: Query weight of a character split off a word (1.0 for words); see _weighted_tokens.
 #: Measured on the sample: 1.0 lets characters outvote words, 0.1 loses partial-word matches.
 CHAR_QUERY_WEIGHT = 0.25
+# BM25 parameters of the task-level score (bm25s' defaults, which the sentence matrix uses).
+_K1 = 1.5
+_B = 0.75
 
 _tokenizer = jieba.Tokenizer()  # initialised lazily by jieba on the first cut
 _dictionary_lock = threading.Lock()
@@ -189,6 +192,11 @@ class _Matrix:
     rows: list[_Row]
     doc_codes: npt.NDArray[np.int32]
     doc_code_of: dict[str, int]
+    # For task-level scoring (a reranker's few candidates): each task's rows, each token's
+    # sentence frequency and the mean task length in tokens.
+    task_rows: dict[str, list[int]]
+    sentence_frequency: npt.NDArray[np.int64]
+    mean_task_length: float
 
 
 Query = str | Sequence[str] | Mapping[str, float]
@@ -350,6 +358,73 @@ class LexicalIndex(SavedIndex):
         return [LexicalHit(matrix.sentence_ids[i], matrix.rows[i].task_id,
                            matrix.rows[i].doc_id, float(scores[i])) for i in order.tolist()]
 
+    def task_scores(self, query: Query, task_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 of each of ``task_ids`` as one bag of its sentences' tokens (Lucene idf over
+        sentences, k1 1.5, b 0.75 against the mean task length); 0.0 for a task without a
+        query token or unknown.
+        Costs the candidates' tokens, not the index's: for reranking a few dozen tasks on their
+        whole text rather than their best sentence."""
+        matrix = self._built() if self._rows else None
+        if matrix is None:
+            return dict.fromkeys(task_ids, 0.0)
+        weights = self._query_weights(query)
+        if not weights:
+            return dict.fromkeys(task_ids, 0.0)
+        n = len(matrix.rows)
+        known = {t: w for t, w in weights.items() if t < len(matrix.sentence_frequency)}
+        query_ids = np.fromiter(known, dtype=np.int64, count=len(known))
+        query_weights = np.fromiter(known.values(), dtype=np.float64, count=len(known))
+        frequency = matrix.sentence_frequency[query_ids]
+        idf = np.log1p((n - frequency + 0.5) / (frequency + 0.5))
+        # Every candidate's tokens in one array; a token's slot is its place among the query's.
+        bags = [b"".join(matrix.rows[i].token_ids for i in matrix.task_rows.get(t, ())) for t in task_ids]
+        lengths = np.fromiter((len(b) // 4 for b in bags), dtype=np.int64, count=len(bags))
+        tokens = np.frombuffer(b"".join(bags), dtype=np.int32)
+        slot = np.full(len(matrix.sentence_frequency), -1, dtype=np.int64)
+        slot[query_ids] = np.arange(len(query_ids))
+        owner = np.repeat(np.arange(len(task_ids)), lengths)
+        slots = np.where(tokens < len(slot), slot[np.minimum(tokens, len(slot) - 1)], -1)  # a recut row
+        hit = slots >= 0
+        tf = np.bincount(owner[hit] * len(query_ids) + slots[hit],
+                         minlength=len(task_ids) * len(query_ids)).reshape(len(task_ids), len(query_ids))
+        norm = _K1 * (1 - _B + _B * lengths / matrix.mean_task_length)
+        bm25 = (query_weights * idf * tf * (_K1 + 1) / (tf + norm[:, None])).sum(axis=1)
+        return {t: float(score) for t, score in zip(task_ids, bm25.tolist(), strict=True)}
+
+    def task_sentences(self, task_ids: Sequence[str]) -> dict[str, list[LexicalEntry]]:
+        """The indexed sentences of each of ``task_ids`` (in insertion order; unknown tasks
+        are left out)."""
+        matrix = self._built() if self._rows else None
+        if matrix is None:
+            return {}
+        return {t: [LexicalEntry(matrix.sentence_ids[i], matrix.rows[i].task_id, matrix.rows[i].doc_id,
+                                 matrix.rows[i].text) for i in matrix.task_rows[t]]
+                for t in task_ids if t in matrix.task_rows}
+
+    def key_terms(self, sentence_ids: Sequence[str], n: int, exclude: Query = ()) -> dict[str, float]:
+        """The ``n`` most telling words of these sentences (pseudo-relevance feedback): words of
+        two or more characters, each scored by its idf summed over the sentences that hold it,
+        weights relative to the best (1.0); the tokens of ``exclude`` (the query) are left out."""
+        matrix = self._built() if self._rows else None
+        if matrix is None or n <= 0:
+            return {}
+        skip = set(self._query_weights(exclude)) if exclude else set()
+        total = len(matrix.rows)
+        words = list(self._vocab)
+        scored: dict[int, float] = {}
+        for sentence_id in sentence_ids:
+            row = self._rows.get(sentence_id)
+            if row is None:
+                continue
+            for token_id in set(np.frombuffer(row.token_ids, dtype=np.int32).tolist()):
+                if token_id in skip or token_id >= len(matrix.sentence_frequency) or len(words[token_id]) < 2:
+                    continue
+                frequency = int(matrix.sentence_frequency[token_id])
+                scored[token_id] = scored.get(token_id, 0.0) + float(
+                    np.log1p((total - frequency + 0.5) / (frequency + 0.5)))
+        best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return {words[t]: round(score / best[0][1], 4) for t, score in best} if best else {}
+
     def tokens_of(self, sentence_id: str) -> list[str]:
         """The tokens a sentence is indexed under (for explaining a match)."""
         row = self._rows[sentence_id]
@@ -451,11 +526,20 @@ def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:
     doc_code_of: dict[str, int] = {}
     doc_codes = np.fromiter((doc_code_of.setdefault(r.doc_id, len(doc_code_of))
                              for r in row_list), dtype=np.int32, count=len(row_list))
+    task_rows: dict[str, list[int]] = {}
+    for i, row in enumerate(row_list):
+        task_rows.setdefault(row.task_id, []).append(i)
+    indptr = np.asarray(bm25.scores["indptr"], dtype=np.int64)
     return _Matrix(
         data=np.asarray(bm25.scores["data"], dtype=np.float32),
         indices=np.asarray(bm25.scores["indices"], dtype=np.int32),
-        indptr=np.asarray(bm25.scores["indptr"], dtype=np.int64),
-        sentence_ids=list(rows), rows=row_list, doc_codes=doc_codes, doc_code_of=doc_code_of)
+        indptr=indptr,
+        sentence_ids=list(rows), rows=row_list, doc_codes=doc_codes, doc_code_of=doc_code_of,
+        task_rows=task_rows,
+        # A token's column holds one score per sentence that has it (bm25s' default method,
+        # Lucene, has a positive idf): its length is the sentence frequency.
+        sentence_frequency=np.diff(indptr),
+        mean_task_length=max(1.0, sum(len(ids) for ids in corpus) / max(1, len(task_rows))))
 
 
 def _write_npy(path: Path, array: npt.NDArray[Any]) -> None:

@@ -46,14 +46,19 @@ class Configuration:
     channels: tuple[Channel, ...]
     bridge_dense: bool = True  # False: embed an English question as written
     scope: bool = True  # False: ignore the documents a question names (search's document scope)
+    second_stage: bool = False  # the reranker (search's default: the fused configuration has it)
+    feedback: bool = False  # the lexical channel's pseudo-relevance feedback (likewise)
 
 
 FUSED = "fused"
 DENSE_BASELINE = "dense only (baseline)"
+FUSED_NO_RERANK = "fused, no rerank"
 CONFIGURATIONS: dict[str, Configuration] = {
-    FUSED: Configuration(ALL_CHANNELS),
+    FUSED: Configuration(ALL_CHANNELS, second_stage=True, feedback=True),
     DENSE_BASELINE: Configuration(("dense",), bridge_dense=False, scope=False),
-    "fused, no document scope": Configuration(ALL_CHANNELS, scope=False),
+    FUSED_NO_RERANK: Configuration(ALL_CHANNELS, feedback=True),
+    "fused, no rerank, no feedback": Configuration(ALL_CHANNELS),
+    "fused, no document scope": Configuration(ALL_CHANNELS, scope=False, second_stage=True, feedback=True),
     "dense, bridged": Configuration(("dense",)),
     "lexical only": Configuration(("lexical",)),
     "entity only": Configuration(("entity",)),
@@ -289,7 +294,8 @@ class GoldResolver:
 
 def _search(search: SearchService, q: str, configuration: Configuration, depth: int) -> list[SearchResult]:
     return search.search(q, k=depth, channels=configuration.channels,
-                         bridge_dense=configuration.bridge_dense, scope=configuration.scope).results
+                         bridge_dense=configuration.bridge_dense, scope=configuration.scope,
+                         second_stage=configuration.second_stage, feedback=configuration.feedback).results
 
 
 def _ranks(results: Sequence[SearchResult], gold: list[set[str]]) -> list[int | None]:

@@ -12,7 +12,7 @@ _SUPPORT_WEIGHT = 0.15  # how much a task's second-best sentence adds to its bes
 # low in two channels beat one found first by one; k=10 keeps the top ranks decisive. The
 # small 4-bit e5 model is the least precise channel on policy Chinese (eval: dense-only MRR
 # well below lexical-only on both question sets), so its votes count half.
-_RRF_K = 10
+RRF_K = 10
 CHANNEL_WEIGHTS: dict[Channel, float] = {"dense": 0.5, "lexical": 1.0, "entity": 0.5}
 
 
@@ -59,13 +59,27 @@ def fuse(rankings: Mapping[Channel, list[TaskCandidate]]) -> list[TaskCandidate]
             into = fused.get(candidate.task_id)
             if into is None:
                 fused[candidate.task_id] = TaskCandidate(
-                    candidate.task_id, weight / (_RRF_K + rank), set(candidate.channels),
+                    candidate.task_id, weight / (RRF_K + rank), set(candidate.channels),
                     dict(candidate.sentence_scores))
                 continue
-            into.score += weight / (_RRF_K + rank)
+            into.score += weight / (RRF_K + rank)
             into.channels |= candidate.channels
             merged = into.sentence_scores
             for sid, score in candidate.sentence_scores.items():
                 if score > merged.get(sid, score - 1.0):
                     merged[sid] = score
     return sorted(fused.values(), key=lambda c: (-c.score, c.task_id))
+
+
+def merge(first: list[TaskCandidate], second: list[TaskCandidate], weight: float) -> list[TaskCandidate]:
+    """Two rankings of one channel as one, by reciprocal rank (``second``'s votes times
+    ``weight``); a task's sentence scores are the first ranking's, else the second's."""
+    merged: dict[str, TaskCandidate] = {}
+    for ranking, share in ((first, 1.0), (second, weight)):
+        for rank, candidate in enumerate(ranking, 1):
+            into = merged.get(candidate.task_id)
+            if into is None:
+                into = merged[candidate.task_id] = TaskCandidate(
+                    candidate.task_id, 0.0, set(candidate.channels), dict(candidate.sentence_scores))
+            into.score += share / (RRF_K + rank)
+    return sorted(merged.values(), key=lambda c: (-c.score, c.task_id))

