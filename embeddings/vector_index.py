@@ -114,6 +114,13 @@ class VectorIndex(SavedIndex):
         """The entries (of ``doc_ids`` only, if given), in no particular order."""
         return [e for e in self._entries.values() if doc_ids is None or e.doc_id in doc_ids]
 
+    def vectors_of(self, sentence_ids: Sequence[str]) -> Vectors:
+        """The stored vectors of these sentences, in order (each must be present)."""
+        if not sentence_ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        faiss_ids = np.array([_faiss_id(s) for s in sentence_ids], dtype=np.int64)
+        return np.asarray(self._index.reconstruct_batch(faiss_ids), dtype=np.float32)
+
     def upsert(self, entries: Sequence[VectorEntry], vectors: Vectors) -> None:
         """Add vectors; an entry whose sentence id is already present replaces it."""
         if len(entries) != len(vectors):

@@ -37,6 +37,7 @@ from service.wiring import (
     journal,
     open_lexical_index,
     open_vector_index,
+    shared_search,
 )
 
 _log = get_logger("documents")
@@ -121,6 +122,10 @@ class Library:
         self._index_check_s = index_check_s
         self._index_checked_at = time.monotonic()
         self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
+        # On a shared graph: the generation this replica's indexes reflect, and the ones its
+        # own writes published (already applied here).
+        self.generation = 0
+        self._own_generations: set[int] = set()
 
     @property
     def components(self) -> Components:
@@ -131,7 +136,7 @@ class Library:
         write: about 0.2 s for 12,000 sentences), with the indexes held still."""
         c = self._components
         with self.gate.read():
-            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings))
+            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings, c.store))
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -167,6 +172,44 @@ class Library:
         if reloaded:
             self.check_consistency()
 
+    def catch_up(self) -> int:
+        """Bring the indexes in line with the shared graph (a replica starting, perhaps with
+        an empty data directory): every document whose entries differ is synced, with
+        vectors from the graph. Returns the number of documents synced; 0 off a shared graph."""
+        shared = shared_search(self._components.store)
+        if shared is None:
+            return 0
+        with self._writer:
+            generation = shared.search_generation()  # before the diff: later changes follow
+            ingestor = build_ingestor(self._components)
+            stale = ingestor.stale_documents()
+            if stale:
+                with self.gate.write():
+                    ingestor.follow(stale)
+                    self._search.refresh()
+            self._own_generations |= ingestor.published
+            self.generation = max(self.generation, generation)
+        return len(stale)
+
+    def follow_changes(self) -> int:
+        """Apply the documents other replicas changed since ``generation`` (this replica's
+        own changes are applied already). Returns how many documents were synced."""
+        shared = shared_search(self._components.store)
+        if shared is None:
+            return 0
+        with self._writer:
+            generation, changes = shared.search_changes(self.generation)
+            docs = {c.doc_id for c in changes if c.generation not in self._own_generations}
+            if docs:
+                with self._writing():
+                    ingestor = build_ingestor(self._components)
+                    ingestor.follow(docs)
+                    self._search.refresh()
+                self._own_generations |= ingestor.published
+            self.generation = max(self.generation, generation)
+            self._own_generations = {g for g in self._own_generations if g > self.generation}
+        return len(docs)
+
     def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
         """Parse, then ingest (or re-ingest) a file, one upload or delete at a time. A file
         that does not parse writes nothing; an ingest that fails is undone before the error is
@@ -188,6 +231,13 @@ class Library:
         doc_id = loaded.batch.document.id
         details.update(doc_id=doc_id, sha256=loaded.batch.document.sha256,
                        title=loaded.batch.document.title)
+        ingestor = build_ingestor(self._components)
+        try:
+            # The model's work, outside the gate: searches go on meanwhile (into the cache).
+            embedded = ingestor.embed_ahead(loaded)
+        except Exception as exc:
+            self._audit.record("upload", principal.key_id, "failed", **details, error=str(exc))
+            raise
         with self._writing():
             try:
                 before = self._components.store.get_document(doc_id)
@@ -196,13 +246,16 @@ class Library:
                                    error=str(exc))
                 raise
             try:
-                report = build_ingestor(self._components).ingest_loaded(loaded)
+                report = ingestor.ingest_loaded(loaded)
             except Exception as exc:
                 undo = self._undo(doc_id, before)
                 self._audit.record("upload", principal.key_id, "failed", **details,
                                    error=str(exc), undo=undo)
                 raise
+            finally:
+                self._own_generations |= ingestor.published
             self._search.refresh()  # entity names it read from the graph may have changed
+        report.embedded += embedded
         created = before is None or not before.ingested
         self._audit.record("upload", principal.key_id, "created" if created else "updated",
                            **details, tasks=report.tasks, removed_tasks=report.removed_tasks)
@@ -217,13 +270,16 @@ class Library:
             if document is None or not document.ingested:
                 self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
                 raise NotFoundError(f"no ingested document with id {doc_id}")
+            ingestor = build_ingestor(self._components)
             try:
-                build_ingestor(self._components).delete(doc_id)
+                ingestor.delete(doc_id)
             except Exception as exc:
                 undo = self._undo(doc_id, document)
                 self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
                                    error=str(exc), undo=undo)
                 raise
+            finally:
+                self._own_generations |= ingestor.published
             self._search.refresh()
             if document.sha256 and not any(
                     d.sha256 == document.sha256 for d in self._components.store.list_documents()):
@@ -260,5 +316,10 @@ class Library:
         components.vectors = open_vector_index(components.settings, components.embedder)
         components.lexical = open_lexical_index(components.settings)
         self._search = build_search(components)
+        if shared_search(components.store) is not None:
+            # The saved files lag what this replica followed since: sync from the graph.
+            ingestor = build_ingestor(components)
+            ingestor.follow(ingestor.stale_documents())
+            self._own_generations |= ingestor.published
 
 
