@@ -13,6 +13,7 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 from neo4j.graph import Node, Path, Relationship
 
@@ -202,6 +203,12 @@ def _translated_errors(read_timeout_s: float | None = None) -> Iterator[None]:
         yield
     except (ServiceUnavailable, SessionExpired) as exc:
         raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
+    except TransientError as exc:
+        if "Unavailable" not in (exc.code or ""):
+            raise QueryError(exc.message or str(exc)) from exc
+        # A database starting or stopping (Neo.TransientError.General.DatabaseUnavailable):
+        # retry later, as for a server that cannot be reached.
+        raise GraphUnavailableError(f"Neo4j is unavailable for now: {exc.message or exc}") from exc
     except ClientError as exc:
         if read_timeout_s is None:
             raise QueryError(str(exc)) from exc

@@ -5,7 +5,7 @@ They share what search needs through the graph (sentence vectors on SentenceVect
 a change marker every replica follows), and the ingest journal and write lock live there too.
 """
 
-import os
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -28,7 +28,7 @@ from tests.service.lifecycle_support import (
 )
 
 QUESTIONS = ["哪些工作涉及上海", "心理健康教育", "which items involve Shanghai cooperation",
-             "职业教育", "第7号方案"]
+             "职业教育", "示范学校建设"]
 
 
 class Replica:
@@ -51,14 +51,23 @@ class Replica:
         wait_until_serving(self.base, self.process, lambda: self.log.read_text("utf-8")[-3000:])
         return self
 
-    def search(self, question: str) -> list[tuple[str, float]]:
+    def results(self, question: str) -> list[dict[str, Any]]:
         response = httpx.get(f"{self.base}/search", params={"q": question, "k": 10}, timeout=60)
         assert response.status_code == 200, response.text
-        return [(r["task"]["id"], round(r["score"], 6)) for r in response.json()["results"]]
+        return list(response.json()["results"])
+
+    def search(self, question: str) -> list[tuple[str, float]]:
+        """Task ids and scores, best first."""
+        return [(r["task"]["id"], round(r["score"], 6)) for r in self.results(question)]
 
     def upload(self, name: str, content: bytes, timeout: float = 120) -> httpx.Response:
         return httpx.post(f"{self.base}/documents", files={"file": (name, content)},
                           timeout=timeout)
+
+    def upload_quietly(self, name: str, content: bytes) -> None:
+        """An upload whose server may be killed before it answers."""
+        with contextlib.suppress(httpx.TransportError):
+            self.upload(name, content)
 
     def cypher(self, query: str, **parameters: Any) -> dict[str, Any]:
         response = httpx.post(f"{self.base}/cypher", timeout=30,
@@ -88,51 +97,63 @@ class Replica:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+def root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     connect_neo4j().close()
     wipe_neo4j()
-    yield tmp_path_factory.mktemp("replicas"), _bridge_cache()
+    return tmp_path_factory.mktemp("replicas"), _bridge_cache()
 
 
 @pytest.fixture(scope="module")
-def pair(root: tuple[Path, Path]) -> Iterator[tuple[Replica, Replica]]:
-    """Two replicas; the second pauses (for good) after the graph write of its 2nd upload."""
-    started = [Replica(*root, "a"),
-               Replica(*root, "b", POLICYKG_TEST_PAUSE_AT="graph-written:2")]
+def a(root: tuple[Path, Path]) -> Iterator[Replica]:
+    """The replica that ingests the sample. Its 4th upload stops for good after embedding,
+    before it takes its write gate (uploads: the sample, plan 7, plan 10, plan 8)."""
+    replica = Replica(*root, "a", POLICYKG_TEST_PAUSE_AT="embedded:4")
     try:
-        yield started[0].wait(), started[1].wait()
+        replica.wait()
+        response = replica.upload(SAMPLE.name, SAMPLE.read_bytes())
+        assert response.status_code == 201, response.text
+        yield replica
     finally:
-        for replica in started:
-            replica.stop()
+        replica.kill()
 
 
-def found_through(replica: Replica, question: str, task_prefix: str, timeout_s: float) -> float:
-    """Seconds until ``question`` finds a task of the document through ``replica``."""
+@pytest.fixture(scope="module")
+def b(root: tuple[Path, Path], a: Replica) -> Iterator[Replica]:
+    """A replica started on an empty data dir after the sample was ingested through ``a``; its
+    first upload stops for good after its graph write, before its indexes."""
+    replica = Replica(*root, "b", POLICYKG_TEST_PAUSE_AT="graph-written:1")
+    try:
+        yield replica.wait()
+    finally:
+        replica.kill()
+
+
+def found_through(replica: Replica, question: str, text: str, timeout_s: float) -> float:
+    """Seconds until ``question`` finds a task whose text holds ``text`` through ``replica``."""
     started = time.monotonic()
-    while not any(task.startswith(task_prefix) or task_prefix in task
-                  for task, _ in replica.search(question)):
+    while not any(text in r["task"]["text"] for r in replica.results(question)):
         assert time.monotonic() - started < timeout_s, f"not found through {replica.base}"
         time.sleep(0.05)
     return time.monotonic() - started
 
 
-def test_an_upload_through_one_replica_is_found_through_the_other(
-        pair: tuple[Replica, Replica]) -> None:
-    a, b = pair
-    assert b.search("心理健康教育") == []  # nothing ingested yet
-    response = a.upload(SAMPLE.name, SAMPLE.read_bytes())
-    assert response.status_code == 201, response.text
-    tasks = {r[0] for r in a.cypher("MATCH (t:Task) WHERE t.doc_id = $doc RETURN t.id",
-                                    doc=response.json()["document"]["id"])["rows"]}
-    delay = found_through(b, "心理健康教育", "", timeout_s=60)
-    print(f"\nupload through a, found through b after {delay:.2f} s")
-    assert {task for task, _ in b.search("心理健康教育")} <= tasks
+def test_a_replica_started_on_an_empty_data_dir_answers_like_the_one_that_ingested(
+        a: Replica, b: Replica) -> None:
+    assert a.search("心理健康教育")
     for question in QUESTIONS:
         assert b.search(question) == a.search(question), question
 
 
-def test_a_sentence_carries_no_vector(pair: tuple[Replica, Replica]) -> None:
-    a, _ = pair
+def test_an_upload_through_one_replica_is_found_through_the_other(
+        a: Replica, b: Replica) -> None:
+    assert a.upload("plan7.txt", plan(7, tasks=3)).status_code == 201
+    delay = found_through(b, "第7号方案的第3项工作", "第7号方案的第3项", timeout_s=60)
+    print(f"\nupload through a, found through b {delay:.2f} s after a answered")
+    for question in QUESTIONS:
+        assert b.search(question) == a.search(question), question
+
+
+def test_a_sentence_carries_no_vector(a: Replica) -> None:
     sentence = a.cypher("MATCH (s:Sentence) RETURN s LIMIT 1")["rows"][0][0]
     assert set(sentence["properties"]) == {"id", "task_id", "ordinal", "text", "start", "end"}
     # The vectors are nodes of their own; read directly, a vector is a size, not numbers.
@@ -140,43 +161,24 @@ def test_a_sentence_carries_no_vector(pair: tuple[Replica, Replica]) -> None:
     assert vector["properties"]["vector"] == "<1024 bytes>"  # the hash embedder: 256 floats
 
 
-def test_a_replica_with_an_empty_data_dir_answers_like_the_others(
-        root: tuple[Path, Path], pair: tuple[Replica, Replica]) -> None:
-    a, b = pair
-    b.upload("plan7.txt", plan(7, tasks=3))  # through b: its 1st upload, not paused
-    c = Replica(*root, "c", POLICYKG_TEST_PAUSE_AT="embedded")
-    try:
-        c.wait()
-        for question in QUESTIONS:
-            assert c.search(question) == a.search(question), question
-
-        # Searches during an upload on the same replica: c's upload stops for good after
-        # embedding, before it takes the write gate; c keeps answering from what it has.
-        before = c.search("心理健康教育")
-        upload = threading.Thread(target=lambda: c.upload("plan8.txt", plan(8, tasks=2),
-                                                          timeout=120), daemon=True)
-        upload.start()
-        c.wait_for_log("paused at embedded")
-        for question in ("心理健康教育", "职业教育"):
-            assert c.search(question) == a.search(question)
-        assert c.search("心理健康教育") == before and upload.is_alive()
-    finally:
-        c.kill()
-
-
-def test_a_replica_killed_mid_upload_loses_nothing(pair: tuple[Replica, Replica]) -> None:
-    a, b = pair
-    # b's 2nd upload stops after its graph write, before its indexes: kill b there.
-    upload = threading.Thread(target=lambda: b.upload("plan9.txt", plan(9, tasks=2),
-                                                      timeout=120), daemon=True)
+def test_a_replica_killed_mid_upload_loses_nothing(a: Replica, b: Replica) -> None:
+    upload = threading.Thread(target=b.upload_quietly, args=("plan9.txt", plan(9)), daemon=True)
     upload.start()
-    b.wait_for_log("paused at graph-written")
+    b.wait_for_log("paused at graph-written")  # the graph holds plan 9, no index does yet
     b.kill()
     journal = a.cypher("MATCH (s:PolicykgState {key: 'journal:journal'}) RETURN s.text")
-    assert "plan9.txt" in journal["rows"][0][0]  # the journal lives in the graph, for a to read
-    # a's next write finds the journal (and b's lock: b is gone) and finishes b's document.
-    assert a.upload("plan10.txt", plan(10, tasks=2)).status_code == 201
-    assert any("第9号方案" in r["task"]["text"] for r in httpx.get(
-        f"{a.base}/search", params={"q": "第9号方案的第1项工作", "k": 5}, timeout=60).json()["results"])
+    assert "plan9.txt" in journal["rows"][0][0]  # in the graph, where a reads it
+    # a's next write takes b's lock (b's process is gone) and finishes b's document first.
+    assert a.upload("plan10.txt", plan(10)).status_code == 201
+    assert any("第9号方案" in r["task"]["text"] for r in a.results("第9号方案的第1项工作"))
     assert a.cypher("MATCH (s:PolicykgState {key: 'journal:journal'}) "
                     "RETURN s.text")["rows"] == [[None]]
+
+
+def test_searches_on_a_replica_answer_while_it_embeds_an_upload(a: Replica) -> None:
+    before = {q: a.search(q) for q in QUESTIONS}
+    upload = threading.Thread(target=a.upload_quietly, args=("plan8.txt", plan(8)), daemon=True)
+    upload.start()
+    a.wait_for_log("paused at embedded")  # stopped for good, embedded, before the write gate
+    assert {q: a.search(q) for q in QUESTIONS} == before
+    assert upload.is_alive()
