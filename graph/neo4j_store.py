@@ -139,8 +139,12 @@ class Neo4jGraphStore(CypherGraphStore):
     def stored_vectors(self, model: str, doc_ids: Collection[str]) -> list[StoredVector]:
         if not doc_ids:
             return []
-        rows = self._read(cypher.STORED_VECTORS, {"model": model, "docs": sorted(doc_ids)})
-        return [StoredVector(r["s"], r["d"], r["t"], r["h"], bytes(r["x"])) for r in rows]
+        with _translated_errors():
+            # Records as they come: ``Record.data()`` would walk every byte of the vectors.
+            records, _, _ = self._driver.execute_query(
+                cypher.STORED_VECTORS, {"model": model, "docs": sorted(doc_ids)},
+                routing_=RoutingControl.READ, database_=self._database)
+        return [StoredVector(r["s"], r["d"], r["t"], r["h"], bytes(r["x"])) for r in records]
 
     def publish_vectors(self, doc_id: str, model: str, upsert: Sequence[StoredVector],
                         keep: Collection[str]) -> int:

@@ -200,6 +200,12 @@ class Library:
         with self._writer:
             generation, changes = shared.search_changes(self.generation)
             docs = {c.doc_id for c in changes if c.generation not in self._own_generations}
+            if generation < self.generation:
+                # The marker went back (a restored backup, an emptied database): the changes
+                # since are unknown, so compare everything.
+                self.generation = 0
+                self._own_generations.clear()
+                docs = build_ingestor(self._components).stale_documents()
             if docs:
                 with self._writing():
                     ingestor = build_ingestor(self._components)
