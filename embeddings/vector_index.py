@@ -103,6 +103,13 @@ class VectorIndex(SavedIndex):
         fresh = VectorIndex.open(self.directory, self.model, self.dimension)
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
 
+    def copy(self) -> "VectorIndex":
+        """An independent copy (the next generation, changed while this one serves)."""
+        twin = VectorIndex(self.directory, self.model, self.dimension,
+                           faiss.clone_index(self._index), dict(self._entries))
+        twin.changed, twin._generation = self.changed, self._generation
+        return twin
+
     @property
     def count(self) -> int:
         return int(self._index.ntotal)
