@@ -56,8 +56,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         # follow the changes other replicas publish.
         library.catch_up()
         shared = shared_search(ready.store) is not None
-        with library.reading() as warm:
-            warm.warm_up()
+        library.warm_up()
         library.check_consistency()  # /health's status until the first write
         follower = ChangeFollower(library, settings.follow_interval_s) if shared else None
         if follower is not None:

@@ -162,11 +162,23 @@ class Library:
             return
         with self.gate.write():
             reloaded = c.vectors.reload_if_changed() | c.lexical.reload_if_changed()
-            if reloaded:
-                self._search.refresh()  # new documents bring new entity names
+            if reloaded:  # new documents bring new entity names: a new generation
+                c.store.forget_cached_reads()
+                self._search = self._search.next_generation(c.vectors, c.lexical,
+                                                            c.store.search_snapshot())
                 _log.info("reloaded search indexes saved by another process")
         if reloaded:
             self.check_consistency()
+
+    def warm_up(self) -> None:
+        """Pin the graph snapshot the current indexes go with (a write drops the store's own
+        copy before the next generation is ready) and load what a first search would."""
+        c = self._components
+        with self._writer:
+            search = self._search.next_generation(c.vectors, c.lexical, c.store.search_snapshot())
+            search.warm_up()
+            with self.gate.write():
+                self._search = search
 
     @contextmanager
     def _next_generation(self) -> Iterator[Ingestor]:

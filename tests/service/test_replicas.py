@@ -105,9 +105,10 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def a(root: tuple[Path, Path]) -> Iterator[Replica]:
-    """The replica that ingests the sample. Its 4th upload stops for good after embedding,
-    before it takes its write gate (uploads: the sample, plan 7, plan 10, plan 8)."""
-    replica = Replica(*root, "a", POLICYKG_TEST_PAUSE_AT="embedded:4")
+    """The replica that ingests the sample. Its 4th upload stops for good after its graph
+    write, before its new generation of indexes is swapped in (uploads: the sample, plan 7,
+    plan 10, plan 8)."""
+    replica = Replica(*root, "a", POLICYKG_TEST_PAUSE_AT="graph-written:4")
     try:
         replica.wait()
         response = replica.upload(SAMPLE.name, SAMPLE.read_bytes())
@@ -175,10 +176,13 @@ def test_a_replica_killed_mid_upload_loses_nothing(a: Replica, b: Replica) -> No
                     "RETURN s.text")["rows"] == [[None]]
 
 
-def test_searches_on_a_replica_answer_while_it_embeds_an_upload(a: Replica) -> None:
-    before = {q: a.search(q) for q in QUESTIONS}
+def test_searches_on_a_replica_answer_from_the_previous_generation_during_its_upload(
+        a: Replica) -> None:
+    questions = [*QUESTIONS, "第8号方案的第1项工作"]
+    before = {q: a.search(q) for q in questions}
     upload = threading.Thread(target=a.upload_quietly, args=("plan8.txt", plan(8)), daemon=True)
     upload.start()
-    a.wait_for_log("paused at embedded")  # stopped for good, embedded, before the write gate
-    assert {q: a.search(q) for q in QUESTIONS} == before
+    a.wait_for_log("paused at graph-written")  # stopped for good: the graph has plan 8
+    assert a.cypher("MATCH (d:PolicyDocument {title: '第8号方案'}) RETURN count(d)")["rows"] == [[1]]
+    assert {q: a.search(q) for q in questions} == before
     assert upload.is_alive()
