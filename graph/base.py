@@ -300,6 +300,10 @@ class SearchChange:
     doc_id: str
 
 
+#: Changes a shared store keeps; a process further behind compares everything instead.
+SEARCH_CHANGES_KEPT = 10_000
+
+
 @runtime_checkable
 class SharedSearchStore(Protocol):
     """A graph backend that also holds what search needs, so that several processes (API
@@ -313,7 +317,8 @@ class SharedSearchStore(Protocol):
         """The number of the last published change; 0 before the first."""
 
     def search_changes(self, since: int) -> tuple[int, list[SearchChange]]:
-        """The current generation, and the changes after ``since`` up to it, in order."""
+        """The current generation, and the changes after ``since`` up to it, in order (the
+        last ``SEARCH_CHANGES_KEPT`` at most: older ones are forgotten)."""
 
     def vector_keys(self, model: str, doc_ids: Collection[str] | None = None
                     ) -> dict[str, tuple[str, str]]:

@@ -363,6 +363,7 @@ BUMP_SEARCH_GENERATION = (
     "MERGE (s:SearchState {key: 'search'}) ON CREATE SET s.generation = 0 "
     "SET s.locked = true WITH s SET s.generation = s.generation + 1 REMOVE s.locked "
     "CREATE (:SearchChange {generation: s.generation, doc_id: $doc}) RETURN s.generation AS g")
+PRUNE_SEARCH_CHANGES = "MATCH (c:SearchChange) WHERE c.generation <= $below DELETE c"
 
 
 def relationship_types() -> list[str]:
@@ -494,7 +495,7 @@ def neighbour_edges(include_sentences: bool) -> str:
 
 READ_STATE = "MATCH (s:PolicykgState {key: $key}) RETURN s.text AS text"
 WRITE_STATE = "MERGE (s:PolicykgState {key: $key}) SET s.text = $text"
-DELETE_STATE = "MATCH (s:PolicykgState {key: $key}) REMOVE s.text"
+DELETE_STATE = "MATCH (s:PolicykgState {key: $key}) DELETE s"
 # A lease: taken when free, expired, already this token's, or stolen from a dead holder's
 # token. The first SET locks the node, so two processes cannot both see it free.
 ACQUIRE_LEASE = (
@@ -508,6 +509,4 @@ ACQUIRE_LEASE = (
 RENEW_LEASE = (
     "MATCH (s:PolicykgState {key: $key}) WHERE s.token = $token "
     "SET s.expires = timestamp() + $ttl_ms RETURN count(s) AS c")
-RELEASE_LEASE = (
-    "MATCH (s:PolicykgState {key: $key}) WHERE s.token = $token "
-    "REMOVE s.token, s.holder, s.expires")
+RELEASE_LEASE = "MATCH (s:PolicykgState {key: $key}) WHERE s.token = $token DELETE s"

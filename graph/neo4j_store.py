@@ -18,7 +18,7 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Path, Relationship
 
 from graph import cypher
-from graph.base import SearchChange, StoredVector
+from graph.base import SEARCH_CHANGES_KEPT, SearchChange, StoredVector
 from graph.cypher_store import CypherGraphStore, enforce_result_size
 from graph.errors import GraphUnavailableError, QueryError, ReadOnlyViolationError
 from graph.models import QueryResult
@@ -155,7 +155,10 @@ class Neo4jGraphStore(CypherGraphStore):
             tx.run(cypher.DELETE_STALE_VECTORS, doc=doc_id, keep=list(keep)).consume()
             for start in range(0, len(rows), 2000):
                 tx.run(cypher.UPSERT_VECTORS, rows=rows[start:start + 2000], model=model).consume()
-            return int(tx.run(cypher.BUMP_SEARCH_GENERATION, doc=doc_id).single(strict=True)["g"])
+            generation = int(tx.run(cypher.BUMP_SEARCH_GENERATION, doc=doc_id)
+                             .single(strict=True)["g"])
+            tx.run(cypher.PRUNE_SEARCH_CHANGES, below=generation - SEARCH_CHANGES_KEPT).consume()
+            return generation
 
         with _translated_errors(), self._driver.session(database=self._database) as session:
             return session.execute_write(work)

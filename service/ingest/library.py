@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from graph.base import SEARCH_CHANGES_KEPT
 from graph.models import PolicyDocument
 from loaders.files import load_bytes
 from service.api.auth import Principal
@@ -226,9 +227,9 @@ class Library:
         with self._writer:
             generation, changes = shared.search_changes(self.generation)
             docs = {c.doc_id for c in changes if c.generation not in self._own_generations}
-            if generation < self.generation:
-                # The marker went back (a restored backup, an emptied database): the changes
-                # since are unknown, so compare everything.
+            if not self.generation <= generation <= self.generation + SEARCH_CHANGES_KEPT:
+                # The marker went back (a restored backup, an emptied database) or this
+                # replica fell behind what the graph keeps: compare everything.
                 self.generation = 0
                 self._own_generations.clear()
                 docs = build_ingestor(self._components).stale_documents()
