@@ -37,9 +37,11 @@ def test_searches_answer_from_the_previous_generation_while_an_upload_is_written
             written.set()
             assert release.wait(120)
 
-    with serve_sample_on(backend, tmp_path / "data") as client:
+    with serve_sample_on(backend, tmp_path / "data", sample=False) as client:
+        assert client.post("/documents", files={"file": ("plan4.txt", plan(4))}).status_code == 201
         monkeypatch.setattr(ingestor_module, "pause_point", pause_point)
         before = ask(client)
+        assert any("第4号方案" in r["task"]["text"] for r in before)
         assert not any("第5号方案" in r["task"]["text"] for r in before)
         uploads: list[httpx.Response] = []
         upload = threading.Thread(target=lambda: uploads.append(client.post(
