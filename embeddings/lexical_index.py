@@ -35,7 +35,13 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    SavedIndex,
+    note_saved,
+    recover_interrupted_swap,
+    staged_directory,
+    write_json,
+)
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -390,6 +396,7 @@ class LexicalIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
+        note_saved(generation)
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab

@@ -18,7 +18,13 @@ import numpy as np
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    SavedIndex,
+    note_saved,
+    recover_interrupted_swap,
+    staged_directory,
+    write_json,
+)
 
 FORMAT_VERSION = 1
 
@@ -195,3 +201,4 @@ class VectorIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
+        note_saved(generation)
