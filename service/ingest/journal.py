@@ -1,10 +1,15 @@
-"""The write journal of one index directory: crash recovery and one writer at a time.
+"""The write journal of one set of search indexes: crash recovery and one writer at a time.
 
-A write (ingest, delete, reindex) takes an exclusive lock on the directory, then records what
-it is doing in ``journal.json``: the command, and each document id *before* the graph write of
-that document. The search indexes are saved (each atomically) at checkpoints and at the end;
-a checkpoint empties the document list, the end deletes the journal. So a journal left on disk
-means a writer died, and its documents are exactly those whose graph state may be ahead of the
+Where it lives (``JournalStorage``): files in the index directory on the embedded backend
+(``journal.json``, ``failed.json``, an flock on ``write.lock``); on Neo4j, records and a leased
+lock in the graph (``SharedStorage``), so that every replica and CLI command reads the same
+journal and any of them can finish what a dead one left.
+
+A write (ingest, delete, reindex) takes the exclusive lock, then records what it is doing in
+the journal: the command, and each document id *before* the graph write of that document.
+The search indexes are saved (each atomically) at checkpoints and at the end; a checkpoint
+empties the document list, the end deletes the journal. So a journal left behind means a
+writer died, and its documents are exactly those whose graph state may be ahead of the
 saved indexes: recovery brings those documents' index entries in line with the graph (see
 ``service.ingest.ingestor.Ingestor.recover``) and tells the user what to run to finish.
 
