@@ -45,15 +45,6 @@ def saved_generation(directory: Path) -> str | None:
     return str(generation) if generation is not None else None
 
 
-#: Generations this process saved: a copy of an index (the next generation a server builds
-#: while the current one serves) saves into the same directory, which is no other process' save.
-_SAVED_HERE: set[str] = set()
-
-
-def note_saved(generation: str) -> None:
-    _SAVED_HERE.add(generation)
-
-
 class SavedIndex(ABC):
     """An in-memory index kept in step with the one saved in ``directory``: it remembers the
     generation it reflects, so that it can tell when another process saved since, and reload."""
@@ -61,12 +52,15 @@ class SavedIndex(ABC):
     directory: Path
     changed: bool  # since opened or saved
     _generation: str | None  # of the saved index this one reflects
+    # Generations saved by this index or its copies (the next generation a server builds while
+    # this one serves saves into the same directory: no other process' save).
+    _own_saves: set[str]
 
     def saved_elsewhere(self) -> bool:
         """Whether another process saved this index since this one was opened or saved (one
         small file read: cheap enough to ask every few seconds)."""
         saved = saved_generation(self.directory)
-        return saved != self._generation and saved not in _SAVED_HERE
+        return saved != self._generation and saved not in self._own_saves
 
     def reload_if_changed(self) -> bool:
         """Re-read the saved index, in place, if another process saved it since this one was

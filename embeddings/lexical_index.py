@@ -37,7 +37,6 @@ import numpy.typing as npt
 from embeddings.errors import IndexCorruptError, IndexMismatchError
 from embeddings.index_dir import (
     SavedIndex,
-    note_saved,
     recover_interrupted_swap,
     staged_directory,
     write_json,
@@ -215,6 +214,7 @@ class LexicalIndex(SavedIndex):
         self._lock = threading.Lock()
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
+        self._own_saves: set[str] = set()
 
     @classmethod
     def create(cls, directory: Path) -> "LexicalIndex":
@@ -288,6 +288,7 @@ class LexicalIndex(SavedIndex):
                                 self._cut_with)
             twin._matrix, twin._user_words_checked = self._matrix, self._user_words_checked
             twin.changed, twin._generation = self.changed, self._generation
+            twin._own_saves = self._own_saves
         return twin
 
     @property
@@ -396,7 +397,7 @@ class LexicalIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
-        note_saved(generation)
+        self._own_saves.add(generation)
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab

@@ -20,7 +20,6 @@ from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
 from embeddings.index_dir import (
     SavedIndex,
-    note_saved,
     recover_interrupted_swap,
     staged_directory,
     write_json,
@@ -63,6 +62,7 @@ class VectorIndex(SavedIndex):
         self._entries = entries
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
+        self._own_saves: set[str] = set()
 
     @classmethod
     def create(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
@@ -114,6 +114,7 @@ class VectorIndex(SavedIndex):
         twin = VectorIndex(self.directory, self.model, self.dimension,
                            faiss.clone_index(self._index), dict(self._entries))
         twin.changed, twin._generation = self.changed, self._generation
+        twin._own_saves = self._own_saves
         return twin
 
     @property
@@ -201,4 +202,4 @@ class VectorIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
-        note_saved(generation)
+        self._own_saves.add(generation)
