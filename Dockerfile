@@ -10,7 +10,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libreoffice-writer-nogui libseccomp2 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data policykg \
-    && mkdir -p /data && chown policykg /data
+    && mkdir -p /data /originals && chown policykg /data /originals
 COPY pyproject.toml README.md ./
 COPY graph graph
 COPY embeddings embeddings

@@ -52,11 +52,15 @@ class SavedIndex(ABC):
     directory: Path
     changed: bool  # since opened or saved
     _generation: str | None  # of the saved index this one reflects
+    # Generations saved by this index or its copies (the next generation a server builds while
+    # this one serves saves into the same directory: no other process' save).
+    _own_saves: set[str]
 
     def saved_elsewhere(self) -> bool:
         """Whether another process saved this index since this one was opened or saved (one
         small file read: cheap enough to ask every few seconds)."""
-        return saved_generation(self.directory) != self._generation
+        saved = saved_generation(self.directory)
+        return saved != self._generation and saved not in self._own_saves
 
     def reload_if_changed(self) -> bool:
         """Re-read the saved index, in place, if another process saved it since this one was

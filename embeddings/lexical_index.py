@@ -35,7 +35,12 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    SavedIndex,
+    recover_interrupted_swap,
+    staged_directory,
+    write_json,
+)
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -217,6 +222,7 @@ class LexicalIndex(SavedIndex):
         self._lock = threading.Lock()
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
+        self._own_saves: set[str] = set()
 
     @classmethod
     def create(cls, directory: Path) -> "LexicalIndex":
@@ -281,6 +287,17 @@ class LexicalIndex(SavedIndex):
             self._user_words_checked = -1
             self._generation = fresh._generation
             self._matrix = None
+
+    def copy(self) -> "LexicalIndex":
+        """An independent copy (the next generation, changed while this one serves); rows
+        are shared until either index replaces them (neither changes a row in place)."""
+        with self._lock:
+            twin = LexicalIndex(self.directory, dict(self._rows), dict(self._vocab),
+                                self._cut_with)
+            twin._matrix, twin._user_words_checked = self._matrix, self._user_words_checked
+            twin.changed, twin._generation = self.changed, self._generation
+            twin._own_saves = self._own_saves
+        return twin
 
     @property
     def count(self) -> int:
@@ -455,6 +472,7 @@ class LexicalIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
+        self._own_saves.add(generation)
 
     def _token_ids(self, text: str) -> bytes:
         vocab = self._vocab
@@ -463,7 +481,8 @@ class LexicalIndex(SavedIndex):
 
     def _query_weights(self, query: Query) -> dict[int, float]:
         """Token id -> weight; a term's tokens each get the term's weight."""
-        self._sync_dictionary()
+        with self._lock:  # searches run side by side; one of them re-cuts
+            self._sync_dictionary()
         terms: Iterable[tuple[str, float]]
         if isinstance(query, str):
             terms = [(query, 1.0)]
@@ -495,11 +514,13 @@ class LexicalIndex(SavedIndex):
 
     def _recut(self, affected: Callable[[str], bool]) -> None:
         changed = False
-        for row in self._rows.values():
+        for sentence_id, row in self._rows.items():
             if affected(row.text):
                 token_ids = self._token_ids(row.text)
-                changed = changed or token_ids != row.token_ids
-                row.token_ids = token_ids
+                if token_ids != row.token_ids:
+                    # A new row, not a changed one: a copy of this index may share the old.
+                    self._rows[sentence_id] = _Row(row.task_id, row.doc_id, row.text, token_ids)
+                    changed = True
         if changed:
             self._matrix = None
 

@@ -18,7 +18,12 @@ import numpy as np
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
-from embeddings.index_dir import SavedIndex, recover_interrupted_swap, staged_directory, write_json
+from embeddings.index_dir import (
+    SavedIndex,
+    recover_interrupted_swap,
+    staged_directory,
+    write_json,
+)
 
 FORMAT_VERSION = 1
 
@@ -58,6 +63,7 @@ class VectorIndex(SavedIndex):
         self._row_of: dict[str, int] | None = None  # sentence id -> row of the flat index (vectors())
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
+        self._own_saves: set[str] = set()
 
     @classmethod
     def create(cls, directory: Path, model: str, dimension: int) -> "VectorIndex":
@@ -105,6 +111,14 @@ class VectorIndex(SavedIndex):
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
         self._row_of = None
 
+    def copy(self) -> "VectorIndex":
+        """An independent copy (the next generation, changed while this one serves)."""
+        twin = VectorIndex(self.directory, self.model, self.dimension,
+                           faiss.clone_index(self._index), dict(self._entries))
+        twin.changed, twin._generation = self.changed, self._generation
+        twin._own_saves = self._own_saves
+        return twin
+
     @property
     def count(self) -> int:
         return int(self._index.ntotal)
@@ -115,6 +129,13 @@ class VectorIndex(SavedIndex):
     def entries(self, doc_ids: set[str] | None = None) -> list[VectorEntry]:
         """The entries (of ``doc_ids`` only, if given), in no particular order."""
         return [e for e in self._entries.values() if doc_ids is None or e.doc_id in doc_ids]
+
+    def vectors_of(self, sentence_ids: Sequence[str]) -> Vectors:
+        """The stored vectors of these sentences, in order (each must be present)."""
+        if not sentence_ids:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        faiss_ids = np.array([_faiss_id(s) for s in sentence_ids], dtype=np.int64)
+        return np.asarray(self._index.reconstruct_batch(faiss_ids), dtype=np.float32)
 
     def upsert(self, entries: Sequence[VectorEntry], vectors: Vectors) -> None:
         """Add vectors; an entry whose sentence id is already present replaces it."""
@@ -202,3 +223,4 @@ class VectorIndex(SavedIndex):
             })
         self.changed = False
         self._generation = generation
+        self._own_saves.add(generation)

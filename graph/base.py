@@ -3,8 +3,9 @@
 The behaviour suite in ``tests/graph/test_store_contract.py`` runs against every backend.
 """
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, get_args
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 from pydantic import BaseModel, Field
 
@@ -276,3 +277,85 @@ class GraphStore(Protocol):
 
     def close(self) -> None:
         """Release the database or driver. Idempotent."""
+
+
+@dataclass(frozen=True)
+class StoredVector:
+    """A sentence's embedding as a shared store keeps it: ``vector`` is the little-endian
+    float32 bytes of the vector (the graph layer does not read them)."""
+
+    sentence_id: str
+    doc_id: str
+    task_id: str
+    text_sha: str
+    vector: bytes
+
+
+@dataclass(frozen=True)
+class SearchChange:
+    """A committed change of a document's search entries; ``generation`` increases by one
+    with every change."""
+
+    generation: int
+    doc_id: str
+
+
+#: Changes a shared store keeps; a process further behind compares everything instead.
+SEARCH_CHANGES_KEPT = 10_000
+
+
+@runtime_checkable
+class SharedSearchStore(Protocol):
+    """A graph backend that also holds what search needs, so that several processes (API
+    replicas) with their own in-memory indexes share it: each sentence's vector (kept apart
+    from the Sentence node) and a change marker, a generation number raised by every publish.
+
+    Neo4j implements it; the embedded store does not (its local index files are the truth).
+    """
+
+    def search_generation(self) -> int:
+        """The number of the last published change; 0 before the first."""
+
+    def search_changes(self, since: int) -> tuple[int, list[SearchChange]]:
+        """The current generation, and the changes after ``since`` up to it, in order (the
+        last ``SEARCH_CHANGES_KEPT`` at most: older ones are forgotten)."""
+
+    def vector_keys(self, model: str, doc_ids: Collection[str] | None = None
+                    ) -> dict[str, tuple[str, str]]:
+        """Sentence id -> (doc id, text sha) of the vectors stored for ``model`` (of
+        ``doc_ids`` only, if given)."""
+
+    def stored_vectors(self, model: str, doc_ids: Collection[str]) -> list[StoredVector]:
+        """The vectors of ``model`` stored for these documents' sentences."""
+
+    def publish_vectors(self, doc_id: str, model: str, upsert: Sequence[StoredVector],
+                        keep: Collection[str]) -> int:
+        """In one transaction: store ``upsert`` (replacing vectors of the same sentence ids),
+        delete the document's vectors whose sentence id is not in ``keep``, and record a
+        change of ``doc_id`` under the next generation, which is returned."""
+
+
+@runtime_checkable
+class SharedStateStore(Protocol):
+    """A graph backend that keeps small records for every process that writes to it (the
+    ingest journal, the failed list) and a write lock with a lease, so that any replica can
+    finish or roll back what another one left, and only one writes at a time."""
+
+    def read_state(self, key: str) -> str | None:
+        """The text stored under ``key``, or None."""
+
+    def write_state(self, key: str, text: str | None) -> None:
+        """Store ``text`` under ``key`` (None deletes it); durable when this returns."""
+
+    def acquire_lease(self, key: str, holder: str, token: str, ttl_s: float, *,
+                      steal_from: str | None = None) -> str | None:
+        """Take the lock ``key`` for ``token`` until ``ttl_s`` seconds from now (server
+        time). Returns None when taken; else the current holder's description, the lock
+        unchanged. A lock past its expiry is free; ``steal_from`` (a token) takes the lock
+        from that holder whatever its expiry (its process is known to be dead)."""
+
+    def renew_lease(self, key: str, token: str, ttl_s: float) -> bool:
+        """Extend the lock held by ``token``; False when it is no longer held by it."""
+
+    def release_lease(self, key: str, token: str) -> None:
+        """Free the lock if ``token`` holds it."""

@@ -323,8 +323,50 @@ def neo4j_schema() -> list[str]:
         "CREATE INDEX section_doc_id IF NOT EXISTS FOR (n:Section) ON (n.doc_id)",
         "CREATE INDEX document_title_key IF NOT EXISTS FOR (n:PolicyDocument) ON (n.title_key)",
         "CREATE INDEX document_number IF NOT EXISTS FOR (n:PolicyDocument) ON (n.doc_number)",
+        *NEO4J_SEARCH_SCHEMA,
     ]
     return statements
+
+
+# --- what search replicas share on Neo4j (graph.base.SharedSearchStore) -----------------------
+# Labels outside the documented schema, never linked to it: SentenceVector (a sentence's
+# embedding as float32 bytes), SearchState (the generation counter), SearchChange (one per
+# published change), PolicykgState (the ingest journal, failed list and write lock).
+
+NEO4J_SEARCH_SCHEMA = [
+    "CREATE CONSTRAINT sentence_vector_id IF NOT EXISTS "
+    "FOR (n:SentenceVector) REQUIRE n.sentence_id IS UNIQUE",
+    "CREATE INDEX sentence_vector_doc IF NOT EXISTS FOR (n:SentenceVector) ON (n.doc_id)",
+    "CREATE CONSTRAINT search_state_key IF NOT EXISTS FOR (n:SearchState) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX search_change_generation IF NOT EXISTS FOR (n:SearchChange) ON (n.generation)",
+    "CREATE CONSTRAINT policykg_state_key IF NOT EXISTS "
+    "FOR (n:PolicykgState) REQUIRE n.key IS UNIQUE",
+]
+SEARCH_GENERATION = "MATCH (s:SearchState {key: 'search'}) RETURN s.generation AS g"
+SEARCH_CHANGES = (
+    "MATCH (c:SearchChange) WHERE c.generation > $since AND c.generation <= $upto "
+    "RETURN c.generation AS g, c.doc_id AS doc ORDER BY g")
+VECTOR_KEYS = (
+    "MATCH (v:SentenceVector) WHERE v.model = $model "
+    "RETURN v.sentence_id AS s, v.doc_id AS d, v.text_sha AS h")
+DOCUMENT_VECTOR_KEYS = (
+    "MATCH (v:SentenceVector) WHERE v.doc_id IN $docs AND v.model = $model "
+    "RETURN v.sentence_id AS s, v.doc_id AS d, v.text_sha AS h")
+STORED_VECTORS = (
+    "MATCH (v:SentenceVector) WHERE v.doc_id IN $docs AND v.model = $model "
+    "RETURN v.sentence_id AS s, v.doc_id AS d, v.task_id AS t, v.text_sha AS h, v.vector AS x")
+DELETE_STALE_VECTORS = (
+    "MATCH (v:SentenceVector {doc_id: $doc}) WHERE NOT v.sentence_id IN $keep DELETE v")
+UPSERT_VECTORS = (
+    "UNWIND $rows AS r MERGE (v:SentenceVector {sentence_id: r.s}) "
+    "SET v.doc_id = r.d, v.task_id = r.t, v.text_sha = r.h, v.model = $model, v.vector = r.x")
+# Writing the counter node first takes its lock, so the increment reads the last committed
+# value: concurrent publishers get consecutive generations in commit order.
+BUMP_SEARCH_GENERATION = (
+    "MERGE (s:SearchState {key: 'search'}) ON CREATE SET s.generation = 0 "
+    "SET s.locked = true WITH s SET s.generation = s.generation + 1 REMOVE s.locked "
+    "CREATE (:SearchChange {generation: s.generation, doc_id: $doc}) RETURN s.generation AS g")
+PRUNE_SEARCH_CHANGES = "MATCH (c:SearchChange) WHERE c.generation <= $below DELETE c"
 
 
 def relationship_types() -> list[str]:
@@ -453,3 +495,21 @@ def neighbour_edges(include_sentences: bool) -> str:
         branches.append(f"{match} WHERE b.id IN $ids "
                         f"RETURN a.id AS s, '{rel_type}' AS t, b.id AS e, false AS out, '{start}' AS label")
     return " UNION ALL ".join(branches)
+
+READ_STATE = "MATCH (s:PolicykgState {key: $key}) RETURN s.text AS text"
+WRITE_STATE = "MERGE (s:PolicykgState {key: $key}) SET s.text = $text"
+DELETE_STATE = "MATCH (s:PolicykgState {key: $key}) DELETE s"
+# A lease: taken when free, expired, already this token's, or stolen from a dead holder's
+# token. The first SET locks the node, so two processes cannot both see it free.
+ACQUIRE_LEASE = (
+    "MERGE (s:PolicykgState {key: $key}) SET s.locked = true WITH s "
+    "WITH s, (s.token IS NULL OR s.expires < timestamp() OR s.token = $token "
+    "OR s.token = $steal) AS free "
+    "SET s.token = CASE WHEN free THEN $token ELSE s.token END, "
+    "s.holder = CASE WHEN free THEN $holder ELSE s.holder END, "
+    "s.expires = CASE WHEN free THEN timestamp() + $ttl_ms ELSE s.expires END "
+    "REMOVE s.locked RETURN free, s.holder AS holder")
+RENEW_LEASE = (
+    "MATCH (s:PolicykgState {key: $key}) WHERE s.token = $token "
+    "SET s.expires = timestamp() + $ttl_ms RETURN count(s) AS c")
+RELEASE_LEASE = "MATCH (s:PolicykgState {key: $key}) WHERE s.token = $token DELETE s"

@@ -1,7 +1,7 @@
 """The production backend: Neo4j 5 over Bolt with the official driver."""
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,10 +13,12 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 from neo4j.graph import Node, Path, Relationship
 
 from graph import cypher
+from graph.base import SEARCH_CHANGES_KEPT, SearchChange, StoredVector
 from graph.cypher_store import CypherGraphStore, enforce_result_size
 from graph.errors import GraphUnavailableError, QueryError, ReadOnlyViolationError
 from graph.models import QueryResult
@@ -113,6 +115,87 @@ class Neo4jGraphStore(CypherGraphStore):
             columns, rows = session.execute_read(work)
         return QueryResult(columns=checked.column_names(columns), rows=rows)
 
+    # --- what search replicas share (graph.base.SharedSearchStore) -------------------------
+
+    def search_generation(self) -> int:
+        rows = self._read(cypher.SEARCH_GENERATION)
+        return int(rows[0]["g"]) if rows else 0
+
+    def search_changes(self, since: int) -> tuple[int, list[SearchChange]]:
+        upto = self.search_generation()
+        if upto <= since:
+            return upto, []
+        rows = self._read(cypher.SEARCH_CHANGES, {"since": since, "upto": upto})
+        return upto, [SearchChange(int(r["g"]), str(r["doc"])) for r in rows]
+
+    def vector_keys(self, model: str, doc_ids: Collection[str] | None = None
+                    ) -> dict[str, tuple[str, str]]:
+        if doc_ids is None:
+            rows = self._read(cypher.VECTOR_KEYS, {"model": model})
+        else:
+            rows = self._read(cypher.DOCUMENT_VECTOR_KEYS, {"model": model, "docs": sorted(doc_ids)})
+        return {r["s"]: (r["d"], r["h"]) for r in rows}
+
+    def stored_vectors(self, model: str, doc_ids: Collection[str]) -> list[StoredVector]:
+        if not doc_ids:
+            return []
+        with _translated_errors():
+            # Records as they come: ``Record.data()`` would walk every byte of the vectors.
+            records, _, _ = self._driver.execute_query(
+                cypher.STORED_VECTORS, {"model": model, "docs": sorted(doc_ids)},
+                routing_=RoutingControl.READ, database_=self._database)
+        return [StoredVector(r["s"], r["d"], r["t"], r["h"], bytes(r["x"])) for r in records]
+
+    def publish_vectors(self, doc_id: str, model: str, upsert: Sequence[StoredVector],
+                        keep: Collection[str]) -> int:
+        rows = [{"s": v.sentence_id, "d": v.doc_id, "t": v.task_id, "h": v.text_sha,
+                 "x": bytearray(v.vector)} for v in upsert]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            tx.run(cypher.DELETE_STALE_VECTORS, doc=doc_id, keep=list(keep)).consume()
+            for start in range(0, len(rows), 2000):
+                tx.run(cypher.UPSERT_VECTORS, rows=rows[start:start + 2000], model=model).consume()
+            generation = int(tx.run(cypher.BUMP_SEARCH_GENERATION, doc=doc_id)
+                             .single(strict=True)["g"])
+            tx.run(cypher.PRUNE_SEARCH_CHANGES, below=generation - SEARCH_CHANGES_KEPT).consume()
+            return generation
+
+        with _translated_errors(), self._driver.session(database=self._database) as session:
+            return session.execute_write(work)
+
+    # --- records and the write lock every replica reads (graph.base.SharedStateStore) -------
+
+    def read_state(self, key: str) -> str | None:
+        rows = self._read(cypher.READ_STATE, {"key": key})
+        return rows[0]["text"] if rows else None
+
+    def write_state(self, key: str, text: str | None) -> None:
+        if text is None:
+            self._write([(cypher.DELETE_STATE, {"key": key})])
+        else:
+            self._write([(cypher.WRITE_STATE, {"key": key, "text": text})])
+
+    def acquire_lease(self, key: str, holder: str, token: str, ttl_s: float, *,
+                      steal_from: str | None = None) -> str | None:
+        def work(tx: neo4j.ManagedTransaction) -> tuple[bool, str | None]:
+            row = tx.run(cypher.ACQUIRE_LEASE, key=key, token=token, holder=holder,
+                         steal=steal_from or "", ttl_ms=int(ttl_s * 1000)).single(strict=True)
+            return bool(row["free"]), row["holder"]
+
+        with _translated_errors(), self._driver.session(database=self._database) as session:
+            free, current = session.execute_write(work)
+        return None if free else (current or "another process")
+
+    def renew_lease(self, key: str, token: str, ttl_s: float) -> bool:
+        with _translated_errors():
+            records, _, _ = self._driver.execute_query(
+                cypher.RENEW_LEASE, {"key": key, "token": token, "ttl_ms": int(ttl_s * 1000)},
+                database_=self._database)
+        return bool(records and records[0]["c"])
+
+    def release_lease(self, key: str, token: str) -> None:
+        self._write([(cypher.RELEASE_LEASE, {"key": key, "token": token})])
+
     def close(self) -> None:
         self._driver.close()
 
@@ -127,6 +210,12 @@ def _translated_errors(read_timeout_s: float | None = None) -> Iterator[None]:
         yield
     except (ServiceUnavailable, SessionExpired) as exc:
         raise GraphUnavailableError(f"Neo4j is not reachable: {exc}") from exc
+    except TransientError as exc:
+        if "Unavailable" not in (exc.code or ""):
+            raise QueryError(exc.message or str(exc)) from exc
+        # A database starting or stopping (Neo.TransientError.General.DatabaseUnavailable):
+        # retry later, as for a server that cannot be reached.
+        raise GraphUnavailableError(f"Neo4j is unavailable for now: {exc.message or exc}") from exc
     except ClientError as exc:
         if read_timeout_s is None:
             raise QueryError(str(exc)) from exc
@@ -178,6 +267,9 @@ def _to_json(value: Any, node_ids: dict[str, str]) -> Any:
         return {k: _to_json(v, node_ids) for k, v in value.items()}
     if isinstance(value, list):
         return [_to_json(v, node_ids) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        # Binary properties (a SentenceVector's float32 bytes) are machine data, not for reading.
+        return f"<{len(value)} bytes>"
     if hasattr(value, "iso_format"):
         return value.iso_format()
     if isinstance(value, (str, int, float, bool)) or value is None:

@@ -308,7 +308,7 @@ def check(
                 console.print(f"cleared from the failed list: {entry.name} ({entry.doc_id}); "
                               "ingest a fixed file to add it again")
         report = check_consistency(components.store, components.vectors, components.lexical,
-                                   journal(components.settings))
+                                   journal(components.settings, components.store))
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
     else:

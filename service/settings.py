@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("NEO4J_PASSWORD", "POLICYKG_NEO4J_PASSWORD"))
     neo4j_database: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_DATABASE", "POLICYKG_NEO4J_DATABASE"))
+    follow_interval_s: float = Field(default=1.0, gt=0, description=(
+        "on Neo4j: how often a server looks for changes other replicas published"))
+    shared_originals_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("POLICYKG_ORIGINALS_DIR"), description=(
+            "uploaded files (default: <data dir>/originals); replicas share one volume here"))
     cypher_timeout_s: float = Field(default=10.0, gt=0)
     cypher_max_rows: int = Field(default=1000, ge=1)
     cypher_max_concurrent: int = Field(default=4, ge=1, description=(
@@ -88,7 +93,7 @@ class Settings(BaseSettings):
 
     @property
     def originals_dir(self) -> Path:
-        return self.data_dir / "originals"
+        return self.shared_originals_dir or self.data_dir / "originals"
 
     @property
     def audit_log_path(self) -> Path:

@@ -10,8 +10,8 @@ from embeddings.embedding_cache import EmbeddingCache
 from embeddings.errors import EmbedderUnavailableError
 from embeddings.lexical_index import LexicalIndex
 from embeddings.vector_index import VectorIndex
-from graph.base import GraphStore
-from service.ingest.journal import Journal
+from graph.base import GraphStore, SharedSearchStore, SharedStateStore
+from service.ingest.journal import Journal, SharedStorage
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -91,8 +91,12 @@ def embedding_cache(settings: Settings) -> EmbeddingCache:
     return EmbeddingCache(settings.data_dir / "cache" / "embeddings.sqlite3")
 
 
-def journal(settings: Settings) -> Journal:
-    """The write journal and lock of the indexes (which belong to one graph backend)."""
+def journal(settings: Settings, store: GraphStore | None = None) -> Journal:
+    """The write journal and lock of the indexes (which belong to one graph backend): files
+    under the index directory, or, on a graph that every replica shares (Neo4j: pass its
+    ``store``), records and a leased lock in that graph."""
+    if isinstance(store, SharedStateStore):
+        return Journal(settings.index_dir, SharedStorage(store))
     return Journal(settings.index_dir)
 
 
@@ -128,7 +132,7 @@ def build_components(settings: Settings, *, read_only: bool = False,
     except BaseException:
         store.close()
         raise
-    if read_only and (interrupted := journal(settings).read()) is not None:
+    if read_only and (interrupted := journal(settings, store).read()) is not None:
         # A reader cannot repair; the next writing command will.
         logging.getLogger(__name__).warning(
             "policykg: an interrupted `%s` (pid %s) left the search indexes behind the graph; "
@@ -145,8 +149,16 @@ def build_ingestor(components: Components) -> "Ingestor":
     from service.ingest.originals import OriginalStore
 
     return Ingestor(components.store, components.embedder, components.vectors, components.lexical,
-                    cache=components.cache, journal=journal(components.settings),
-                    originals=OriginalStore(components.settings.originals_dir))
+                    cache=components.cache,
+                    journal=journal(components.settings, components.store),
+                    originals=OriginalStore(components.settings.originals_dir),
+                    shared=shared_search(components.store))
+
+
+def shared_search(store: GraphStore) -> SharedSearchStore | None:
+    """The store as one that holds the search vectors and change marker every replica
+    follows (Neo4j); None for a store whose local index files are the truth (embedded)."""
+    return store if isinstance(store, SharedSearchStore) else None
 
 
 def build_search(components: Components) -> "SearchService":

@@ -52,3 +52,14 @@ def test_compose_and_the_test_server_share_the_neo4j_hardening() -> None:
         variable = "NEO4J_" + setting.replace("_", "__").replace(".", "_")
         assert environment[variable] == value, variable
         assert f"\n{setting}={value}\n" in script, setting
+
+
+def test_compose_api_replicas_keep_their_own_indexes_and_share_the_originals() -> None:
+    config = yaml.safe_load(compose("config", password="a-long-password").stdout)
+    replicas = [config["services"][name] for name in ("api", "api2")]
+    mounts = [{v.split(":")[1]: v.split(":")[0] for v in r["volumes"]} for r in replicas]
+    assert mounts[0]["/data"] != mounts[1]["/data"]  # each one's search indexes: its own cache
+    assert mounts[0]["/originals"] == mounts[1]["/originals"]
+    for replica in replicas:
+        assert replica["environment"]["POLICYKG_GRAPH"] == "neo4j"
+        assert replica["environment"]["POLICYKG_ORIGINALS_DIR"] == "/originals"

@@ -21,11 +21,12 @@ from service.api.ratelimit import ConcurrencyGate, RateLimiter
 from service.api.request_context import RequestContextMiddleware
 from service.api.routes import documents, graph, ops, search, web
 from service.ingest.audit import AuditLog
+from service.ingest.follower import ChangeFollower
 from service.ingest.library import Library
 from service.ingest.originals import OriginalStore
 from service.logs import configure_logging
 from service.settings import DEFAULT_RATE_LIMIT_PER_MINUTE, Settings
-from service.wiring import Components, build_components
+from service.wiring import Components, build_components, shared_search
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an uploaded file
 _DESCRIPTION = (
@@ -49,16 +50,26 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         ready = components or build_components(settings)
         app.state.components = ready
         app.state.originals = OriginalStore(settings.originals_dir)
-        app.state.documents = Library(ready, app.state.originals,
-                                      AuditLog(settings.audit_log_path))
-        with app.state.documents.reading() as warm:
-            warm.warm_up()
-        app.state.documents.check_consistency()  # /health's status until the first write
-        async with mcp_http.serving(mcp_server, open_mode=app.state.keyring.empty
-                                    and not settings.open):
-            yield
-        if owned:
-            ready.close()
+        library = Library(ready, app.state.originals, AuditLog(settings.audit_log_path))
+        app.state.documents = library
+        # On a shared graph (Neo4j) the local indexes are a cache: sync what differs, then
+        # follow the changes other replicas publish.
+        library.catch_up()
+        shared = shared_search(ready.store) is not None
+        library.warm_up()
+        library.check_consistency()  # /health's status until the first write
+        follower = ChangeFollower(library, settings.follow_interval_s) if shared else None
+        if follower is not None:
+            follower.start()
+        try:
+            async with mcp_http.serving(mcp_server, open_mode=app.state.keyring.empty
+                                        and not settings.open):
+                yield
+        finally:
+            if follower is not None:
+                follower.stop()
+            if owned:
+                ready.close()
 
     app = FastAPI(title="policykg", version=metadata.version("policykg"), lifespan=lifespan,
                   description=_DESCRIPTION)

@@ -34,7 +34,7 @@ from embeddings.embedding_cache import EmbeddingCache
 from embeddings.errors import EmbedderUnavailableError, EmbeddingError
 from embeddings.lexical_index import LexicalEntry, LexicalIndex
 from embeddings.vector_index import VectorEntry, VectorIndex, text_sha
-from graph.base import GraphStore
+from graph.base import GraphStore, SharedSearchStore, StoredVector
 from graph.errors import GraphError, GraphUnavailableError
 from graph.models import (
     GraphBatch,
@@ -219,8 +219,13 @@ class Ingestor:
                  lexical: LexicalIndex, cache: EmbeddingCache | None = None,
                  journal: Journal | None = None,
                  checkpoint_s: float = DEFAULT_CHECKPOINT_S,
-                 originals: OriginalStore | None = None) -> None:
+                 originals: OriginalStore | None = None,
+                 shared: SharedSearchStore | None = None) -> None:
         self._store = store
+        # On a graph that replicas share (Neo4j), every change of a document's index entries
+        # is published there (its vectors and a new generation) for the other replicas.
+        self._shared = shared
+        self.published: set[int] = set()  # generations this ingestor published
         self._originals = originals  # uploaded files as they came, for GET .../original
         self._embedder = embedder
         self._vectors = vectors
@@ -250,6 +255,42 @@ class Ingestor:
         self._refuse_failed(document.id, document.sha256, loaded.source_name)  # before a journal
         with self._operation("ingest", command or f"ingest {loaded.source_name}"):
             return self._ingest(loaded, observer)
+
+    def embed_ahead(self, loaded: LoadedDocument) -> int:
+        """Embed the sentences of ``loaded`` that neither the index nor a cache has, into the
+        embedding cache, so that ingesting it next costs no model time. A server runs this
+        before taking its write gate: searches go on while an upload is embedded. Returns the
+        number of texts embedded (none without a cache)."""
+        if self._cache is None:
+            return 0
+        batch = loaded.batch
+        embedded = self._plan_vectors(batch.document.id, batch.sentences, IngestObserver()).embedded
+        pause_point("embedded")
+        return embedded
+
+    def stale_documents(self) -> set[str]:
+        """Documents whose entries differ between the graph, the shared vectors (if any) and
+        this process' two indexes: what a replica syncs at start (all of them when its data
+        directory is empty)."""
+        graph = {s.id: (doc, text_sha(s.text)) for s, doc in self._store.all_sentences()}
+        sources = [graph,
+                   {e.sentence_id: (e.doc_id, e.text_sha) for e in self._vectors.entries()},
+                   {e.sentence_id: (e.doc_id, text_sha(e.text)) for e in self._lexical.entries()}]
+        if self._shared is not None:
+            sources.append(self._shared.vector_keys(self._embedder.name))
+        stale: set[str] = set()
+        for sentence_id in set().union(*sources):
+            seen = {source.get(sentence_id) for source in sources}
+            if len(seen) > 1:
+                stale.update(doc for doc, _ in filter(None, seen))
+        return stale
+
+    def follow(self, doc_ids: Collection[str]) -> None:
+        """Make these documents' index entries match the graph, with vectors from the shared
+        store (another replica changed them): no journal or lock, nothing saved; in memory,
+        like the changes between two checkpoints."""
+        for doc_id in sorted(doc_ids):
+            self._sync_from_graph(doc_id)
 
     def ingest_files(self, files: Sequence[Path], observer: IngestObserver | None = None,
                      command: str | None = None, screened: Collection[Path] = ()
@@ -482,6 +523,9 @@ class Ingestor:
             by_sha: dict[str, Vectors] = {}
             if self._cache is not None and texts:
                 by_sha = self._cache.get(self._embedder.name, self._embedder.dimension, texts)
+        if self._shared is not None and len(by_sha) < len(texts):
+            with self._timed("shared"):
+                by_sha.update(self._shared_vectors(doc_id, needed, by_sha))
         todo = [sha for sha in texts if sha not in by_sha]
         if todo:
             observer.embedding_planned(len(todo))
@@ -501,6 +545,40 @@ class Ingestor:
             cached=sum(1 for sha in needed.values() if sha not in fresh),
         )
 
+    def _shared_vectors(self, doc_id: str, needed: dict[str, str], known: dict[str, Vectors]
+                        ) -> dict[str, Vectors]:
+        """Vectors by text sha that the shared store holds for the needed sentences."""
+        assert self._shared is not None
+        found: dict[str, Vectors] = {}
+        for stored in self._shared.stored_vectors(self._embedder.name, {doc_id}):
+            sha = stored.text_sha
+            if needed.get(stored.sentence_id) != sha or sha in known or sha in found:
+                continue
+            vector = np.frombuffer(stored.vector, dtype="<f4")
+            if vector.shape == (self._embedder.dimension,):
+                found[sha] = vector
+        return found
+
+    def _publish(self, doc_id: str) -> None:
+        """Make the shared store's vectors of ``doc_id`` equal to this index's entries, and
+        record the change under a new generation; nothing when they are equal already (so a
+        replica that follows a change does not publish it again)."""
+        if self._shared is None:
+            return
+        with self._timed("publish"):
+            model = self._embedder.name
+            stored = self._shared.vector_keys(model, {doc_id})
+            local = self._vectors.entries({doc_id})
+            upsert = [e for e in local if stored.get(e.sentence_id) != (doc_id, e.text_sha)]
+            if not upsert and len(stored) == len(local):
+                return
+            vectors = self._vectors.vectors_of([e.sentence_id for e in upsert])
+            rows = [StoredVector(e.sentence_id, doc_id, e.task_id, e.text_sha,
+                                 np.ascontiguousarray(v, dtype="<f4").tobytes())
+                    for e, v in zip(upsert, vectors, strict=True)]
+            self.published.add(self._shared.publish_vectors(
+                doc_id, model, rows, keep=[e.sentence_id for e in local]))
+
     def _apply(self, doc_id: str, sentences: Sequence[Sentence], planned: _Planned,
                names: list[str]) -> None:
         """Make both indexes hold exactly ``sentences`` for ``doc_id`` (in memory)."""
@@ -519,6 +597,7 @@ class Ingestor:
             self._lexical.add_user_words(names)
             self._lexical.upsert([LexicalEntry(s.id, s.task_id, doc_id, s.text)
                                   for s in sentences])
+        self._publish(doc_id)
 
     def _sync_from_graph(self, doc_id: str) -> None:
         """Make the document's index entries match its sentences in the graph (none if it is
@@ -534,6 +613,7 @@ class Ingestor:
         self._store.delete_document(doc_id)
         self._vectors.remove(e.sentence_id for e in self._vectors.entries({doc_id}))
         self._lexical.remove(e.sentence_id for e in self._lexical.entries({doc_id}))
+        self._publish(doc_id)
 
     @contextmanager
     def _attempt(self, doc_id: str) -> Iterator[None]:

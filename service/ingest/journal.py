@@ -1,10 +1,15 @@
-"""The write journal of one index directory: crash recovery and one writer at a time.
+"""The write journal of one set of search indexes: crash recovery and one writer at a time.
 
-A write (ingest, delete, reindex) takes an exclusive lock on the directory, then records what
-it is doing in ``journal.json``: the command, and each document id *before* the graph write of
-that document. The search indexes are saved (each atomically) at checkpoints and at the end;
-a checkpoint empties the document list, the end deletes the journal. So a journal left on disk
-means a writer died, and its documents are exactly those whose graph state may be ahead of the
+Where it lives (``JournalStorage``): files in the index directory on the embedded backend
+(``journal.json``, ``failed.json``, an flock on ``write.lock``); on Neo4j, records and a leased
+lock in the graph (``SharedStorage``), so that every replica and CLI command reads the same
+journal and any of them can finish what a dead one left.
+
+A write (ingest, delete, reindex) takes the exclusive lock, then records what it is doing in
+the journal: the command, and each document id *before* the graph write of that document.
+The search indexes are saved (each atomically) at checkpoints and at the end; a checkpoint
+empties the document list, the end deletes the journal. So a journal left behind means a
+writer died, and its documents are exactly those whose graph state may be ahead of the
 saved indexes: recovery brings those documents' index entries in line with the graph (see
 ``service.ingest.ingestor.Ingestor.recover``) and tells the user what to run to finish.
 
@@ -23,24 +28,29 @@ the n-th time (default 1), so that a test can kill it at a known point. Stages, 
 graph holds the document; the indexes do not), ``indexes-updated`` (in memory, not saved),
 ``vectors-saved`` (the vector index is saved, the lexical one is not), ``lexical-saved`` (both
 saved; the journal not yet emptied). Recovery has one more, ``recovery`` (an attempt at a
-document is counted; its index entries are not yet brought in line with the graph).
+document is counted; its index entries are not yet brought in line with the graph). A server's
+upload has one before them all, ``embedded`` (its new sentences are embedded, outside the
+server's write gate; nothing is written yet).
 """
 
 import fcntl
 import json
 import os
+import socket
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
+from graph.base import SharedStateStore
 from service.errors import ServiceError
 
 TEST_HOOK_ENV = "POLICYKG_TEST_PAUSE_AT"
@@ -97,37 +107,57 @@ class JournalRecord(BaseModel):
                                          description="by document id; see the module docstring")
 
 
-class Journal:
-    """``journal.json``, ``failed.json`` and ``write.lock`` in ``directory``. Constructing
-    does no I/O."""
+class JournalStorage(Protocol):
+    """Where a journal keeps its two records and its write lock."""
+
+    where: str  # for messages: a directory, or the graph database
+
+    def read(self, name: str) -> str | None:
+        """The record ``name`` (``journal`` or ``failed``), or None."""
+
+    def write(self, name: str, text: str) -> None:
+        """Replace the record: durable when this returns, never torn."""
+
+    def delete(self, name: str) -> None:
+        """Remove the record (durably); nothing if there is none."""
+
+    def acquire(self, command: str) -> None:
+        """Take the write lock or raise ``IndexLockedError`` naming the holder."""
+
+    def release(self) -> None:
+        """Free the write lock."""
+
+
+class FileStorage:
+    """``journal.json``, ``failed.json`` and ``write.lock`` (an flock) in a directory: the
+    embedded backend's, whose indexes are local files too."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.path = directory / "journal.json"
-        self.failed_path = directory / "failed.json"
-        self._finished: set[str] = set()  # attempts seen to finish, dropped at the next write
+        self.where = str(directory)
         self._lock_path = directory / "write.lock"
-        self._thread_lock = threading.RLock()
-        self._depth = 0
         self._lock_file: IO[str] | None = None
-        self._record: JournalRecord | None = None
 
-    @contextmanager
-    def locked(self, command: str) -> Iterator[None]:
-        """Hold the directory's write lock (re-entrant within this process). Raises
-        ``IndexLockedError``, naming the holder, when another process holds it."""
-        with self._thread_lock:
-            if self._depth == 0:
-                self._acquire(command)
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._release()
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}.json"
 
-    def _acquire(self, command: str) -> None:
+    def read(self, name: str) -> str | None:
+        try:
+            return self._path(name).read_text("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write(self, name: str, text: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self._path(name), text)
+
+    def delete(self, name: str) -> None:
+        path = self._path(name)
+        if path.exists():
+            path.unlink(missing_ok=True)
+            _fsync_directory(self.directory)
+
+    def acquire(self, command: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         handle = self._lock_path.open("a+", encoding="utf-8")
         try:
@@ -146,19 +176,128 @@ class Journal:
         handle.flush()
         self._lock_file = handle
 
-    def _release(self) -> None:
+    def release(self) -> None:
         if self._lock_file is not None:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
 
+
+LEASE_TTL_S = 30.0  # a writer that dies holds the shared lock at most this long (other hosts)
+
+
+class SharedStorage:
+    """The journal in the graph database (Neo4j), so that every replica reads it: records
+    under ``journal`` and ``failed``, and a write lock leased for ``LEASE_TTL_S`` seconds and
+    renewed while held. A holder on this host whose process is gone is taken over at once."""
+
+    def __init__(self, store: SharedStateStore, ttl_s: float = LEASE_TTL_S) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+        self.where = "the graph database"
+        self._token: str | None = None
+        self._renewing: threading.Event | None = None
+
+    def read(self, name: str) -> str | None:
+        return self._store.read_state(f"journal:{name}")
+
+    def write(self, name: str, text: str) -> None:
+        self._store.write_state(f"journal:{name}", text)
+
+    def delete(self, name: str) -> None:
+        self._store.write_state(f"journal:{name}", None)
+
+    def acquire(self, command: str) -> None:
+        token = uuid.uuid4().hex
+        holder = json.dumps({"host": socket.gethostname(), "pid": os.getpid(),
+                             "command": command, "token": token}, ensure_ascii=False)
+        current = self._store.acquire_lease("journal:lock", holder, token, self._ttl_s)
+        if current is not None:
+            dead = _dead_local_holder(current)
+            if dead is not None:
+                current = self._store.acquire_lease("journal:lock", holder, token, self._ttl_s,
+                                                    steal_from=dead)
+        if current is not None:
+            raise IndexLockedError(
+                f"the graph and its search indexes are being written by {_describe(current)}: "
+                "wait for it to finish (or send the change through a server's HTTP API)")
+        self._token = token
+        stop = threading.Event()
+        self._renewing = stop
+        threading.Thread(target=self._renew, args=(token, stop), daemon=True,
+                         name="policykg-lease").start()
+
+    def _renew(self, token: str, stop: threading.Event) -> None:
+        while not stop.wait(self._ttl_s / 3):
+            try:
+                self._store.renew_lease("journal:lock", token, self._ttl_s)
+            except Exception:  # the graph may be down for a moment: try again later
+                continue
+
+    def release(self) -> None:
+        if self._renewing is not None:
+            self._renewing.set()
+            self._renewing = None
+        if self._token is not None:
+            token, self._token = self._token, None
+            self._store.release_lease("journal:lock", token)
+
+
+def _dead_local_holder(holder: str) -> str | None:
+    """The token of a lock holder that ran on this host and whose process is gone."""
+    try:
+        info = json.loads(holder)
+        if info.get("host") != socket.gethostname():
+            return None
+        os.kill(int(info["pid"]), 0)
+    except ProcessLookupError:
+        return str(info.get("token"))
+    except (ValueError, TypeError, KeyError, PermissionError, AttributeError):
+        return None
+    return None
+
+
+def _describe(holder: str) -> str:
+    try:
+        info = json.loads(holder)
+        return f"pid {info['pid']} on {info['host']} ({info['command']})"
+    except (ValueError, TypeError, KeyError):
+        return holder
+
+
+class Journal:
+    """The journal record, the failed list and the write lock of one set of search indexes,
+    in ``storage`` (default: files in ``directory``). Constructing does no I/O."""
+
+    def __init__(self, directory: Path, storage: JournalStorage | None = None) -> None:
+        self.directory = directory
+        self.storage: JournalStorage = storage or FileStorage(directory)
+        self._finished: set[str] = set()  # attempts seen to finish, dropped at the next write
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._record: JournalRecord | None = None
+
+    @contextmanager
+    def locked(self, command: str) -> Iterator[None]:
+        """Hold the write lock (re-entrant within this object). Raises ``IndexLockedError``,
+        naming the holder, when another process (or journal object) holds it."""
+        with self._thread_lock:
+            if self._depth == 0:
+                self.storage.acquire(command)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self.storage.release()
+
     def read(self) -> JournalRecord | None:
         """The journal a previous writer left, or None. An unreadable one (a hand edit: the
         atomic write rules out a torn one) reads as an interrupted ingest of unknown
         documents, which recovery answers by checking every document."""
-        try:
-            raw = self.path.read_text("utf-8")
-        except FileNotFoundError:
+        raw = self.storage.read("journal")
+        if raw is None:
             return None
         try:
             return JournalRecord.model_validate_json(raw)
@@ -223,22 +362,21 @@ class Journal:
 
     def finish(self) -> None:
         self._record = None
-        self.path.unlink(missing_ok=True)
-        _fsync_directory(self.directory)
+        self.storage.delete("journal")
 
     # --- the failed list ----------------------------------------------------------------------
 
     def failed(self) -> list[FailedDocument]:
         """The documents recovery gave up on, oldest first. An unreadable list (a hand edit)
         reads as one entry saying so, which ``clear_failed()`` removes."""
-        try:
-            raw = self.failed_path.read_text("utf-8")
-        except FileNotFoundError:
+        raw = self.storage.read("failed")
+        if raw is None:
             return []
         try:
             return [FailedDocument.model_validate(item) for item in json.loads(raw)]
         except (ValueError, TypeError, ValidationError):
-            return [FailedDocument(doc_id="?", name=str(self.failed_path), step="recovery",
+            return [FailedDocument(doc_id="?", name=f"the failed list in {self.storage.where}",
+                                   step="recovery",
                                    attempts=0, error="the failed list is unreadable",
                                    command="?", failed_at="?")]
 
@@ -258,11 +396,10 @@ class Journal:
 
     def _write_failed(self, documents: list[FailedDocument]) -> None:
         if documents:
-            _write_atomically(self.failed_path,
-                              json.dumps([d.model_dump() for d in documents], ensure_ascii=False))
+            self.storage.write(
+                "failed", json.dumps([d.model_dump() for d in documents], ensure_ascii=False))
         else:
-            self.failed_path.unlink(missing_ok=True)
-            _fsync_directory(self.directory)
+            self.storage.delete("failed")
 
     def _current(self) -> JournalRecord:
         if self._record is None:
@@ -274,7 +411,7 @@ class Journal:
         for doc_id in self._finished:
             record.attempts.pop(doc_id, None)
         self._finished.clear()
-        _write_atomically(self.path, json.dumps(record.model_dump(), ensure_ascii=False))
+        self.storage.write("journal", json.dumps(record.model_dump(), ensure_ascii=False))
 
 
 def _write_atomically(path: Path, text: str) -> None:

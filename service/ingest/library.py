@@ -1,14 +1,19 @@
 """Changing the library through the API: uploads and deletes, one at a time.
 
-The embedded store admits one writer and the in-memory indexes are not safe to change while
-a search reads them, so writes take a process-wide gate exclusively and searches take it
-shared: a search sees the library before or after an upload, never halfway. The search
-service reads the same index objects the ingestor changes, so an upload is searchable as
-soon as it returns.
+Searches never wait for a write (issue 17). A write works on copies of both indexes (the next
+generation): an upload is parsed and embedded, written to the graph, applied to the copies,
+and a search service over the copies and a graph snapshot read after the write is built and
+warmed up; only then is it swapped in, under a read/write gate held for an instant. Until the
+swap every search answers from the previous generation, whole: its indexes and its own graph
+snapshot, never half of each. An upload is searchable as soon as it returns.
 
-A failed ingest is undone: the indexes are reopened as last saved (they are saved only at the
-end of an ingest) and the document is put back as it was, by re-ingesting its previous
-original; a document that had none is removed, so graph and indexes agree either way.
+A failed ingest is undone: the current generation never saw it; the graph is put back as it
+was, by re-ingesting the document's previous original (a document that had none is removed),
+in a generation of its own, so graph and indexes agree either way.
+
+On a graph that replicas share (Neo4j), changes other replicas published are followed the
+same way (``follow_changes``; ``service.ingest.follower`` calls it every second), and a
+replica starting syncs whatever differs (``catch_up``).
 
 After each write (and at start-up) the service checks that graph and indexes agree and keeps
 the outcome in ``health`` (a ``HealthFlag``), which ``/health`` reads without checking.
@@ -18,15 +23,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from graph.base import SEARCH_CHANGES_KEPT
 from graph.models import PolicyDocument
 from loaders.files import load_bytes
 from service.api.auth import Principal
 from service.errors import InvalidUploadError, NotFoundError
 from service.ingest.audit import AuditLog
 from service.ingest.consistency import HealthFlag
+from service.ingest.ingestor import Ingestor
 from service.ingest.originals import OriginalStore
 from service.logs import get_logger
 from service.search.service import SearchService
@@ -35,8 +42,7 @@ from service.wiring import (
     build_ingestor,
     build_search,
     journal,
-    open_lexical_index,
-    open_vector_index,
+    shared_search,
 )
 
 _log = get_logger("documents")
@@ -103,8 +109,9 @@ def clean_file_name(name: str | None) -> str:
 
 
 class Library:
-    """The documents a server holds: uploads, deletes and their undo, behind one read/write
-    gate so that a search sees either the state before a write or after it."""
+    """The documents a server holds: uploads, deletes and their undo, each swapped in as a
+    new generation of the indexes so that a search sees the state before a write or after it,
+    and never waits for it."""
 
     def __init__(self, components: Components, originals: OriginalStore, audit: AuditLog,
                  search: SearchService | None = None,
@@ -121,6 +128,10 @@ class Library:
         self._index_check_s = index_check_s
         self._index_checked_at = time.monotonic()
         self.health = HealthFlag()  # unchecked (degraded) until check_consistency() runs
+        # On a shared graph: the generation this replica's indexes reflect, and the ones its
+        # own writes published (already applied here).
+        self.generation = 0
+        self._own_generations: set[int] = set()
 
     @property
     def components(self) -> Components:
@@ -131,16 +142,7 @@ class Library:
         write: about 0.2 s for 12,000 sentences), with the indexes held still."""
         c = self._components
         with self.gate.read():
-            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings))
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """The write gate, then a consistency check, whatever the write did."""
-        try:
-            with self.gate.write():
-                yield
-        finally:
-            self.check_consistency()
+            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings, c.store))
 
     @contextmanager
     def reading(self) -> Iterator[SearchService]:
@@ -161,16 +163,91 @@ class Library:
             return
         with self.gate.write():
             reloaded = c.vectors.reload_if_changed() | c.lexical.reload_if_changed()
-            if reloaded:
-                self._search.refresh()  # new documents bring new entity names
+            if reloaded:  # new documents bring new entity names: a new generation
+                c.store.forget_cached_reads()
+                self._search = self._search.next_generation(c.vectors, c.lexical,
+                                                            c.store.search_snapshot())
                 _log.info("reloaded search indexes saved by another process")
         if reloaded:
             self.check_consistency()
 
+    def warm_up(self) -> None:
+        """Pin the graph snapshot the current indexes go with (a write drops the store's own
+        copy before the next generation is ready) and load what a first search would."""
+        c = self._components
+        with self._writer:
+            search = self._search.next_generation(c.vectors, c.lexical, c.store.search_snapshot())
+            search.warm_up()
+            with self.gate.write():
+                self._search = search
+
+    @contextmanager
+    def _next_generation(self) -> Iterator[Ingestor]:
+        """An ingestor over copies of both indexes. When the block ends, a search service over
+        the copies and a graph snapshot read afresh is built and warmed up (the BM25 matrix,
+        the entity names), then swapped in at once. Until then searches answer from the
+        current generation: they never wait for a write. After an exception the copies are
+        dropped and the current generation stays (the caller undoes the graph)."""
+        c = self._components
+        vectors, lexical = c.vectors.copy(), c.lexical.copy()
+        ingestor = build_ingestor(replace(c, vectors=vectors, lexical=lexical))
+        try:
+            yield ingestor
+        finally:
+            self._own_generations |= ingestor.published
+        c.store.forget_cached_reads()
+        search = self._search.next_generation(vectors, lexical, c.store.search_snapshot())
+        search.warm_up()
+        with self.gate.write():
+            c.vectors, c.lexical = vectors, lexical
+            self._search = search
+
+    def catch_up(self) -> int:
+        """Bring the indexes in line with the shared graph (a replica starting, perhaps with
+        an empty data directory): every document whose entries differ is synced, with
+        vectors from the graph. Returns the number of documents synced; 0 off a shared graph."""
+        shared = shared_search(self._components.store)
+        if shared is None:
+            return 0
+        with self._writer:
+            generation = shared.search_generation()  # before the diff: later changes follow
+            stale = build_ingestor(self._components).stale_documents()
+            if stale:
+                with self._next_generation() as ingestor:
+                    ingestor.follow(stale)
+            self.generation = max(self.generation, generation)
+        return len(stale)
+
+    def follow_changes(self) -> int:
+        """Apply the documents other replicas changed since ``generation`` (this replica's
+        own changes are applied already). Returns how many documents were synced."""
+        shared = shared_search(self._components.store)
+        if shared is None:
+            return 0
+        with self._writer:
+            generation, changes = shared.search_changes(self.generation)
+            docs = {c.doc_id for c in changes if c.generation not in self._own_generations}
+            if not self.generation <= generation <= self.generation + SEARCH_CHANGES_KEPT:
+                # The marker went back (a restored backup, an emptied database) or this
+                # replica fell behind what the graph keeps: compare everything.
+                self.generation = 0
+                self._own_generations.clear()
+                docs = build_ingestor(self._components).stale_documents()
+            if docs:
+                try:
+                    with self._next_generation() as ingestor:
+                        ingestor.follow(docs)
+                finally:
+                    self.check_consistency()
+            self.generation = max(self.generation, generation)
+            self._own_generations = {g for g in self._own_generations if g > self.generation}
+        return len(docs)
+
     def upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
         """Parse, then ingest (or re-ingest) a file, one upload or delete at a time. A file
         that does not parse writes nothing; an ingest that fails is undone before the error is
-        raised again."""
+        raised again. Searches go on meanwhile, from the indexes as they were until the new
+        ones are swapped in."""
         with self._writer:
             return self._upload(name, content, principal)
 
@@ -188,21 +265,24 @@ class Library:
         doc_id = loaded.batch.document.id
         details.update(doc_id=doc_id, sha256=loaded.batch.document.sha256,
                        title=loaded.batch.document.title)
-        with self._writing():
-            try:
-                before = self._components.store.get_document(doc_id)
-            except Exception as exc:
-                self._audit.record("upload", principal.key_id, "failed", **details,
-                                   error=str(exc))
-                raise
-            try:
-                report = build_ingestor(self._components).ingest_loaded(loaded)
-            except Exception as exc:
-                undo = self._undo(doc_id, before)
-                self._audit.record("upload", principal.key_id, "failed", **details,
-                                   error=str(exc), undo=undo)
-                raise
-            self._search.refresh()  # entity names it read from the graph may have changed
+        try:
+            before = self._components.store.get_document(doc_id)
+            # The model's work first, into the embedding cache (the ingest takes it there).
+            embedded = build_ingestor(self._components).embed_ahead(loaded)
+        except Exception as exc:
+            self._audit.record("upload", principal.key_id, "failed", **details, error=str(exc))
+            raise
+        try:
+            with self._next_generation() as ingestor:
+                report = ingestor.ingest_loaded(loaded)
+        except Exception as exc:
+            undo = self._undo(doc_id, before)
+            self._audit.record("upload", principal.key_id, "failed", **details,
+                               error=str(exc), undo=undo)
+            raise
+        finally:
+            self.check_consistency()
+        report.embedded += embedded
         created = before is None or not before.ingested
         self._audit.record("upload", principal.key_id, "created" if created else "updated",
                            **details, tasks=report.tasks, removed_tasks=report.removed_tasks)
@@ -212,19 +292,21 @@ class Library:
     def delete(self, doc_id: str, principal: Principal) -> PolicyDocument:
         """Remove an ingested document, its vectors and its original; raises
         ``NotFoundError`` when no ingested document has this id."""
-        with self._writer, self._writing():
+        with self._writer:
             document = self._components.store.get_document(doc_id)
             if document is None or not document.ingested:
                 self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
                 raise NotFoundError(f"no ingested document with id {doc_id}")
             try:
-                build_ingestor(self._components).delete(doc_id)
+                with self._next_generation() as ingestor:
+                    ingestor.delete(doc_id)
             except Exception as exc:
                 undo = self._undo(doc_id, document)
                 self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
                                    error=str(exc), undo=undo)
                 raise
-            self._search.refresh()
+            finally:
+                self.check_consistency()
             if document.sha256 and not any(
                     d.sha256 == document.sha256 for d in self._components.store.list_documents()):
                 self._originals.delete(document.sha256)
@@ -233,32 +315,23 @@ class Library:
         return document
 
     def _undo(self, doc_id: str, before: PolicyDocument | None) -> str:
-        """Put a document back as it was before a failed change; says what it did."""
+        """Put a document back as it was before a failed change (the current generation of
+        the indexes never saw it); says what it did."""
         try:
-            self._reload_indexes()
             current = self._components.store.get_document(doc_id)
             if current == before:
                 return "nothing to undo: the graph was not changed"
-            ingestor = build_ingestor(self._components)
             original = (self._originals.original_of(before)
                         if before is not None and before.ingested else None)
-            if original is not None:
-                ingestor.ingest_loaded(load_bytes(*original))
-                return "restored the previous version"
-            if current is not None and current.ingested:
-                ingestor.delete(doc_id)
-                return "removed the partly written document"
-            return "nothing to undo"
+            with self._next_generation() as ingestor:
+                if original is not None:
+                    ingestor.ingest_loaded(load_bytes(*original))
+                    return "restored the previous version"
+                if current is not None and current.ingested:
+                    ingestor.delete(doc_id)
+                    return "removed the partly written document"
+                ingestor.recover()  # what the failed change journaled: indexes as the graph
+                return "nothing to undo"
         except Exception:
             _log.exception("could not undo a failed change of %s: run `policykg check`", doc_id)
             return "undo failed: see the log"
-
-    def _reload_indexes(self) -> None:
-        """Drop unsaved index changes: reopen both indexes as last saved, and a search
-        service over them (which reads entity names afresh)."""
-        components = self._components
-        components.vectors = open_vector_index(components.settings, components.embedder)
-        components.lexical = open_lexical_index(components.settings)
-        self._search = build_search(components)
-
-

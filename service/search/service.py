@@ -123,8 +123,10 @@ class SearchService:
 
     def __init__(self, store: GraphStore, embedder: Embedder, vectors: VectorIndex,
                  lexical: LexicalIndex, bridge_cache_dir: Path | None = None,
-                 max_task_chars: int = DEFAULT_MAX_TASK_CHARS) -> None:
+                 max_task_chars: int = DEFAULT_MAX_TASK_CHARS,
+                 snapshot: GraphSnapshot | None = None) -> None:
         self._store = store
+        self._snapshot = snapshot  # pinned: a generation's own view of the graph
         self._max_task_chars = max_task_chars
         self._embedder = embedder
         self._vectors = vectors
@@ -134,6 +136,18 @@ class SearchService:
         self._linker: EntityLinker | None = None
         self._lock = threading.Lock()
         self._terms_cache: dict[str, list[WeightedTerm]] = {}
+
+    def next_generation(self, vectors: VectorIndex, lexical: LexicalIndex,
+                        snapshot: GraphSnapshot) -> "SearchService":
+        """A service over new indexes and a graph snapshot read after a write, built while
+        this one serves; it shares this one's dictionary (seconds to load)."""
+        twin = SearchService(self._store, self._embedder, vectors, lexical,
+                             self._bridge_cache_dir, self._max_task_chars, snapshot=snapshot)
+        twin._bridge = self._bridge
+        return twin
+
+    def _graph(self) -> GraphSnapshot:
+        return self._snapshot if self._snapshot is not None else self._store.search_snapshot()
 
     def _query_bridge(self) -> QueryBridge:
         # Loaded on the first English question: the dictionary takes a moment to read.
@@ -145,7 +159,7 @@ class SearchService:
     def entity_linker(self) -> EntityLinker:
         with self._lock:
             if self._linker is None:
-                self._linker = EntityLinker(self._store.search_snapshot().entity_names())
+                self._linker = EntityLinker(self._graph().entity_names())
             return self._linker
 
     def refresh(self) -> None:
@@ -153,6 +167,7 @@ class SearchService:
         with self._lock:
             self._linker = None
             self._terms_cache = {}  # English names may have changed
+            self._snapshot = None
             self._store.forget_cached_reads()
 
     def warm_up(self) -> None:
@@ -281,7 +296,7 @@ class SearchService:
         skips the reranker (which runs only when the dense channel did: it reads the question
         vector) and ``feedback=False`` the lexical channel's pseudo-relevance feedback."""
         started = time.perf_counter()
-        snapshot = self._store.search_snapshot()  # one view of the graph for the whole search
+        snapshot = self._graph()  # one view of the graph for the whole search
         stage = self.first_stage(query, snapshot, filters, channels, bridge_dense, scope, feedback)
         entities = stage.entities
         if second_stage and stage.question is not None:

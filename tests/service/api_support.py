@@ -69,16 +69,18 @@ def serve(settings: Settings, *, sample: bool = False,
 
 
 @contextmanager
-def serve_sample_on(backend: str, data_dir: Path, **overrides: Any) -> Iterator[TestClient]:
+def serve_sample_on(backend: str, data_dir: Path, *, sample: bool = True,
+                    **overrides: Any) -> Iterator[TestClient]:
     """A client of an app on ``backend`` (an emptied test Neo4j, or an embedded store under
-    ``data_dir``) with the sample ingested; ``overrides`` go to the settings."""
+    ``data_dir``) with the sample ingested (unless not ``sample``); ``overrides`` go to the
+    settings."""
     if backend == "neo4j":
         connect_neo4j().close()
         wipe_neo4j()
         cfg = neo4j_settings()
         overrides.update(neo4j_uri=cfg["uri"], neo4j_user=cfg["user"],
                          neo4j_password=cfg["password"])
-    with serve(make_settings(data_dir, graph=backend, **overrides), sample=True) as client:
+    with serve(make_settings(data_dir, graph=backend, **overrides), sample=sample) as client:
         yield client
 
 

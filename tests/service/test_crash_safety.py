@@ -69,7 +69,7 @@ def check(env: dict[str, str]) -> dict[str, object]:
     components = build_components(settings, read_only=True)
     try:
         return check_consistency(components.store, components.vectors, components.lexical,
-                                 journal(settings)).as_json()
+                                 journal(settings, components.store)).as_json()
     finally:
         components.close()
 

@@ -210,7 +210,7 @@ def health(settings: Settings, components: Components) -> tuple[str, dict[str, A
 
 def test_a_restarted_server_with_a_failed_document_is_degraded_until_repaired(
         keyed_settings: Settings, components: Components) -> None:
-    journal(keyed_settings).add_failed(FailedDocument(
+    journal(keyed_settings, components.store).add_failed(FailedDocument(
         doc_id="doc_poison", name="poison.txt", step="ingest", attempts=2, error="killed",
         command="policykg ingest poison.txt"))
 
