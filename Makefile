@@ -21,9 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/uv
 	$(UV) pip install --quiet --python $(BIN)/python -e .
 	touch $@
 
-# Tests add pytest, linters and the sentence-transformers backend (torch: several GB).
+# Tests add pytest, linters, the sentence-transformers backend (torch: several GB) and e5-onnx.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/uv
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st]'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st,onnx]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
