@@ -120,15 +120,13 @@ def test_cached_model_is_reused(cache_dir: Path, engine: E5OnnxEmbedder, monkeyp
     E5OnnxEmbedder.load(num_threads=1, cache_dir=cache_dir)
 
 
-@pytest.mark.parametrize("damage", ["missing", "truncated", "garbage"])
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
 def test_missing_or_corrupt_cache_is_rebuilt(damage: str, cache_dir: Path, engine: E5OnnxEmbedder,
                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     good = cached_model_path(E5WeightsFile(e5_onnx_embedder.bundled_weights()), DEFAULT_PRECISION, cache_dir)
     path = cached_model_path(E5WeightsFile(e5_onnx_embedder.bundled_weights()), DEFAULT_PRECISION, tmp_path)
     if damage == "truncated":
         path.write_bytes(good.read_bytes()[:100_000])
-    elif damage == "garbage":
-        path.write_bytes(b"not a model" * 100)
     builds: list[Path] = []
 
     def copy_good(_weights: object, _precision: object, target: Path) -> None:  # rebuilding is slow
