@@ -1,5 +1,5 @@
 """The ``policykg`` command line: ingest, search, cypher, delete, reindex, migrate, check, eval,
-serve."""
+serve, prepare-embedder."""
 
 import json
 import shlex
