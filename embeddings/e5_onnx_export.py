@@ -65,8 +65,13 @@ def build_model(weights: E5WeightsFile, precision: Precision, path: Path) -> Non
     onnx = _onnx()
     log.warning("building the e5-onnx model (%s) from %s into %s: once, a few seconds",
                 precision, weights.path.name, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise EmbedderUnavailableError(
+            f"cannot write the e5-onnx model into {path.parent} ({exc}): point XDG_CACHE_HOME at a "
+            "writable directory") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -159,6 +159,16 @@ def test_build_writes_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
+    from embeddings import e5_onnx_export
+
+    weights = E5WeightsFile(e5_onnx_embedder.bundled_weights())
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    with pytest.raises(EmbedderUnavailableError, match="XDG_CACHE_HOME"):
+        e5_onnx_export.build_model(weights, "fp32", not_a_dir / "model.onnx")
+
+
 def test_selecting_it_without_onnxruntime_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     from service.settings import Settings
     from service.wiring import build_embedder
