@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SAMPLE := examples/taicang_2021_education_work_points.txt
 
-.PHONY: run test eval soak install install-dev lint serve clean vendor
+.PHONY: run test eval soak bench install install-dev lint serve clean vendor
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/uv
 	$(UV) pip install --quiet --python $(BIN)/python -e .
 	touch $@
 
-# Tests add pytest, linters and the sentence-transformers backend (torch: several GB).
+# Tests add pytest, linters, the sentence-transformers backend (torch: several GB) and e5-onnx.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/uv
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st]'
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st,onnx]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -53,6 +53,11 @@ eval: install
 # hostile and normal requests at 8 clients against a real server (prints /health p99).
 soak: install-dev
 	PYTHON=$(abspath $(BIN)/python) bash scripts/run_soak.sh
+
+# Not part of `make test`: benchmarks that print figures (minutes each; see each script's docstring).
+bench: install-dev
+	$(BIN)/python bench/embedder_engines.py
+	PYTHON=$(abspath $(BIN)/python) bash bench/embedder_eval.sh
 
 # Refresh the web page's vendored graph library (and the tests' axe-core) from npm; the
 # results are committed, so nothing else needs npm.

