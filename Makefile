@@ -55,9 +55,17 @@ soak: install-dev
 	PYTHON=$(abspath $(BIN)/python) bash scripts/run_soak.sh
 
 # Not part of `make test`: benchmarks that print figures (minutes each; see each script's docstring).
+# bench/index_scale.py and bench/http_load.py read the corpus ingested once with the real model
+# into $(BENCH_DIR) (minutes the first time; reused after).
+BENCH_DIR ?= .bench
+CORPUS ?= ../shared/corpus
 bench: install-dev
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st,onnx,bench]'
 	$(BIN)/python bench/embedder_engines.py
 	PYTHON=$(abspath $(BIN)/python) bash bench/embedder_eval.sh
+	test -f $(BENCH_DIR)/corpus/data_version || POLICYKG_DATA_DIR=$(BENCH_DIR)/corpus $(BIN)/policykg ingest $(CORPUS)
+	$(BIN)/python bench/index_scale.py $(BENCH_DIR)/corpus
+	$(BIN)/python bench/http_load.py --data-dir $(BENCH_DIR)/corpus
 
 # Refresh the web page's vendored graph library (and the tests' axe-core) from npm; the
 # results are committed, so nothing else needs npm.

@@ -4,20 +4,22 @@ over HTTP against the cost of embedding the question alone, measured side by sid
     .venv/bin/python bench/http_load.py [--data-dir DIR] [--clients 32] [--seconds 20]
                                         [--upload FILE] [--out bench/results]
 
-Without --data-dir the sample is ingested into a temporary store. Reports, as ratios within the
+Without --data-dir the sample is ingested into a temporary store; with it, a copy of DIR is
+served (the upload changes the copy only). Reports, as ratios within the
 run (issue 17's targets in brackets):
 - embedding alone: one single-question embedding in a separate process, at 1 and at the
   server's threads; the model-bound ceiling is cores / (1-thread embedding time);
 - 1 client: search p50 over HTTP / embedding time [<= 1.5], server CPU per search (from
   /proc/<pid>/stat) / embedding CPU;
 - N clients: requests/s / ceiling [>= 0.8], p99 / p50 [<= 2.5];
-- one client during an upload of --upload (default: a corpus document): p99 / idle p99 [<= 2].
+- one client during an upload of --upload (default: a blind-set document): p99 / idle p99 [<= 2].
 Writes http_load.md and http_load.json under --out.
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,7 +40,8 @@ from search_latency import QUERIES  # noqa: E402
 from tests.service.lifecycle_support import free_port  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
-CORPUS_DOC = ROOT.parent / "shared" / "corpus" / "jiangsu_2025_government-work-report.txt"
+# Uploaded during the last measure: a document of neither the sample nor the corpus.
+UPLOAD = ROOT / "tests" / "eval" / "blind" / "docs" / "hohhot_2017_aesthetic-education-implementation-plan.txt"
 READER = "reader-bench-0123456789abcdef"
 ADMIN = "admin-bench-0123456789abcdef-secret"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -149,12 +152,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("POLICYKG_THREADS", "2")))
-    parser.add_argument("--upload", type=Path, default=CORPUS_DOC)
+    parser.add_argument("--upload", type=Path, default=UPLOAD)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="policykg-http-load-"))
     (work / "keys").write_text(f"reader {READER} bench\nadmin {ADMIN} bench\n", "utf-8")
-    data_dir = args.data_dir or work / "data"
+    data_dir = work / "data"
+    if args.data_dir is not None:
+        shutil.copytree(args.data_dir, data_dir)  # the upload must not change the given store
     env = {**os.environ, "POLICYKG_DATA_DIR": str(data_dir), "POLICYKG_KEYS_FILE": str(work / "keys"),
            "POLICYKG_RATE_LIMIT_PER_MINUTE": "0", "POLICYKG_THREADS": str(args.threads),
            "OMP_NUM_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1"}
