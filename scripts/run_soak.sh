@@ -15,5 +15,8 @@ PYTHON="$PYTHON" bash scripts/neo4j_start.sh
 trap 'bash scripts/neo4j_stop.sh' EXIT
 
 POLICYKG_FUZZ_QUERIES=${POLICYKG_FUZZ_QUERIES:-50000} "$PYTHON" -m pytest -q tests/service/test_cypher_fuzz.py
+# The whole corpus on both backends (make test ingests a third of it).
+POLICYKG_TEST_WHOLE_CORPUS=1 "$PYTHON" -m pytest -q \
+  "tests/service/test_ingest_lifecycle.py::test_the_whole_corpus_ingests_alike_on_both_backends_and_a_second_run_changes_nothing"
 "$PYTHON" bench/soak.py --seconds "${SOAK_SECONDS:-60}" --clients "${SOAK_CLIENTS:-8}"
 "$PYTHON" bench/neo4j_restart.py

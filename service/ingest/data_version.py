@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 3
+DATA_VERSION = 4
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -26,6 +26,9 @@ CHANGES = {
     3: "the documents a notice prints together are documents of their own (ISSUES, notice_id), "
        "towns and streets are places in their own county's documents, slogans are no places, "
        "人大 is named in full (市人大 -> 市人民代表大会)",
+    4: "entities re-read: places inside quoted names and platform names are no places, bodies listed "
+       "without their locality are the list's (市场监管局 in a province's list), companies named in a "
+       "list of companies, targets with GDP, 等 and 工作日内, programme names after 实施/开展 whole",
 }
 MIGRATE = "policykg migrate"
 
