@@ -73,8 +73,8 @@ def questions(n: int) -> list[str]:
 
 def embed_only(threads: int, env: dict[str, str]) -> dict[str, float]:
     out = subprocess.run([sys.executable, "-c", EMBED_ONLY, str(threads), json.dumps(questions(60))],
-                         env={"OMP_WAIT_POLICY": "PASSIVE", **env, "OMP_NUM_THREADS": str(threads)},
-                         check=True,  # the server's wait policy (service/wiring.py)
+                         env={"GOMP_SPINCOUNT": "30000", **env, "OMP_NUM_THREADS": str(threads)},
+                         check=True,  # the server's spin count (service/wiring.py)
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

