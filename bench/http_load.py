@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_latency import QUERIES  # noqa: E402
 
-from tests.service.lifecycle_support import free_port  # noqa: E402
+from tests.service.lifecycle_support import free_port, wait_until_serving  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
 # Uploaded during the last measure: a document of neither the sample nor the corpus.
@@ -175,13 +175,8 @@ def main() -> None:
     server = subprocess.Popen([policykg, "serve", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(900):
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        wait_until_serving(base, server, lambda: "no answer from /health (its output is discarded)",
+                           poll_s=0.2, timeout_s=180)
         one_client(base, questions(10))  # warm: dictionary, entity names, BM25 matrix
         cpu_before = server_cpu(server.pid)
         single = one_client(base, questions(100))

@@ -28,6 +28,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.service.lifecycle_support import free_port, wait_until_serving  # noqa: E402
+
 QUESTIONS = ["心理健康教育", "职业教育产教融合", "美育课程", "校园安全", "乡村振兴", "数字政府",
              "教师队伍建设", "体育设施", "文化服务", "科技创新"]
 
@@ -47,11 +51,7 @@ def with_dictionary(data_dir: Path, bridge: Path) -> Path:
 
 class Replica:
     def __init__(self, data_dir: Path) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "POLICYKG_DATA_DIR": str(data_dir), "POLICYKG_GRAPH": "neo4j",
                "POLICYKG_EMBEDDER": "hash", "PYTHONPATH": str(ROOT)}
@@ -60,15 +60,8 @@ class Replica:
             [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"))
         started = time.monotonic()
-        while True:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() - started > 300:
-                raise RuntimeError(self.log.read_text("utf-8")[-3000:])
-            time.sleep(0.2)
+        wait_until_serving(self.base, self.process, lambda: self.log.read_text("utf-8")[-3000:],
+                           poll_s=0.2, timeout_s=300)
         self.start_s = time.monotonic() - started
 
     def search(self, question: str) -> tuple[float, list[str]]:
