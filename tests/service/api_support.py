@@ -44,6 +44,16 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def sample_data_dir(data_dir: Path) -> Path:
+    """``data_dir`` with the sample ingested (make_settings' defaults), ready for a server."""
+    components = build_components(make_settings(data_dir))
+    try:
+        build_ingestor(components).ingest_path(SAMPLE)
+    finally:
+        components.close()
+    return data_dir
+
+
 def plan(number: int, tasks: int = 2, extra: str = "") -> bytes:
     """A small work plan with its own 文号 and ``tasks`` numbered items."""
     items = "".join(f"{i}.做好第{number}号方案的第{i}项工作，推进示范学校建设{extra}。\n"

@@ -21,9 +21,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult
 
-from service.wiring import build_components, build_ingestor
-from tests.conftest import ROOT, SAMPLE
-from tests.service.api_support import READER_KEY, make_settings
+from tests.conftest import ROOT
+from tests.service.api_support import READER_KEY, sample_data_dir
 from tests.service.lifecycle_support import POLICYKG, free_port, subprocess_env, wait_until_serving
 
 TOOLS = {"search", "get_task", "get_document", "list_entities", "get_entity", "neighbourhood",
@@ -35,13 +34,7 @@ Session = Callable[[ClientSession], Awaitable[None]]
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("mcp") / "data"
-    components = build_components(make_settings(directory))
-    try:
-        build_ingestor(components).ingest_path(SAMPLE)
-    finally:
-        components.close()
-    return directory
+    return sample_data_dir(tmp_path_factory.mktemp("mcp") / "data")
 
 
 @pytest.fixture(scope="module")

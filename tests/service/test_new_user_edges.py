@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from service.api.app import create_app
 from service.cli import app as cli_app
-from service.wiring import build_components, build_ingestor
-from tests.conftest import SAMPLE, use_backend
-from tests.service.api_support import READER_KEY, make_settings, plan, serve
+from tests.conftest import use_backend
+from tests.service.api_support import READER_KEY, make_settings, plan, sample_data_dir, serve
 
 runner = CliRunner()
 # Numbered items but no header: its id comes from its file name, so the same bytes under two
@@ -81,13 +80,7 @@ def test_a_directory_ingest_skips_a_file_that_is_no_policy_document(
 
 @pytest.fixture(scope="module")
 def sample_components(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("edges") / "data"
-    components = build_components(make_settings(data_dir))
-    try:
-        build_ingestor(components).ingest_path(SAMPLE)
-    finally:
-        components.close()
-    return data_dir
+    return sample_data_dir(tmp_path_factory.mktemp("edges") / "data")
 
 
 def test_cli_search_prints_a_listing_as_a_person_reads_it(
