@@ -9,6 +9,7 @@ from embeddings.base import Embedder
 from embeddings.embedding_cache import EmbeddingCache
 from embeddings.errors import EmbedderUnavailableError
 from embeddings.lexical_index import LexicalIndex
+from embeddings.query_lane import QueryLane
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore, SharedSearchStore, SharedStateStore
 from service.ingest.journal import Journal, SharedStorage
@@ -118,6 +119,8 @@ class Components:
     cache: EmbeddingCache | None = None
 
     def close(self) -> None:
+        if isinstance(self.embedder, QueryLane):
+            self.embedder.close()
         if self.cache is not None:
             self.cache.close()
         self.store.close()
@@ -134,7 +137,8 @@ def build_components(settings: Settings, *, read_only: bool = False,
     try:
         if check_version:
             check_data_version(settings.data_dir, store, writable=not read_only)
-        embedder = build_embedder(settings)
+        # Concurrent searches share one model call at a time (embeddings/query_lane.py).
+        embedder: Embedder = QueryLane(build_embedder(settings))
         vectors = open_vector_index(settings, embedder, fresh=fresh_indexes)
         lexical = open_lexical_index(settings, fresh=fresh_indexes)
     except BaseException:

@@ -68,6 +68,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         finally:
             if follower is not None:
                 follower.stop()
+            library.close()
             if owned:
                 ready.close()
 

@@ -9,6 +9,7 @@ the value with ``%`` (``"20%"``). Chinese numerals count only next to a counter 
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 
 _DIGIT_VALUE = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                 "七": 7, "八": 8, "九": 9}
@@ -75,7 +76,7 @@ def quantities(text: str) -> set[str]:
     return found
 
 
-def share_found(question: set[str], task: set[str]) -> float:
+def share_found(question: AbstractSet[str], task: AbstractSet[str]) -> float:
     """The share of the question's quantities that the task writes (0.0 when it asks none)."""
     return len(question & task) / len(question) if question else 0.0
 

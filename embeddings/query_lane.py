@@ -1,0 +1,111 @@
+"""Questions through one model call at a time: concurrent searches share it, batched."""
+
+import queue
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from embeddings.base import Embedder, Vectors
+
+#: The most questions one model call embeds; more wait for the next call.
+MAX_BATCH = 32
+
+
+@dataclass
+class _Request:
+    texts: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    vectors: Vectors | None = None
+    error: BaseException | None = None
+
+
+class QueryLane:
+    """An embedder whose ``embed_queries`` runs on one worker thread: the questions that arrive
+    while the model is busy are embedded together in its next call, up to ``max_batch``.
+
+    Why: each search thread used to call the model itself, and each call starts the engine's
+    OpenMP threads. On 2 cores, 32 concurrent searches ran 64 spinning threads that fought for
+    the cores (bench/http_load.py: 0.25 of the model-bound ceiling). One call at a time uses
+    every core for one batch, and a batch costs less per question than single calls.
+    ``embed_passages`` (ingest) calls the model directly: the lane is for questions."""
+
+    def __init__(self, embedder: Embedder, max_batch: int = MAX_BATCH) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.dimension = embedder.dimension
+        self._max_batch = max_batch
+        self._requests: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        request = _Request(list(texts))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the query lane is closed")
+            if self._worker is None:  # started on the first question, not at import or build
+                self._worker = threading.Thread(target=self._serve, name="policykg-query-lane",
+                                                daemon=True)
+                self._worker.start()
+            self._requests.put(request)
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        assert request.vectors is not None
+        return request.vectors
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self.embedder.embed_passages(texts)
+
+    def close(self) -> None:
+        """Stop the worker once the questions already queued are answered."""
+        with self._lock:
+            self._closed = True
+            worker = self._worker
+            if worker is not None:
+                self._requests.put(None)
+        if worker is not None:
+            worker.join()
+
+    def _serve(self) -> None:
+        while True:
+            first = self._requests.get()
+            if first is None:
+                return
+            batch, stop = self._gather(first)
+            self._embed(batch)
+            if stop:
+                return
+
+    def _gather(self, first: _Request) -> tuple[list[_Request], bool]:
+        """``first`` and the requests queued behind it, up to ``max_batch`` texts."""
+        batch, size = [first], len(first.texts)
+        while size < self._max_batch:
+            try:
+                request = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if request is None:
+                return batch, True
+            batch.append(request)
+            size += len(request.texts)
+        return batch, False
+
+    def _embed(self, batch: list[_Request]) -> None:
+        try:
+            vectors = self.embedder.embed_queries([t for r in batch for t in r.texts])
+        except BaseException as exc:  # every waiting search gets the model's error
+            for request in batch:
+                request.error = exc
+                request.done.set()
+            return
+        start = 0
+        for request in batch:
+            request.vectors = vectors[start:start + len(request.texts)]
+            start += len(request.texts)
+            request.done.set()
