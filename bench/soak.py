@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.cypher_fuzz import Paths, generate  # noqa: E402
+from tests.service.lifecycle_support import free_port, wait_until_serving  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
 READER = "reader-soak-0123456789abcdef"
@@ -40,12 +40,6 @@ NORMAL_CYPHER = ["MATCH (t:Task) WHERE t.number > 0 RETURN count(t)",
 HEAVY_CYPHER = ["UNWIND range(1, 10000000000) AS x RETURN count(x)",
                 "MATCH (a), (b), (s:Sentence) RETURN s.id",
                 "MATCH (a:Sentence), (b:Sentence), (c:Sentence) RETURN count(*)"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -128,12 +122,8 @@ def main() -> int:
     server = subprocess.Popen([policykg, "serve", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until_serving(base, server, lambda: "no answer from /health (its output is discarded)",
+                           poll_s=0.2, timeout_s=180)
         headers = {"X-API-Key": READER}
         before = httpx.get(f"{base}/stats", headers=headers).json()
         idle = health_times(base, 200, 0.01)

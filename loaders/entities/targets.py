@@ -32,6 +32,7 @@ Rules:
 - The canonical name is value, unit and counts: 4-5所优质幼儿园.
 """
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 
@@ -299,6 +300,8 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
             continue
         low = _value(m.group(1))
         high = _value(m.group(2)) if m.group(2) else low
+        if not (math.isfinite(low) and math.isfinite(high)):
+            continue  # hundreds of digits: past float's range, and no quantity a plan sets
         unit = m.group(4) + m.group(5)
         low_bound, high_bound = _bounds(norm, s, e, low, high, more=bool(m.group(3)))
         if norm.startswith("级", e):

@@ -7,6 +7,7 @@ the value with ``%`` (``"20%"``). Chinese numerals count only next to a counter 
 (统一, 一流), not a number.
 """
 
+import math
 import re
 import unicodedata
 from collections.abc import Set as AbstractSet
@@ -82,6 +83,8 @@ def share_found(question: AbstractSet[str], task: AbstractSet[str]) -> float:
 
 
 def _canonical(value: float) -> str:
+    if not math.isfinite(value):  # a number past float's range (300 digits): no document writes it
+        return "inf"
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 

@@ -32,3 +32,9 @@ def test_a_list_year_reaches_every_target_and_estimates_are_marked() -> None:
 
 def test_a_review_of_past_work_sets_no_targets() -> None:
     assert set(_targets(REPORT)) == {"学校10所", "教师500名"}
+
+
+def test_a_number_past_floats_range_is_no_target_and_the_document_loads() -> None:
+    huge = "9" * 400
+    plan = f"关于推进工作的意见\n一、主要目标\n到2025年，建成{huge}所学校；培训200名教师；覆盖率达{huge}%以上。\n"
+    assert _targets(plan) == {"200名教师": (2025, False)}

@@ -183,3 +183,20 @@ def test_cors_allows_the_configured_origin_only(tmp_path: Path) -> None:
     with serve(make_settings(tmp_path / "b")) as client:
         assert "access-control-allow-origin" not in client.get(
             "/health", headers={"Origin": "https://ui.example.org"}).headers
+
+
+@pytest.mark.parametrize("question", ["1" * 500, "9" * 400 + "万", "1e999%", "第" + "九" * 300 + "条", "〔" * 500],
+                         ids=["500 digits", "400 digits and 万", "exponent", "300 numerals", "brackets"])
+def test_questions_of_absurd_numbers_are_answered(sample_search: TestClient, question: str) -> None:
+    # The second stage reads the question's quantities: a number past float's range once made it
+    # fail with a 500 (the soak's hostile searches).
+    response = sample_search.get("/search", params={"q": question, "k": 5})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]) == 5
+
+
+@pytest.fixture(scope="module")
+def sample_search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path_factory.mktemp("numbers") / "data", search_max_query_chars=500)
+    with serve(settings, sample=True) as client:
+        yield client
