@@ -60,7 +60,8 @@ class VectorIndex(SavedIndex):
         self.dimension = dimension
         self._index = index
         self._entries = entries
-        self._row_of: dict[str, int] | None = None  # sentence id -> row of the flat index (vectors())
+        self._row_of: dict[str, int] | None = None  # sentence id -> row of the flat index (_rows())
+        self._row_entries: list[VectorEntry] | None = None  # row -> its entry (_rows())
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
         self._own_saves: set[str] = set()
@@ -109,7 +110,7 @@ class VectorIndex(SavedIndex):
     def _reload(self) -> None:
         fresh = VectorIndex.open(self.directory, self.model, self.dimension)
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
-        self._row_of = None
+        self._row_of = self._row_entries = None
 
     def copy(self) -> "VectorIndex":
         """An independent copy (the next generation, changed while this one serves)."""
@@ -152,14 +153,14 @@ class VectorIndex(SavedIndex):
         faiss_ids = np.array([_faiss_id(e.sentence_id) for e in entries], dtype=np.int64)
         self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
         self._entries.update(zip(faiss_ids.tolist(), entries, strict=True))
-        self._row_of = None
+        self._row_of = self._row_entries = None
         self.changed = True
 
     def clear(self) -> None:
         """Remove every vector (the saved index stays until ``save``)."""
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
         self._entries = {}
-        self._row_of = None
+        self._row_of = self._row_entries = None
         self.changed = True
 
     def remove(self, sentence_ids: Iterable[str]) -> int:
@@ -173,22 +174,26 @@ class VectorIndex(SavedIndex):
         removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))  # type: ignore[arg-type]
         for i in faiss_ids:
             del self._entries[i]
-        self._row_of = None
+        self._row_of = self._row_entries = None
         return removed
 
     def search(self, query: Vectors, k: int, doc_ids: set[str] | None = None) -> list[VectorHit]:
-        """The ``k`` nearest sentences by cosine, best first; ``doc_ids`` restricts documents."""
+        """The ``k`` nearest sentences by cosine, best first (equal scores in the order the
+        vectors were added); ``doc_ids`` restricts documents."""
         if self.count == 0 or k <= 0:
             return []
-        fetch = self.count if doc_ids is not None else min(k, self.count)
-        scores, faiss_ids = self._index.search(
-            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), fetch)
+        # One matrix-vector product over the flat storage (numpy's BLAS): faiss scans a single
+        # query without BLAS, 2x slower (1.3 vs 0.5 ms at 13,587 vectors, 19.5 vs 9.1 ms at 10x).
+        _, by_row = self._rows()
+        scores = self._matrix() @ np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        everything = doc_ids is not None or k >= len(scores)  # a filter may skip any of the best
+        rows = np.arange(len(scores)) if everything else np.argpartition(-scores, k - 1)[:k]
         hits: list[VectorHit] = []
-        for score, fid in zip(scores[0].tolist(), faiss_ids[0].tolist(), strict=True):
-            entry = self._entries.get(int(fid))
-            if entry is None or (doc_ids is not None and entry.doc_id not in doc_ids):
+        for row in rows[np.lexsort((rows, -scores[rows]))].tolist():
+            entry = by_row[row]
+            if doc_ids is not None and entry.doc_id not in doc_ids:
                 continue
-            hits.append(VectorHit(entry.sentence_id, entry.task_id, entry.doc_id, float(score)))
+            hits.append(VectorHit(entry.sentence_id, entry.task_id, entry.doc_id, float(scores[row])))
             if len(hits) >= k:
                 break
         return hits
@@ -196,18 +201,27 @@ class VectorIndex(SavedIndex):
     def vectors(self, sentence_ids: Sequence[str]) -> tuple[list[str], Vectors]:
         """The stored vectors of those ``sentence_ids`` that are indexed (ids in the given
         order, one row each): a reranker scores a few hundred known sentences without a search."""
-        # The index is an IndexIDMap2 over an IndexFlatIP (see create); faiss's stubs type both
-        # as Index, so their members are unknown to mypy.
-        row_of = self._row_of
-        if row_of is None:  # rebuilt after a change: ~10 ms per 10^4 sentences
-            stored = faiss.vector_to_array(self._index.id_map).tolist()  # type: ignore[attr-defined]
-            row_of = {self._entries[fid].sentence_id: row for row, fid in enumerate(stored)}
-            self._row_of = row_of
+        row_of, _ = self._rows()
         found = [s for s in sentence_ids if s in row_of]
-        flat = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
-        stored_vectors = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * self.dimension)  # type: ignore[attr-defined]
         rows = np.asarray([row_of[s] for s in found], dtype=np.int64)
-        return found, stored_vectors.reshape(flat.ntotal, self.dimension)[rows].copy()
+        return found, self._matrix()[rows].copy()
+
+    def _rows(self) -> tuple[dict[str, int], list[VectorEntry]]:
+        """Sentence id -> row of the flat storage, and each row's entry: rebuilt after a change
+        (~10 ms per 10^4 sentences)."""
+        if self._row_of is None or self._row_entries is None:
+            # The index is an IndexIDMap2 over an IndexFlatIP (see create); faiss's stubs type
+            # both as Index, so their members are unknown to mypy.
+            stored = faiss.vector_to_array(self._index.id_map).tolist()  # type: ignore[attr-defined]
+            self._row_entries = [self._entries[fid] for fid in stored]
+            self._row_of = {entry.sentence_id: row for row, entry in enumerate(self._row_entries)}
+        return self._row_of, self._row_entries
+
+    def _matrix(self) -> Vectors:
+        """The flat storage's vectors, one row each, without a copy (valid until a change)."""
+        flat = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]
+        stored = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * self.dimension)  # type: ignore[attr-defined]
+        return np.asarray(stored).reshape(flat.ntotal, self.dimension)
 
     def save(self) -> None:
         """Write to a fresh directory, then swap it in (atomic on one filesystem)."""
