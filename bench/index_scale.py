@@ -22,6 +22,7 @@ Times are wall-clock on a shared machine: compare rows of one run, not runs.
 import argparse
 import gc
 import json
+import os
 import statistics
 import sys
 import time
@@ -155,7 +156,9 @@ def snapshot_row(components: Any) -> dict[str, Any]:
 def write_report(out: Path, rows: list[dict[str, Any]], snap: dict[str, Any], flags: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     lines = ["# Vector index and search snapshot at scale (bench/index_scale.py)", "",
-             f"CPU flags: {flags}. One query thread (as the server), HNSW built on 2. Beyond 1x the",
+             f"CPU flags: {flags}. FAISS searches on one thread (as the server ran it), the numpy product",
+             f"on numpy's BLAS with OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} (the server's "
+             "threads), HNSW built on 2. Beyond 1x the",
              "vectors are noisy copies of the real ones, so each query's top 50 is crowded with",
              "near-duplicates: a harsh case for HNSW. The snapshot's build time is measured under",
              "tracemalloc, which slows it several times (the bytes are exact).", "",
