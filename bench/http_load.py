@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search_latency import QUERIES  # noqa: E402
 
-from tests.service.lifecycle_support import free_port, wait_until_serving  # noqa: E402
+from tests.service.lifecycle_support import quiet_server  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
 # Uploaded during the last measure: a document of neither the sample nor the corpus.
@@ -170,22 +170,13 @@ def main() -> None:
     embed_1 = embed_only(1, env)
     embed_n = embed_only(args.threads, env)
     ceiling = cores / embed_1["p50"]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([policykg, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_serving(base, server, lambda: "no answer from /health (its output is discarded)",
-                           poll_s=0.2, timeout_s=180)
+    with quiet_server(policykg, env) as (base, server):
         one_client(base, questions(10))  # warm: dictionary, entity names, BM25 matrix
         cpu_before = server_cpu(server.pid)
         single = one_client(base, questions(100))
         cpu_per_search = (server_cpu(server.pid) - cpu_before) / len(single)
         busy, wall = many_clients(base, args.clients, args.seconds)
         idle, during, upload_s = during_upload(base, args.upload) if args.upload.exists() else ([], [], 0.0)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     report = {
         "cores": cores, "threads": args.threads, "clients": args.clients,
         "embed_ms": {"1_thread_p50": embed_1["p50"] * 1000, f"{args.threads}_threads_p50": embed_n["p50"] * 1000,

@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.cypher_fuzz import Paths, generate  # noqa: E402
-from tests.service.lifecycle_support import free_port, wait_until_serving  # noqa: E402
+from tests.service.lifecycle_support import quiet_server  # noqa: E402
 
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
 READER = "reader-soak-0123456789abcdef"
@@ -117,13 +116,7 @@ def main() -> int:
     policykg = str(Path(sys.executable).with_name("policykg"))
     subprocess.run([policykg, "ingest", str(SAMPLE)], env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([policykg, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_serving(base, server, lambda: "no answer from /health (its output is discarded)",
-                           poll_s=0.2, timeout_s=180)
+    with quiet_server(policykg, env) as (base, server):
         headers = {"X-API-Key": READER}
         before = httpx.get(f"{base}/stats", headers=headers).json()
         idle = health_times(base, 200, 0.01)
@@ -163,12 +156,6 @@ def main() -> int:
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0 if alive and same and not errors and not leaks and not files else 1
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,3 +97,23 @@ def wait_until_serving(base: str, process: "subprocess.Popen[bytes]", why: Calla
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"server did not start: {why()}")
         time.sleep(poll_s)
+
+
+@contextmanager
+def quiet_server(policykg: str, env: dict[str, str]) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """`policykg serve` on a free local port, its output discarded, once it answers: (its base
+    URL, the process). Stopped on leaving (SIGTERM, killed after 30 s). For the benchmarks."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([policykg, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_serving(base, process, lambda: "no answer from /health (its output is discarded)",
+                           poll_s=0.2, timeout_s=180)
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
