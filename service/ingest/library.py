@@ -34,7 +34,7 @@ from typing import ParamSpec, TypeVar
 
 from graph.base import SEARCH_CHANGES_KEPT
 from graph.models import PolicyDocument
-from loaders.files import load_bytes
+from loaders.files import load_bytes, load_resources
 from service.api.auth import Principal
 from service.errors import InvalidUploadError, NotFoundError
 from service.ingest.audit import AuditLog
@@ -188,8 +188,10 @@ class Library:
 
     def warm_up(self) -> None:
         """Pin the graph snapshot the current indexes go with (a write drops the store's own
-        copy before the next generation is ready) and load what a first search would."""
+        copy before the next generation is ready) and load what a first search and a first
+        upload's parse would."""
         c = self._components
+        load_resources()
         with self._writer:
             search = self._search.next_generation(c.vectors, c.lexical, c.store.search_snapshot())
             search.warm_up()

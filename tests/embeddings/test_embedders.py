@@ -69,3 +69,20 @@ def test_openmp_threads_spin_briefly_unless_told_otherwise(monkeypatch: pytest.M
     monkeypatch.setenv("GOMP_SPINCOUNT", "5")
     build_embedder(Settings(data_dir=tmp_path, embedder="hash"))
     assert os.environ["GOMP_SPINCOUNT"] == "5"
+
+
+def test_numpy_blas_runs_on_one_thread_once_an_embedder_is_built(tmp_path: Path) -> None:
+    """OpenBLAS's idle threads spin after each call and slowed every other search beside the
+    model's OpenMP threads; the process keeps BLAS on one thread."""
+    import numpy as np
+    import threadpoolctl
+
+    from service.settings import Settings
+    from service.wiring import build_embedder
+
+    np.ones((64, 64)) @ np.ones(64)  # BLAS loaded
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        build_embedder(Settings(data_dir=tmp_path, embedder="hash"))
+        blas = threadpoolctl.threadpool_info()
+        assert [lib for lib in blas if lib["user_api"] == "blas"]
+        assert {lib["num_threads"] for lib in blas if lib["user_api"] == "blas"} == {1}
