@@ -231,3 +231,29 @@ def test_import_and_first_cut_print_nothing() -> None:
         [sys.executable, "-c", "import embeddings.lexical_index as m; m.tokenize('初始化')"],
         cwd=ROOT, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(ROOT)})
     assert result.stdout == "" and "prefix dict" not in result.stderr
+
+
+def test_matrix_equals_bm25s_on_a_real_document(tmp_path: Path) -> None:
+    """The numpy build gives bm25s' matrix (its default scoring), entry for entry, over the
+    sample's sentences (repeated tokens, empty-after-stopwords lines and all)."""
+    import bm25s
+
+    lines = [line.strip() for line in (ROOT / "examples" / "taicang_2021_education_work_points.txt")
+             .read_text("utf-8").splitlines()]
+    index = LexicalIndex.create(tmp_path / "lex")
+    index.upsert([LexicalEntry(f"s{i}", f"t{i // 3}", "d", line) for i, line in enumerate(lines)])
+    matrix = index._built()
+    assert matrix is not None and len(matrix.rows) > 80
+    corpus = [np.frombuffer(r.token_ids, dtype=np.int32).tolist() for r in matrix.rows]
+    reference = bm25s.BM25()
+    n_vocab = len(index._vocab)
+    reference.index((corpus, {i: i for i in range(n_vocab)}), create_empty_token=False, show_progress=False)
+    expected = reference.scores
+    assert matrix.indptr.tolist() == np.asarray(expected["indptr"]).tolist()
+    for token in range(n_vocab):
+        start, end = matrix.indptr[token], matrix.indptr[token + 1]
+        got = dict(zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True))
+        want = dict(zip(np.asarray(expected["indices"][start:end]).tolist(),
+                        np.asarray(expected["data"][start:end]).tolist(), strict=True))
+        assert got.keys() == want.keys()
+        assert np.allclose([got[k] for k in want], list(want.values()), rtol=1e-6, atol=0)
