@@ -48,6 +48,7 @@ FORMAT_VERSION = 1
 TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v2"
 
 # Function characters that carry no topic; multi-character words are left to BM25's idf.
+_SEPARATOR = "\x00"  # between texts searched as one string: NFKC and lower() leave it alone
 _STOP_TOKENS = frozenset([
     "的", "了", "和", "与", "及", "等", "在", "是", "对", "把", "被", "将", "之", "其", "或", "并", "也", "都", "而",
     "以", "于", "为", "由", "从", "向", "到", "各", "该", "此", "这", "那", "让", "使", "给", "着", "过", "就", "又",
@@ -506,7 +507,8 @@ class LexicalIndex(SavedIndex):
         new = current - self._cut_with
         if new:
             pattern = re.compile("|".join(re.escape(w) for w in sorted(new, key=len, reverse=True)))
-            self._recut(lambda text: pattern.search(normalise(text)) is not None)
+            affected = _rows_matching(pattern, [row.text for row in self._rows.values()])
+            self._recut(lambda text: text in affected)
             self._cut_with = current
             self.changed = True
         self._user_words_checked = known
@@ -529,6 +531,19 @@ class LexicalIndex(SavedIndex):
             if self._matrix is None:
                 self._matrix = _build(self._rows, len(self._vocab))
             return self._matrix
+
+
+def _rows_matching(pattern: re.Pattern[str], texts: list[str]) -> set[str]:
+    """The texts whose normalised form ``pattern`` finds something in. All of them are
+    normalised and searched as one string (two C calls rather than two per text: 0.1 s less
+    for the corpus, on every write that brings new names)."""
+    joined = normalise(_SEPARATOR.join(texts))
+    pieces = joined.split(_SEPARATOR)
+    if len(pieces) != len(texts):  # a text holds the separator itself: one at a time
+        return {text for text in texts if pattern.search(normalise(text))}
+    ends = np.cumsum([len(piece) + 1 for piece in pieces])
+    rows = {int(np.searchsorted(ends, match.start(), side="right")) for match in pattern.finditer(joined)}
+    return {texts[row] for row in rows}
 
 
 def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:

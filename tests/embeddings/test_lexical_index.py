@@ -257,3 +257,15 @@ def test_matrix_equals_bm25s_on_a_real_document(tmp_path: Path) -> None:
                         np.asarray(expected["data"][start:end]).tolist(), strict=True))
         assert got.keys() == want.keys()
         assert np.allclose([got[k] for k in want], list(want.values()), rtol=1e-6, atol=0)
+
+
+def test_rows_matching_finds_the_right_texts_when_normalising_changes_lengths() -> None:
+    """Texts are normalised and searched as one string; NFKC that lengthens a text (㍿ ->
+    株式会社, ﬁ -> fi) must not shift a match onto its neighbour."""
+    import re
+
+    texts = ["㍿㍿㍿㍿", "ﬁﬁﬁ 北京", "ＡＢＣ上海", "纯文本", "上海", "x\x00上海"]
+    pattern = re.compile("上海|abc")
+    assert lexical._rows_matching(pattern, texts) == {"ＡＢＣ上海", "上海", "x\x00上海"}
+    assert lexical._rows_matching(pattern, texts[:5]) == {"ＡＢＣ上海", "上海"}
+    assert lexical._rows_matching(re.compile("株式"), texts) == {"㍿㍿㍿㍿"}
