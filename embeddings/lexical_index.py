@@ -49,6 +49,7 @@ TOKENIZER = f"jieba-{jieba.__version__}:for_search+chars:v2"
 
 # Function characters that carry no topic; multi-character words are left to BM25's idf.
 _SEPARATOR = "\x00"  # between texts searched as one string: NFKC and lower() leave it alone
+_MATCH_CHUNK = 256  # texts searched as one string (about 5 ms of Python's lock per chunk)
 _STOP_TOKENS = frozenset([
     "的", "了", "和", "与", "及", "等", "在", "是", "对", "把", "被", "将", "之", "其", "或", "并", "也", "都", "而",
     "以", "于", "为", "由", "从", "向", "到", "各", "该", "此", "这", "那", "让", "使", "给", "着", "过", "就", "又",
@@ -534,16 +535,23 @@ class LexicalIndex(SavedIndex):
 
 
 def _rows_matching(pattern: re.Pattern[str], texts: list[str]) -> set[str]:
-    """The texts whose normalised form ``pattern`` finds something in. All of them are
-    normalised and searched as one string (two C calls rather than two per text: 0.1 s less
-    for the corpus, on every write that brings new names)."""
-    joined = normalise(_SEPARATOR.join(texts))
-    pieces = joined.split(_SEPARATOR)
-    if len(pieces) != len(texts):  # a text holds the separator itself: one at a time
-        return {text for text in texts if pattern.search(normalise(text))}
-    ends = np.cumsum([len(piece) + 1 for piece in pieces])
-    rows = {int(np.searchsorted(ends, match.start(), side="right")) for match in pattern.finditer(joined)}
-    return {texts[row] for row in rows}
+    """The texts whose normalised form ``pattern`` finds something in. Texts are normalised and
+    searched a few hundred at a time, as one string (two C calls per chunk rather than two per
+    text: 0.1 s less for the corpus, on every write that brings new names); chunks, not the
+    whole corpus at once, so that no single call holds Python's lock for long while searches
+    wait for it."""
+    found: set[str] = set()
+    for first in range(0, len(texts), _MATCH_CHUNK):
+        chunk = texts[first:first + _MATCH_CHUNK]
+        joined = normalise(_SEPARATOR.join(chunk))
+        pieces = joined.split(_SEPARATOR)
+        if len(pieces) != len(chunk):  # a text holds the separator itself: one at a time
+            found.update(text for text in chunk if pattern.search(normalise(text)))
+            continue
+        ends = np.cumsum([len(piece) + 1 for piece in pieces])
+        found.update(chunk[int(np.searchsorted(ends, match.start(), side="right"))]
+                     for match in pattern.finditer(joined))
+    return found
 
 
 def _build(rows: dict[str, _Row], n_vocab: int) -> _Matrix | None:

@@ -12,15 +12,15 @@ that ``/health`` can say ``degraded`` without checking anything itself.
 """
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from embeddings.lexical_index import LexicalIndex
-from embeddings.vector_index import VectorIndex, text_sha
+from embeddings.lexical_index import LexicalEntry, LexicalIndex
+from embeddings.vector_index import VectorEntry, VectorIndex, text_sha
 from graph.base import GraphStore
-from graph.models import PolicyDocument
+from graph.models import PolicyDocument, Sentence
 from service.ingest.journal import FailedDocument, Journal, JournalRecord
 
 
@@ -64,40 +64,64 @@ class ConsistencyReport:
 
 
 def check_consistency(store: GraphStore, vectors: VectorIndex, lexical: LexicalIndex,
-                      journal: Journal) -> ConsistencyReport:
+                      journal: Journal, documents: Collection[str] | None = None
+                      ) -> ConsistencyReport:
+    """Compare every sentence of the graph with both indexes; with ``documents``, only those
+    documents' sentences and the three totals (after a write that changed only them, when the
+    last check found graph and indexes agreeing): a fraction of a second less per write over
+    the corpus, and linear in the change rather than in the corpus. Totals that differ fall
+    back to the whole comparison, which names what differs."""
+    if documents is not None:
+        total = store.counts().nodes.get("Sentence", 0)
+        if total == vectors.count == lexical.count:
+            wanted = set(documents)
+            graph = {s.id: (s, doc_id) for doc_id in sorted(wanted)
+                     for s in store.document_sentences(doc_id)}
+            return _report(store, journal, graph, total, vectors.entries(wanted), vectors.count,
+                           lexical.entries(wanted), lexical.count)
     graph = {s.id: (s, doc_id) for s, doc_id in store.all_sentences()}
+    return _report(store, journal, graph, len(graph), vectors.entries(), vectors.count,
+                   lexical.entries(), lexical.count)
 
-    vector_entries = {e.sentence_id: e for e in vectors.entries()}
-    vector_diff = _difference("vectors", graph.keys(), vector_entries.keys())
+
+def _report(store: GraphStore, journal: Journal, graph: dict[str, tuple[Sentence, str]],
+            graph_sentences: int, vector_list: list[VectorEntry], vector_count: int,
+            lexical_list: list[LexicalEntry], lexical_count: int) -> ConsistencyReport:
+    """``graph``'s sentences (by id, with their document) against the index entries given."""
+    vector_entries = {e.sentence_id: e for e in vector_list}
+    vector_diff = _difference("vectors", vector_count, graph.keys(), vector_entries.keys())
     for sid in sorted(graph.keys() & vector_entries.keys()):
         sentence, doc_id = graph[sid]
         e = vector_entries[sid]
         if (e.text_sha, e.task_id, e.doc_id) != (text_sha(sentence.text), sentence.task_id, doc_id):
             vector_diff.stale.append(sid)
 
-    lexical_entries = {e.sentence_id: e for e in lexical.entries()}
-    lexical_diff = _difference("lexical", graph.keys(), lexical_entries.keys())
+    lexical_entries = {e.sentence_id: e for e in lexical_list}
+    lexical_diff = _difference("lexical", lexical_count, graph.keys(), lexical_entries.keys())
     for sid in sorted(graph.keys() & lexical_entries.keys()):
         sentence, doc_id = graph[sid]
         entry = lexical_entries[sid]
         if (entry.text, entry.task_id, entry.doc_id) != (sentence.text, sentence.task_id, doc_id):
             lexical_diff.stale.append(sid)
 
-    for diff, entries in ((vector_diff, vector_entries), (lexical_diff, lexical_entries)):
+    entries_of: tuple[tuple[IndexDifference, Mapping[str, VectorEntry | LexicalEntry]], ...] = (
+        (vector_diff, vector_entries), (lexical_diff, lexical_entries))
+    for diff, entries in entries_of:
         diff.documents = sorted(
             {graph[sid][1] for sid in (*diff.missing, *diff.stale)}
             | {entries[sid].doc_id for sid in (*diff.extra, *diff.stale)})
 
     return ConsistencyReport(
-        graph_sentences=len(graph), indexes=[vector_diff, lexical_diff],
+        graph_sentences=graph_sentences, indexes=[vector_diff, lexical_diff],
         interrupted=journal.read(),
         duplicate_documents=_duplicate_documents(store.list_documents(ingested_only=False)),
         failed=journal.failed())
 
 
-def _difference(name: str, graph: Iterable[str], index: Iterable[str]) -> IndexDifference:
+def _difference(name: str, entries: int, graph: Iterable[str], index: Iterable[str]
+                ) -> IndexDifference:
     graph_ids, index_ids = set(graph), set(index)
-    return IndexDifference(index=name, entries=len(index_ids),
+    return IndexDifference(index=name, entries=entries,
                            missing=sorted(graph_ids - index_ids),
                            extra=sorted(index_ids - graph_ids))
 
@@ -114,12 +138,17 @@ class HealthFlag:
         self._checked_at: str | None = None
 
     def update(self, store: GraphStore, vectors: VectorIndex, lexical: LexicalIndex,
-               journal: Journal) -> None:
-        """Check now. A check that raises leaves the flag ``degraded``, saying why."""
+               journal: Journal, documents: Collection[str] | None = None) -> None:
+        """Check now: only ``documents`` (those a write changed) and the totals when the last
+        check found everything in order, else everything. A check that raises leaves the
+        flag ``degraded``, saying why."""
         report: ConsistencyReport | None = None
         error: str | None = None
+        with self._lock:
+            previous_ok = self._report is not None and self._report.ok
         try:
-            report = check_consistency(store, vectors, lexical, journal)
+            report = check_consistency(store, vectors, lexical, journal,
+                                       documents if previous_ok else None)
         except Exception as exc:
             error = f"the consistency check failed: {type(exc).__name__}: {exc}"
         with self._lock:

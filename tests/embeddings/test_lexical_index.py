@@ -269,3 +269,6 @@ def test_rows_matching_finds_the_right_texts_when_normalising_changes_lengths() 
     assert lexical._rows_matching(pattern, texts) == {"ＡＢＣ上海", "上海", "x\x00上海"}
     assert lexical._rows_matching(pattern, texts[:5]) == {"ＡＢＣ上海", "上海"}
     assert lexical._rows_matching(re.compile("株式"), texts) == {"㍿㍿㍿㍿"}
+    many = [f"第{i}句" for i in range(1000)] + ["上海"] + [f"第{i}句" for i in range(1000)]  # chunks
+    assert lexical._rows_matching(pattern, many) == {"上海"}
+    assert lexical._rows_matching(re.compile("第999句"), many) == {"第999句"}

@@ -354,3 +354,50 @@ def test_the_whole_corpus_ingests_alike_on_both_backends_and_a_second_run_change
     assert states["embedded"] == states["neo4j"]
     nodes, _, vectors, lexical = states["embedded"]
     assert nodes["PolicyDocument"] >= count and vectors == lexical == nodes["Sentence"]
+
+
+# --- the check after a write ----------------------------------------------------------------
+
+def test_the_check_after_a_write_compares_only_the_changed_documents_and_the_totals(
+        graph_store: GraphStore, tmp_path: Path) -> None:
+    """After a write the server checks only the documents it changed (and the totals) when
+    the last check was in order: a stale entry of a changed document is still found, a count
+    that differs falls back to the whole comparison, and a flag that was degraded checks all."""
+    from embeddings.lexical_index import LexicalEntry
+    from service.ingest.consistency import HealthFlag
+
+    parts = make_ingestor(graph_store, tmp_path)
+    journal = Journal(tmp_path / "indexes")
+    sample = parts.ingestor.ingest_path(SAMPLE).doc_id
+    other_path = CORPUS / sorted(p.name for p in CORPUS.glob("*.txt"))[0]
+    other = parts.ingestor.ingest_path(other_path).doc_id
+    flag = HealthFlag()
+    flag.update(graph_store, parts.vectors, parts.lexical, journal)
+    assert flag.status == "ok"
+    assert check_consistency(graph_store, parts.vectors, parts.lexical, journal, [sample]).ok
+
+    # One sentence of the other document gets another text in the lexical index: a check of
+    # the sample alone does not look there (the totals agree); a check of the other does.
+    victim = next(e for e in parts.lexical.entries({other}))
+    parts.lexical.upsert([LexicalEntry(victim.sentence_id, victim.task_id, victim.doc_id, "改过的句子")])
+    assert check_consistency(graph_store, parts.vectors, parts.lexical, journal, [sample]).ok
+    partial = check_consistency(graph_store, parts.vectors, parts.lexical, journal, [other])
+    assert not partial.ok and partial.indexes[1].stale == [victim.sentence_id]
+    assert partial.graph_sentences == len(graph_sentence_ids(graph_store))
+    flag.update(graph_store, parts.vectors, parts.lexical, journal, [other])
+    assert flag.status == "degraded"
+    # Degraded: the next check compares everything, whatever document is named.
+    flag.update(graph_store, parts.vectors, parts.lexical, journal, [sample])
+    assert flag.status == "degraded"
+    _, report, _ = flag.details()
+    assert report is not None and report.indexes[1].stale == [victim.sentence_id]
+
+    # A missing entry changes the totals: the whole comparison runs and names it.
+    parts.lexical.upsert([LexicalEntry(victim.sentence_id, victim.task_id, victim.doc_id, victim.text)])
+    flag.update(graph_store, parts.vectors, parts.lexical, journal)
+    assert flag.status == "ok"
+    parts.lexical.remove([victim.sentence_id])
+    flag.update(graph_store, parts.vectors, parts.lexical, journal, [sample])
+    _, report, _ = flag.details()
+    assert report is not None and report.indexes[1].missing == [victim.sentence_id]
+    assert report.indexes[1].documents == [other]
