@@ -18,6 +18,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from graph.ids import section_id
 from graph.models import (
     TASK_CONTEXT_EDGES,
@@ -106,12 +109,16 @@ class GraphSnapshot:
             self._links.setdefault(task_id, []).append((rel_type, node_id))
             if rel_type in _LINKABLE_TYPES:
                 self._entity_tasks.setdefault(node_id, []).append(task_id)
-        self._mentioned_in: dict[tuple[str, str], list[str]] = {}  # (task, entity) -> sentences
-        for sentence_id, entity_id in mentions:
-            row = self._row.get(sentence_id)
-            if row is not None:
-                self._mentioned_in.setdefault((self._task_of[row], entity_id), []).append(
-                    self._sentence_ids[row])  # the snapshot's own string, not the read's copy
+        # entity -> the rows of the sentences that mention it, ascending: 4 bytes a mention
+        # (a (task, entity) -> [sentence id] map cost 117 bytes per sentence).
+        pairs = list(mentions)
+        rows = self._rows_of([sentence_id for sentence_id, _ in pairs]).tolist()
+        mentioned: dict[str, set[int]] = {}
+        for (_, entity_id), row in zip(pairs, rows, strict=True):
+            if row >= 0:
+                mentioned.setdefault(entity_id, set()).add(row)
+        self._mention_rows: dict[str, array[int]] = {
+            entity_id: array("i", sorted(found)) for entity_id, found in mentioned.items()}
         self._members: dict[str, list[str]] = {}
         for member, region in place_parts:
             self._members.setdefault(region, []).append(member)
@@ -121,8 +128,9 @@ class GraphSnapshot:
         one C-level scan per needle, and a sentence's text is a slice of it."""
         ordered = sorted(sentences)
         task_ids = {t: t for t in self._tasks}  # one string per task, shared by its sentences
-        self._sentence_ids: list[str] = [r[0] for r in ordered]
-        self._row: dict[str, int] = {sentence_id: k for k, sentence_id in enumerate(self._sentence_ids)}
+        # Sorted bytes of fixed width: a sentence's row is found by bisection, and an id costs
+        # its 25 bytes (a list of str cost 82 bytes per sentence, a dict of id -> row 118 more).
+        self._ids: npt.NDArray[np.bytes_] = np.array([r[0].encode() for r in ordered], dtype=np.bytes_)
         self._task_of: list[str] = [task_ids.get(r[1], r[1]) for r in ordered]
         self._numbers = array("q", [n for r in ordered for n in (r[2], r[4], r[5])])  # ordinal, start, end
         self._text = _SEPARATOR.join(r[3].replace(_SEPARATOR, " ") for r in ordered)
@@ -133,15 +141,28 @@ class GraphSnapshot:
             position += len(r[3]) + 1
         self._starts.append(position)  # the end of the last text, plus one
 
+    def _rows_of(self, sentence_ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The row of each sentence id; -1 for an unknown one."""
+        if not sentence_ids or not len(self._ids):
+            return np.full(len(sentence_ids), -1, dtype=np.int64)
+        keys = np.array([s.encode() for s in sentence_ids], dtype=np.bytes_)
+        rows = np.minimum(np.searchsorted(self._ids, keys), len(self._ids) - 1)
+        # A key longer than the ids' width would compare equal to its truncation: not found.
+        found = (self._ids[rows] == keys) & (np.char.str_len(keys) <= self._ids.dtype.itemsize)
+        return np.where(found, rows, -1)
+
+    def _id(self, row: int) -> str:
+        return str(self._ids[row].decode())
+
     def _sentence(self, row: int) -> Sentence:
         ordinal, start, end = self._numbers[3 * row:3 * row + 3]
         return Sentence.model_construct(
-            id=self._sentence_ids[row], task_id=self._task_of[row], ordinal=ordinal,
+            id=self._id(row), task_id=self._task_of[row], ordinal=ordinal,
             text=self._text[self._starts[row]:self._starts[row + 1] - 1], start=start, end=end)
 
     @property
     def sentence_count(self) -> int:
-        return len(self._sentence_ids)
+        return len(self._ids)
 
     def documents(self) -> list[PolicyDocument]:
         """The ingested documents (not those known only from citations), in no order."""
@@ -149,7 +170,8 @@ class GraphSnapshot:
 
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
-        return {s: self._sentence(self._row[s]) for s in sentence_ids if s in self._row}
+        rows = self._rows_of(sentence_ids).tolist()
+        return {s: self._sentence(row) for s, row in zip(sentence_ids, rows, strict=True) if row >= 0}
 
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         """As ``GraphStore.task_contexts``; unknown ids are left out."""
@@ -177,12 +199,15 @@ class GraphSnapshot:
         with the task's sentences that mention the entity; ordered by entity, then task."""
         links = []
         for entity_id in sorted(set(entity_ids)):
+            by_task: dict[str, list[str]] = {}
+            for row in self._mention_rows.get(entity_id, ()):
+                by_task.setdefault(self._task_of[row], []).append(self._id(row))
             for task_id in sorted(set(self._entity_tasks.get(entity_id, ()))):
                 task = self._tasks.get(task_id)
                 if task is not None:
                     links.append(TaskLink.model_construct(
                         task_id=task_id, doc_id=task.doc_id, entity_id=entity_id,
-                        sentence_ids=sorted(self._mentioned_in.get((task_id, entity_id), ()))))
+                        sentence_ids=by_task.get(task_id, [])))  # rows ascend: ids are sorted
         return links
 
     def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
@@ -198,12 +223,12 @@ class GraphSnapshot:
                 index = bisect_right(self._starts, position) - 1
                 found.add(index)
                 following = index + 1  # the next sentence: one hit per sentence is enough
-                if following == len(self._sentence_ids):
+                if following == len(self._ids):
                     break
                 position = self._text.find(needle, self._starts[following])
         by_task: dict[str, TaskLink] = {}
         for row in sorted(found):
-            sentence_id = self._sentence_ids[row]
+            sentence_id = self._id(row)
             task = self._tasks.get(self._task_of[row])
             if task is None:
                 continue

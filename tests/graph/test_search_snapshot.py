@@ -110,3 +110,21 @@ def test_another_processes_write_is_seen_after_forget_cached_reads() -> None:
     finally:
         reader.close()
         writer.close()
+
+
+def test_sentence_rows_are_found_by_id_and_unknown_or_overlong_ids_are_not() -> None:
+    """Sentence ids are held as sorted fixed-width bytes: an id longer than the width must not
+    match its truncation, and mentions of unknown sentences are dropped."""
+    from graph.snapshot import GraphSnapshot
+
+    rows = [("sent_b", "t1", 1, "第二句", 0, 3), ("sent_a", "t1", 0, "第一句", 0, 3), ("s", "t2", 0, "短", 0, 1)]
+    snapshot = GraphSnapshot(nodes={}, tasks={}, sentences=rows, task_links=[("t1", "INVOLVES", "e1")],
+                             mentions=[("sent_a", "e1"), ("sent_b", "e1"), ("sent_a", "e1"), ("gone", "e1")],
+                             place_parts=[])
+    found = snapshot.sentences(["sent_a", "sent_bx", "sent_", "s", "nope", "sent_b"])
+    assert {k: v.text for k, v in found.items()} == {"sent_a": "第一句", "s": "短", "sent_b": "第二句"}
+    assert snapshot.sentence_count == 3
+    assert snapshot._mention_rows["e1"].tolist() == [1, 2]  # sorted ids: s, sent_a, sent_b
+    empty = GraphSnapshot(nodes={}, tasks={}, sentences=[], task_links=[], mentions=[("x", "e")],
+                          place_parts=[])
+    assert empty.sentences(["x"]) == {} and empty.sentence_count == 0
