@@ -3,9 +3,9 @@
 Searches never wait for a write (issue 17). A write works on copies of both indexes (the next
 generation): an upload is parsed and embedded, written to the graph, applied to the copies,
 and a search service over the copies and a graph snapshot read after the write is built and
-warmed up (the parse and the embedding run on a thread of lower priority, so that on a few
-cores the searches meanwhile get the CPU first); only then is it swapped in, under a
-read/write gate held for an instant. Until the swap every search answers from the previous
+warmed up (all of it on one thread of lower priority, so that on a few cores the searches
+meanwhile get the CPU first); only then is it swapped in, under a read/write gate held for an
+instant. Until the swap every search answers from the previous
 generation, whole: its indexes and its own graph snapshot, never half of each. An upload is
 searchable as soon as it returns.
 
@@ -56,10 +56,11 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 _MAX_NAME = 255
 INDEX_CHECK_S = 2.0  # how often a server looks for indexes another process saved
-# An upload's parse and embedding run at this much more niceness than the server (Linux sets it
-# per thread; the model's own threads, started from that thread, inherit it). On 2 cores an
-# upload's embedding otherwise took half the CPU from searches (bench/http_load.py: search p99
-# during an upload, against idle).
+# Uploads and deletes run at this much more niceness than the server (Linux sets it per thread;
+# the model's own threads, started from that thread, inherit it). On 2 cores an upload's
+# embedding otherwise took half the CPU from searches (bench/http_load.py: search p99 during an
+# upload, against idle). One thread for every write also keeps its graph connection, and the
+# statements prepared on it, from one write to the next.
 UPLOAD_NICENESS = 10
 
 
@@ -145,7 +146,7 @@ class Library:
         # own writes published (already applied here).
         self.generation = 0
         self._own_generations: set[int] = set()
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykg-upload",
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykg-write",
                                               initializer=_lower_thread_priority)
 
     @property
@@ -270,14 +271,14 @@ class Library:
         raised again. Searches go on meanwhile, from the indexes as they were until the new
         ones are swapped in."""
         with self._writer:
-            return self._upload(name, content, principal)
+            return self._in_background(self._upload, name, content, principal)
 
     def close(self) -> None:
-        """Stop the upload thread (after the upload it may be running)."""
+        """Stop the write thread (after the upload or delete it may be running)."""
         self._background.shutdown(wait=True)
 
     def _in_background(self, work: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        """``work`` on the upload thread (lower priority), its outcome or error here."""
+        """``work`` on the write thread (lower priority), its outcome or error here."""
         return self._background.submit(work, *args, **kwargs).result()
 
     def _upload(self, name: str | None, content: bytes, principal: Principal) -> UploadOutcome:
@@ -287,7 +288,7 @@ class Library:
             details["source"] = source
             # The API already refused bodies over the upload limit; the loader's own default
             # limit must not refuse less.
-            loaded = self._in_background(load_bytes, source, content, max_bytes=max(len(content), 1))
+            loaded = load_bytes(source, content, max_bytes=max(len(content), 1))
         except Exception as exc:
             self._audit.record("upload", principal.key_id, "rejected", **details, error=str(exc))
             raise
@@ -297,7 +298,7 @@ class Library:
         try:
             before = self._components.store.get_document(doc_id)
             # The model's work first, into the embedding cache (the ingest takes it there).
-            embedded = self._in_background(build_ingestor(self._components).embed_ahead, loaded)
+            embedded = build_ingestor(self._components).embed_ahead(loaded)
         except Exception as exc:
             self._audit.record("upload", principal.key_id, "failed", **details, error=str(exc))
             raise
@@ -322,25 +323,29 @@ class Library:
         """Remove an ingested document, its vectors and its original; raises
         ``NotFoundError`` when no ingested document has this id."""
         with self._writer:
-            document = self._components.store.get_document(doc_id)
-            if document is None or not document.ingested:
-                self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
-                raise NotFoundError(f"no ingested document with id {doc_id}")
-            try:
-                with self._next_generation() as ingestor:
-                    ingestor.delete(doc_id)
-            except Exception as exc:
-                undo = self._undo(doc_id, document)
-                self.check_consistency()  # after an undo: everything
-                self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
-                                   error=str(exc), undo=undo)
-                raise
-            self.check_consistency([doc_id])
-            if document.sha256 and not any(
-                    d.sha256 == document.sha256 for d in self._components.store.list_documents()):
-                self._originals.delete(document.sha256)
+            document = self._in_background(self._delete, doc_id, principal)
         self._audit.record("delete", principal.key_id, "deleted", doc_id=doc_id,
                            title=document.title, source=document.source, sha256=document.sha256)
+        return document
+
+    def _delete(self, doc_id: str, principal: Principal) -> PolicyDocument:
+        document = self._components.store.get_document(doc_id)
+        if document is None or not document.ingested:
+            self._audit.record("delete", principal.key_id, "not-found", doc_id=doc_id)
+            raise NotFoundError(f"no ingested document with id {doc_id}")
+        try:
+            with self._next_generation() as ingestor:
+                ingestor.delete(doc_id)
+        except Exception as exc:
+            undo = self._undo(doc_id, document)
+            self.check_consistency()  # after an undo: everything
+            self._audit.record("delete", principal.key_id, "failed", doc_id=doc_id,
+                               error=str(exc), undo=undo)
+            raise
+        self.check_consistency([doc_id])
+        if document.sha256 and not any(
+                d.sha256 == document.sha256 for d in self._components.store.list_documents()):
+            self._originals.delete(document.sha256)
         return document
 
     def _undo(self, doc_id: str, before: PolicyDocument | None) -> str:
