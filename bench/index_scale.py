@@ -22,7 +22,6 @@ Times are wall-clock on a shared machine: compare rows of one run, not runs.
 import argparse
 import gc
 import json
-import os
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 import faiss
 import numpy as np
+import threadpoolctl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -153,12 +153,17 @@ def snapshot_row(components: Any) -> dict[str, Any]:
             "gb_per_10^6": current / max(1, sentences) * 1e6 / 1e9}
 
 
+def blas_threads() -> str:
+    """numpy's BLAS threads in this process (the server keeps them at one: service/wiring.py)."""
+    counts = {lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"}
+    return ", ".join(map(str, sorted(counts))) or "no BLAS"
+
+
 def write_report(out: Path, rows: list[dict[str, Any]], snap: dict[str, Any], flags: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     lines = ["# Vector index and search snapshot at scale (bench/index_scale.py)", "",
-             f"CPU flags: {flags}. FAISS searches on one thread (as the server ran it), the numpy product",
-             f"on numpy's BLAS with OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')} (the server's "
-             "threads), HNSW built on 2. Beyond 1x the",
+             f"CPU flags: {flags}. FAISS searches on one thread, the numpy product on numpy's BLAS with "
+             f"{blas_threads()} thread(s) (as the server runs both), HNSW built on 2. Beyond 1x the",
              "vectors are noisy copies of the real ones, so each query's top 50 is crowded with",
              "near-duplicates: a harsh case for HNSW. The snapshot's build time is measured under",
              "tracemalloc, which slows it several times (the bytes are exact).", "",
