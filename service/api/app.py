@@ -56,7 +56,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         # follow the changes other replicas publish.
         library.catch_up()
         shared = shared_search(ready.store) is not None
-        library.warm_up()
+        library.warm_up(parse=app.state.keyring.accepts_writes)
         library.check_consistency()  # /health's status until the first write
         follower = ChangeFollower(library, settings.follow_interval_s) if shared else None
         if follower is not None:

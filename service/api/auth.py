@@ -93,6 +93,11 @@ class KeyRing:
     def empty(self) -> bool:
         return not self._keys
 
+    @property
+    def accepts_writes(self) -> bool:
+        """Whether anyone may upload or delete: an admin key, or open mode."""
+        return self.empty or any(k.principal.role == "admin" for k in self._keys)
+
     def authenticate(self, presented: str) -> Principal | None:
         """The principal of ``presented``, compared in constant time with every key (no early
         exit, digests of equal length), or None."""

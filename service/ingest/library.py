@@ -189,12 +189,14 @@ class Library:
         if reloaded:
             self.check_consistency()
 
-    def warm_up(self) -> None:
+    def warm_up(self, parse: bool = True) -> None:
         """Pin the graph snapshot the current indexes go with (a write drops the store's own
-        copy before the next generation is ready) and load what a first search and a first
-        upload's parse would."""
+        copy before the next generation is ready) and load what a first search would, and
+        with ``parse`` what a first upload's parse would (183 MB: a server that takes no
+        uploads leaves them to a first upload)."""
         c = self._components
-        load_resources()
+        if parse:
+            load_resources()
         with self._writer:
             search = self._search.next_generation(c.vectors, c.lexical, c.store.search_snapshot())
             search.warm_up()

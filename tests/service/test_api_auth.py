@@ -139,6 +139,15 @@ def test_keyring_matches_whole_keys_only() -> None:
     assert KeyRing([]).empty and not ring.empty
 
 
+def test_a_server_loads_the_parse_only_when_someone_may_upload() -> None:
+    """The parse's resources (183 MB) are loaded at start by a server that takes uploads: one
+    with an admin key, or open mode; a reader-only server leaves them unloaded."""
+    assert KeyRing([]).accepts_writes
+    assert KeyRing([("admin", ADMIN_KEY, None)]).accepts_writes
+    assert KeyRing([("reader", READER_KEY, None), ("admin", ADMIN_KEY, None)]).accepts_writes
+    assert not KeyRing([("reader", READER_KEY, None)]).accepts_writes
+
+
 def test_without_keys_everyone_is_admin_on_loopback(tmp_path: Path) -> None:
     with serve(make_settings(tmp_path / "data")) as client:
         assert client.post("/documents", files={"file": ("p.txt", plan(4))}).status_code == 201
