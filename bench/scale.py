@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +73,10 @@ class Source:
     sentences: int
 
 
-def read_sources(corpus: Path) -> list[Source]:
+def read_sources(corpus: Path, first: int | None = None) -> list[Source]:
+    """The corpus' documents (the first ``first`` by name), each parsed once."""
     sources = []
-    for path in sorted(corpus.glob("*.txt")):
+    for path in sorted(corpus.glob("*.txt"))[:first]:
         content = path.read_bytes()
         loaded = load_bytes(path.name, content)
         sources.append(Source(path, content.decode("utf-8"), loaded.batch.document.title,
@@ -152,10 +153,11 @@ def tree_bytes(path: Path) -> int:
 
 
 def data_dir_sizes(data_dir: Path) -> dict[str, int]:
-    """Bytes per part of a data dir: each index under indexes/, then each other top entry."""
+    """Bytes per part of a data dir: each index (indexes/<backend>/<index>), each other entry."""
     sizes = {}
     for entry in sorted(data_dir.iterdir()):
-        parts = sorted(entry.iterdir()) if entry.name == "indexes" and entry.is_dir() else [entry]
+        parts = sorted(p for d in entry.iterdir() if d.is_dir() for p in d.iterdir()) \
+            if entry.name == "indexes" else [entry]
         for part in parts:
             sizes[str(part.relative_to(data_dir))] = tree_bytes(part)
     return sizes
@@ -187,7 +189,7 @@ def empty_neo4j() -> None:
 
     auth = (os.environ.get("NEO4J_USER", "neo4j"), os.environ["NEO4J_PASSWORD"])
     with GraphDatabase.driver(os.environ["NEO4J_URI"], auth=auth) as driver, driver.session() as session:
-        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 def backend_env(backend: str, data_dir: Path, keys: Path) -> dict[str, str]:
@@ -230,13 +232,13 @@ def server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
         yield base, process.pid
 
 
-def searches(env: dict[str, str], seconds: float, clients: int) -> dict[str, Any]:
+def searches(env: dict[str, str], seconds: float, clients: int, single_searches: int) -> dict[str, Any]:
     with server(env) as (base, pid):
         # `exec` keeps the pid: this is the server's own memory.
         started = memory(pid)
         one_client(base, questions(10))  # warm: dictionary, entity names, BM25 matrix
         warm = memory(pid)
-        single = one_client(base, questions(100))
+        single = one_client(base, questions(10 + single_searches)[10:])
         busy, wall = many_clients(base, clients, seconds)
         after = memory(pid)
     return {"rss_start": started["VmRSS"], "rss_warm": warm["VmRSS"], "rss_after": after["VmRSS"],
@@ -306,7 +308,7 @@ def run_size(backend: str, factor: int, corpus: Path, work: Path, keys: Path, ar
     if backend == "embedded":
         row["vector_rows"] = vector_rows(data_dir, factor)
     print(f"[{backend} {factor}x] ingest {done['seconds']:.1f} s; serving", flush=True)
-    row.update(searches(env, args.seconds, args.clients))
+    row.update(searches(env, args.seconds, args.clients, args.single))
     print(f"[{backend} {factor}x] searches done; search snapshot", flush=True)
     row["snapshot"] = snapshot(data_dir, backend)
     printable = {k: v for k, v in row.items() if k != "vector_rows"}
@@ -369,7 +371,8 @@ def write_report(out: Path, report: dict[str, Any]) -> None:
     if vector_rows:
         lines += ["", "## Vector index: flat against HNSW (the store's hash vectors; the same FAISS index "
                   "serves both backends)", "",
-                  "| scale | vectors | index | build s | p50 ms | p99 ms | recall@50 |", "|---|---|---|---|---|---|---|"]
+                  "| scale | vectors | index | build s | p50 ms | p99 ms | recall@50 |",
+                  "|---|---|---|---|---|---|---|"]
         lines += [f"| {v['scale']}x | {v['vectors']:,} | {v['index']} | {v['build_s']:.1f} | {v['p50_ms']:.2f} "
                   f"| {v['p99_ms']:.2f} | {v['recall50']:.3f} |" for v in vector_rows]
     lines += ["", "Plots: " + ", ".join(f"`{p}`" for p in report["plots"]) if report["plots"] else "", ""]
@@ -387,11 +390,14 @@ def plot(out: Path, rows: list[dict[str, Any]]) -> list[str]:
     except ImportError:
         return []
     backends = sorted({r["backend"] for r in rows})
-    charts = {
+    clients = rows[0]["many_clients"]["clients"] if rows else 0
+    Series = list[tuple[str, Callable[[dict[str, Any]], float]]]
+    charts: dict[str, tuple[str, Series]] = {
         "scale_latency.png": ("search ms (HTTP)", [
-            ("1 client p50", lambda r: r["one_client"]["p50_ms"]), ("1 client p99", lambda r: r["one_client"]["p99_ms"]),
-            ("32 clients p50", lambda r: r["many_clients"]["p50_ms"]),
-            ("32 clients p99", lambda r: r["many_clients"]["p99_ms"])]),
+            ("1 client p50", lambda r: r["one_client"]["p50_ms"]),
+            ("1 client p99", lambda r: r["one_client"]["p99_ms"]),
+            (f"{clients} clients p50", lambda r: r["many_clients"]["p50_ms"]),
+            (f"{clients} clients p99", lambda r: r["many_clients"]["p99_ms"])]),
         "scale_rss.png": ("server RSS (MB)", [
             ("after start", lambda r: r["rss_start"] / 1e6), ("after searches", lambda r: r["rss_after"] / 1e6),
             ("peak", lambda r: r["rss_peak"] / 1e6)]),
@@ -420,6 +426,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--seconds", type=float, default=15, help="of searches at --clients")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--single", type=int, default=100, help="searches at 1 client")
     parser.add_argument("--first", type=int, default=None, help="only the first N corpus documents")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, default=None, help="where replicas and data dirs go (a temp dir)")
@@ -441,7 +448,7 @@ def main() -> None:
             backends.append("neo4j")
     for why in skipped:
         print(f"skipped: {why}", flush=True)
-    sources = read_sources(args.corpus)[:args.first]
+    sources = read_sources(args.corpus, args.first)
     work = args.work or Path(tempfile.mkdtemp(prefix="policykg-scale-"))
     keys = work / "keys"
     work.mkdir(parents=True, exist_ok=True)
