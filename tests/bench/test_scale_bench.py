@@ -3,59 +3,65 @@ the replicas parse like their sources, and the report has its row."""
 
 import importlib.util
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from bench import scale
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs the shared corpus")
 
 
-def _two_sources() -> list[scale.Source]:
+@pytest.fixture(scope="module")
+def two_sources() -> list[scale.Source]:
     return scale.read_sources(CORPUS, 2)
 
 
-def test_replicas_parse_like_their_sources_with_ids_and_texts_of_their_own(tmp_path: Path) -> None:
-    sources = _two_sources()
-    info = scale.write_replicas(sources, 3, tmp_path)
-    assert info["documents"] == 6
-    assert info["tasks"] == 3 * sum(s.tasks for s in sources)
-    assert info["sentences"] == 3 * sum(s.sentences for s in sources)
-    replica = (tmp_path / f"{sources[0].path.stem}.r002.txt").read_text("utf-8")
-    assert replica != sources[0].text
-    assert f"{sources[0].title}（副本2）" in replica
+def test_replicas_parse_like_their_sources_with_ids_and_texts_of_their_own(
+        tmp_path: Path, two_sources: list[scale.Source]) -> None:
+    info = scale.write_replicas(two_sources, 2, tmp_path)
+    assert info["documents"] == 4
+    assert info["tasks"] == 2 * sum(s.tasks for s in two_sources)
+    assert info["sentences"] == 2 * sum(s.sentences for s in two_sources)
+    first = two_sources[0]
+    assert (tmp_path / f"{first.path.stem}.r000.txt").read_text("utf-8") == first.text
+    replica = (tmp_path / f"{first.path.stem}.r001.txt").read_text("utf-8")
+    assert f"{first.title}（副本1）" in replica
 
 
-def test_a_replica_that_parses_differently_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_replica_that_parses_differently_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      two_sources: list[scale.Source]) -> None:
     def drops_a_paragraph(text: str, replica: int, title: str) -> str:
         kept = text.split("\n")
         return "\n".join(kept[:len(kept) // 2]) if replica else text
 
     monkeypatch.setattr(scale, "perturb", drops_a_paragraph)
     with pytest.raises(scale.ReplicaMismatchError, match="tasks"):
-        scale.write_replicas(_two_sources(), 2, tmp_path)
+        scale.write_replicas(two_sources, 2, tmp_path)
 
 
-def test_the_report_has_a_row_per_size_and_backend_run(tmp_path: Path) -> None:
+def test_the_report_has_a_row_per_size_and_backend_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       two_sources: list[scale.Source]) -> None:
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYKG_", "NEO4J_"))}
-    subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--first", "2", "--scales", "2",
-                    "--backends", "embedded,neo4j", "--seconds", "0.5", "--clients", "2", "--single", "3",
-                    "--out", str(out), "--work", str(tmp_path / "work")],
-                   env={**env, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}, check=True,
-                   stdout=subprocess.DEVNULL, timeout=300)
+    for name in ("NEO4J_URI", "NEO4J_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    # In this process (its jieba dictionary is loaded already); the ingest and the server are
+    # child processes, as in `make bench`.
+    monkeypatch.setattr(sys, "argv", [
+        "scale.py", "--corpus", str(CORPUS), "--first", "2", "--scales", "2", "--backends", "embedded,neo4j",
+        "--seconds", "0.5", "--clients", "2", "--single", "3", "--out", str(out), "--work", str(tmp_path / "work")])
+    scale.main()
     report = json.loads((out / "scale.json").read_text("utf-8"))
     assert [(r["backend"], r["scale"], r["documents"]) for r in report["rows"]] == [("embedded", 2, 4)]
     assert report["skipped"] == ["neo4j: NEO4J_URI and NEO4J_PASSWORD are not set"]
-    two = report["rows"][0]
-    assert two["sentences"] == 2 * sum(s.sentences for s in _two_sources())
-    assert two["snapshot"]["sentences"] == two["sentences"]
-    assert two["rss_after"] > 0 and two["data_dir_bytes"]["graph.lbug"] > 0
+    row = report["rows"][0]
+    assert row["sentences"] == 2 * sum(s.sentences for s in two_sources)
+    assert row["snapshot"]["sentences"] == row["sentences"]
+    assert row["rss_after"] > 0 and row["data_dir_bytes"]["graph.lbug"] > 0
+    assert [v["index"] for v in row["vector_rows"]] == ["flat (exact)", *(f"HNSW M=32 ef={ef}" for ef in (64, 128, 256))]
     markdown = (out / "scale.md").read_text("utf-8")
     assert "| embedded | 2x | 4 |" in markdown
     if importlib.util.find_spec("matplotlib"):  # the bench extra, which `make test` does not install
