@@ -358,6 +358,25 @@ def git_commit() -> str:
     return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
+PROJECT_TO = 100
+
+
+def projected_ingest(rows: list[dict[str, Any]], factor: int) -> list[dict[str, Any]]:
+    """Per backend with two sizes run below ``factor``: ingest seconds at ``factor`` x, from the
+    largest linearly and through the two largest by T = a*n + b*n^2 (n documents)."""
+    out = []
+    for backend in sorted({r["backend"] for r in rows}):
+        mine = sorted((r for r in rows if r["backend"] == backend and r["scale"] < factor), key=lambda r: r["scale"])
+        if len(mine) < 2:
+            continue
+        (n1, t1), (n2, t2) = [(r["documents"], r["ingest_s"]) for r in mine[-2:]]
+        n = n2 * factor / mine[-1]["scale"]
+        b = max(0.0, (t2 / n2 - t1 / n1) / (n2 - n1))  # a document costing less later: linear
+        a = t2 / n2 - b * n2
+        out.append({"backend": backend, "documents": n, "linear_s": t2 * n / n2, "quadratic_s": a * n + b * n * n})
+    return out
+
+
 def mb(n: float) -> str:
     return f"{n / 1e6:,.1f}"
 
@@ -388,6 +407,13 @@ def write_report(out: Path, report: dict[str, Any]) -> None:
     lines += ["", "Ingest seconds per stage (the CLI's own figures):", ""]
     lines += [f"- {r['backend']} {r['scale']}x: " + ", ".join(f"{k} {v:.1f}" for k, v in r["ingest_stages_s"].items())
               for r in rows]
+    projections = report["projected_ingest"] = projected_ingest(rows, PROJECT_TO)
+    if projections:
+        lines += ["", f"Ingest at {PROJECT_TO}x, projected from the two largest sizes run: linearly from the "
+                  "largest, and by T = a*n + b*n^2 (n documents) through both, which holds when each document "
+                  "costs time in proportion to the store it joins:", ""]
+        lines += [f"- {p['backend']}: {p['linear_s'] / 60:,.0f} min linearly, {p['quadratic_s'] / 60:,.0f} min "
+                  f"by the quadratic fit" for p in projections]
     lines += ["", "## Search over HTTP (a real `policykg serve`)", "",
               "| backend | scale | 1 client p50 / p99 ms | clients | requests/s | p50 / p99 ms |",
               "|---|---|---|---|---|---|"]

@@ -66,3 +66,13 @@ def test_the_report_has_a_row_per_size_and_backend_run(tmp_path: Path, monkeypat
     assert "| embedded | 2x | 4 |" in markdown
     if importlib.util.find_spec("matplotlib"):  # the bench extra, which `make test` does not install
         assert {"scale_latency.png", "scale_rss.png", "scale_ingest.png"} <= {p.name for p in out.iterdir()}
+
+
+def test_ingest_is_projected_linearly_and_by_a_quadratic_through_the_two_largest_sizes() -> None:
+    rows = [{"backend": "embedded", "scale": s, "documents": 45 * s, "ingest_s": 0.01 * (45 * s) ** 2}
+            for s in (1, 10)]
+    rows.append({"backend": "neo4j", "scale": 10, "documents": 450, "ingest_s": 300.0})  # one size: none
+    [projection] = scale.projected_ingest(rows, 100)
+    assert projection["backend"] == "embedded" and projection["documents"] == 4500
+    assert projection["linear_s"] == pytest.approx(0.01 * 450 ** 2 * 10)
+    assert projection["quadratic_s"] == pytest.approx(0.01 * 4500 ** 2)
