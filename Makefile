@@ -56,9 +56,12 @@ soak: install-dev
 
 # Not part of `make test`: benchmarks that print figures (minutes each; see each script's docstring).
 # bench/index_scale.py and bench/http_load.py read the corpus ingested once with the real model
-# into $(BENCH_DIR) (minutes the first time; reused after).
+# into $(BENCH_DIR) (minutes the first time; reused after). bench/scale.py ingests $(SCALES)
+# times the corpus with the hash embedder, on the embedded backend and, when NEO4J_URI and
+# NEO4J_PASSWORD are set, on that (empty) Neo4j; 100 is ~1.2M sentences: hours, see its report.
 BENCH_DIR ?= .bench
 CORPUS ?= ../shared/corpus
+SCALES ?= 1,10
 bench: install-dev
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev,st,onnx,bench]'
 	$(BIN)/python bench/embedder_engines.py
@@ -66,6 +69,7 @@ bench: install-dev
 	test -f $(BENCH_DIR)/corpus/data_version || POLICYKG_DATA_DIR=$(BENCH_DIR)/corpus $(BIN)/policykg ingest $(CORPUS)
 	$(BIN)/python bench/index_scale.py $(BENCH_DIR)/corpus
 	$(BIN)/python bench/http_load.py --data-dir $(BENCH_DIR)/corpus
+	$(BIN)/python bench/scale.py --corpus $(CORPUS) --scales $(SCALES)
 
 # Refresh the web page's vendored graph library (and the tests' axe-core) from npm; the
 # results are committed, so nothing else needs npm.
