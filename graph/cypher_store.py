@@ -116,7 +116,7 @@ class CypherGraphStore(ABC):
         doc_id = batch.document.id
         before_tasks = {r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})}
         before_sentences = {s.id for s in self.document_sentences(doc_id)}
-        statements = self._document_statements(batch)
+        statements = self._document_statements(batch, before_sentences)
         self._commit(statements)
         return DocumentWrite(
             doc_id=doc_id,
@@ -124,7 +124,8 @@ class CypherGraphStore(ABC):
             removed_sentence_ids=sorted(before_sentences - {s.id for s in batch.sentences}),
         )
 
-    def _document_statements(self, batch: GraphBatch) -> list[cypher.Statement]:
+    def _document_statements(self, batch: GraphBatch, before_sentences: set[str]
+                             ) -> list[cypher.Statement]:
         doc_id = batch.document.id
         statements = [
             *cypher.delete_stale_structure(
@@ -152,17 +153,28 @@ class CypherGraphStore(ABC):
                 statements.append(
                     (cypher.upsert_nodes(label, self._typed_parameters),  # type: ignore[arg-type]
                      {"rows": chunk}))
-        grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        # Edges that cannot exist yet are created, not merged: the document's own tasks' and
+        # sentences' outgoing edges (deleted above) and the edges to its new sentences.
+        own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
+        own_sentences = {s.id for s in batch.sentences if s.task_id in own_tasks}
+        grouped: dict[tuple[str, str, str, bool], dict[tuple[str, str], None]] = {}
         for rel in batch.relations:
-            key = (rel.type, rel.start_label, rel.end_label)
-            grouped.setdefault(key, []).append({"s": rel.start_id, "e": rel.end_id})
+            new = ((rel.start_label == "Task" and rel.start_id in own_tasks
+                    and rel.type in cypher.TASK_OUT_TYPES)
+                   or (rel.start_label == "Sentence" and rel.start_id in own_sentences
+                       and rel.type == "MENTIONS")
+                   or (rel.type == "HAS_SENTENCE" and rel.end_id not in before_sentences))
+            key = (rel.type, rel.start_label, rel.end_label, new)
+            grouped.setdefault(key, {})[(rel.start_id, rel.end_id)] = None  # once each
         allowed = set(RELATIONSHIP_SCHEMA)
-        for (rel_type, start, end), rows in grouped.items():
+        for (rel_type, start, end, new), pairs in grouped.items():
             if (rel_type, start, end) not in allowed:
                 raise ValueError(f"relationship {start}-[:{rel_type}]->{end} is not in the schema")
+            statement = cypher.create_relations if new else cypher.merge_relations
+            rows = [{"s": s, "e": e} for s, e in pairs]
             for chunk in _chunks(rows):
                 statements.append(
-                    (cypher.merge_relations(rel_type, start, end), {"rows": chunk})  # type: ignore[arg-type]
+                    (statement(rel_type, start, end), {"rows": chunk})  # type: ignore[arg-type]
                 )
         statements.extend(cypher.prune_orphans())
         return statements

@@ -59,6 +59,27 @@ def test_writing_the_same_document_twice_changes_no_count(graph_store: GraphStor
     assert first.relationships["HAS_SENTENCE"] == len(batch.sentences)
 
 
+def test_a_revision_and_back_gives_the_first_counts_and_a_repeated_edge_is_written_once(
+        graph_store: GraphStore) -> None:
+    """Edges that cannot exist yet are CREATEd, not MERGEd (LadybugDB's MERGE scans every edge
+    of its type): rewriting, revising and restoring a document must still leave each edge once,
+    and a relation the batch lists twice is one edge."""
+    original = SAMPLE.read_text("utf-8")
+    batch = load_bytes(SAMPLE.name, original.encode()).batch
+    batch.relations.append(batch.relations[-1])  # listed twice
+    mentions = next(r for r in batch.relations if r.type == "MENTIONS")
+    batch.relations.append(mentions)
+    graph_store.write_document(batch)
+    first = graph_store.counts()
+    assert first.relationships["HAS_SENTENCE"] == len(batch.sentences)
+    revised = original.replace("加快推进 2020 年结转", "加快推进2020年度结转").replace(
+        "24.构建民办教育良好生态", "24.构建民办教育良好生态。新增一句话")
+    graph_store.write_document(load_bytes(SAMPLE.name, revised.encode()).batch)
+    assert graph_store.counts() != first
+    graph_store.write_document(batch)
+    assert graph_store.counts() == first
+
+
 def test_header_institutions_are_linked(graph_store: GraphStore) -> None:
     graph_store.write_document(sample_batch())
     rows = graph_store.run_read(
