@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from http_load import ADMIN, READER, many_clients, one_client, percentile, questions  # noqa: E402
-from index_scale import K, cpu_flags, snapshot_row, stored_vectors, timed_search  # noqa: E402
+from index_scale import K, build_hnsw, cpu_flags, snapshot_row, stored_vectors, timed_search  # noqa: E402
 
 from loaders.files import load_bytes  # noqa: E402
 from tests.service.lifecycle_support import quiet_server  # noqa: E402
@@ -307,13 +307,7 @@ def vector_rows(data_dir: Path, factor: int) -> list[dict[str, Any]]:
     rows = [{"scale": factor, "vectors": n, "index": "flat (exact)", "build_s": flat_build,
              "p50_ms": statistics.median(ms), "p99_ms": percentile(ms, 0.99),
              "recall50": tied_recall(found, queries, vectors, floor)}]
-    faiss.omp_set_num_threads(2)  # building is offline: both cores
-    started = time.perf_counter()
-    hnsw = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = 80
-    hnsw.add(vectors)
-    hnsw_build = time.perf_counter() - started
-    faiss.omp_set_num_threads(1)
+    hnsw, hnsw_build = build_hnsw(vectors)
     for ef in (64, 128, 256):
         hnsw.hnsw.efSearch = ef
         found, ms = timed_search(hnsw, queries)
