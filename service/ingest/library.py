@@ -5,9 +5,8 @@ generation): an upload is parsed and embedded, written to the graph, applied to 
 and a search service over the copies and a graph snapshot read after the write is built and
 warmed up (all of it on one thread of lower priority, so that on a few cores the searches
 meanwhile get the CPU first); only then is it swapped in, under a read/write gate held for an
-instant. Until the swap every search answers from the previous
-generation, whole: its indexes and its own graph snapshot, never half of each. An upload is
-searchable as soon as it returns.
+instant. Until the swap every search answers from the previous generation, whole: its indexes
+and its own graph snapshot, never half of each. An upload is searchable as soon as it returns.
 
 A failed ingest is undone: the current generation never saw it; the graph is put back as it
 was, by re-ingesting the document's previous original (a document that had none is removed),
