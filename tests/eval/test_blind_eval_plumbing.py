@@ -23,8 +23,17 @@ from service.search.evaluation import (
     MISS_CUTOFF,
     TASK_RANK_DEPTH,
 )
-from tests.conftest import CORPUS
-from tests.eval.test_blind_set import DOC_QUESTIONS, DOCS, KINDS, QUESTIONS, _owns, doc_questions, questions
+from tests.conftest import CORPUS, SAMPLE
+from tests.eval.test_blind_set import (
+    DOC_QUESTIONS,
+    DOCS,
+    KINDS,
+    LISTING_QUESTIONS,
+    QUESTIONS,
+    _owns,
+    doc_questions,
+    questions,
+)
 
 runner = CliRunner()
 CORPUS_DOCUMENTS = 4  # the smallest corpus documents asked about, beside the blind ones
@@ -130,3 +139,26 @@ def test_a_gold_document_is_found_by_its_folded_number_or_fails(settings_env: Pa
     result = runner.invoke(app, ["eval-docs", str(questions_file), "--json"])
     # The first resolves with its brackets folded; the second is not ingested, which is an error.
     assert result.exit_code == 1 and "青政办发〔2016〕33号" in result.output and "呼政办发" not in result.output
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_eval_listing_runs_on_the_listing_set(settings_env: Path, backend: str) -> None:
+    # The sample names 上海, 德国 and 双元制; plumbing only: every question answered once, the
+    # counts add up, and --misses lists exactly the questions answered the wrong way.
+    invoke("ingest", str(SAMPLE))
+    body = json.loads(invoke("eval-listing", str(LISTING_QUESTIONS), "--json"))
+    asked = [json.loads(line) for line in LISTING_QUESTIONS.read_text("utf-8").splitlines() if line.strip()]
+    assert [q["q"] for q in body["questions"]] == [q["q"] for q in asked]
+    assert set(body["scores"]) == {"en", "zh", "all"}
+    for lang, counts in body["scores"].items():
+        rows = [q for q in body["questions"] if lang in ("all", q["lang"])]
+        assert counts["questions"] == len(rows)
+        assert counts["true_positive"] == sum(q["listing"] and q["detected"] for q in rows)
+        assert counts["false_positive"] == sum(not q["listing"] and q["detected"] for q in rows)
+        assert 0.0 <= counts["precision"] <= 1.0 and 0.0 <= counts["recall"] <= 1.0
+    # Something was detected (the sample's names link), else this checks nothing.
+    assert body["scores"]["all"]["true_positive"] > 0
+    table = invoke("eval-listing", str(LISTING_QUESTIONS), "--misses")
+    wrong = [q for q in body["questions"] if q["listing"] != q["detected"]]
+    assert len(re.findall(r"^miss \[", table, re.M)) == len(wrong)
+    assert "precision" in table and "recall" in table

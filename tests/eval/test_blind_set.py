@@ -40,6 +40,8 @@ BLIND = Path(__file__).with_name("blind")
 DOCS = BLIND / "docs"
 QUESTIONS = BLIND / "questions.jsonl"
 DOC_QUESTIONS = BLIND / "doc_questions.jsonl"
+LISTING_QUESTIONS = BLIND / "listing_questions.jsonl"
+LISTING_TUNING = Path(__file__).with_name("listing_questions.jsonl")  # the one to fit on
 SOURCES = BLIND / "SOURCES.md"
 OTHER_SETS = [Path(__file__).with_name("questions.jsonl"), Path(__file__).with_name("heldout_questions.jsonl")]
 
@@ -236,3 +238,19 @@ def test_document_level_set_is_well_formed() -> None:
     targets = [ps[0] for ps in owners.values()]
     assert sum(p.parent == CORPUS for p in targets) >= 20, "too few corpus documents"
     assert sum(p.parent == DOCS for p in targets) >= 12, "too few blind documents"
+
+
+def test_listing_sets_are_balanced_and_apart() -> None:
+    """The listing-detection sets: the blind one has 80+ questions, as many listings as not, in
+    both languages; the tuning set shares no question with it."""
+    from service.search.evaluation import load_listing_questions
+
+    blind = load_listing_questions(LISTING_QUESTIONS)
+    tuning = load_listing_questions(LISTING_TUNING)
+    assert len(blind) >= 80
+    for lang in ("en", "zh"):
+        rows = [q for q in blind if q.lang == lang]
+        assert sum(q.listing for q in rows) == sum(not q.listing for q in rows) >= 20, lang
+    assert len({q.q for q in blind}) == len(blind)
+    assert {q.q for q in blind} & {q.q for q in tuning} == set()
+    assert {q.lang for q in tuning} == {"en", "zh"} and {q.listing for q in tuning} == {True, False}

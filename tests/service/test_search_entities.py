@@ -128,6 +128,11 @@ def test_bridged_terms_link_only_exact_names() -> None:
 @pytest.mark.parametrize(("question", "listing"), [
     ("哪些任务涉及上海", True), ("上海", True), ("Shanghai?", True), ("which items involve Shanghai", True),
     ("上海的教育资源如何引进", False), ("how do Shanghai schools help teachers", False),
+    # The name and frame words alone ask for every item, with no listing word.
+    ("文件中关于上海的内容", True), ("what does the plan say about Shanghai", True),
+    ("上海的工作", True), ("上海要新建多少所学校", False), ("上海什么时候开始", False),
+    # A listing word with a topic to rank by is a ranked question.
+    ("上海哪些学校要建设美育特色学校", False), ("which teacher training courses does Shanghai fund", False),
 ])
 def test_listing_intent(question: str, listing: bool) -> None:
     assert asks_for_listing(question, LINKER.link(question)) is listing
