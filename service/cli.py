@@ -456,12 +456,14 @@ def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, mi
     # Piped into a log, rich would fold the rows at 80 columns; miss lines stay whole for grep.
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
     measure = "hit" if hit else "recall"
+    evidence = not hit  # a document-level question has no gold sentence
     table = Table("channels", "language", "questions", *(f"{measure}@{k}" for k in CUTOFFS), "MRR",
-                  title=title)
+                  *(["evidence@1"] if evidence else []), title=title)
     for name, per_lang in evaluation.scores().items():
         for lang, s in sorted(per_lang.items()):
+            shown = "-" if s.evidence_at_1 is None else f"{s.evidence_at_1:.3f}"
             table.add_row(name, lang, str(s.questions), *(f"{s.recall[k]:.3f}" for k in CUTOFFS),
-                          f"{s.mrr:.3f}")
+                          f"{s.mrr:.3f}", *([shown] if evidence else []))
         table.add_section()
     out.print(table)
     missed = evaluation.misses()

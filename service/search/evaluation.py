@@ -116,6 +116,9 @@ class Scores:
     questions: int
     recall: dict[int, float]
     mrr: float
+    # Share of the questions with a gold task in the top MISS_CUTOFF whose first such task shows
+    # a gold snippet in its first evidence sentence; None where no question has a snippet there.
+    evidence_at_1: float | None = None
 
 
 @dataclass
@@ -129,6 +132,10 @@ class RankedQuestion:
     gold: list[set[str]]
     labels: list[str]
     ranks: dict[str, list[int | None]] = field(default_factory=dict)
+    snippets: list[str | None] = field(default_factory=list)  # per gold item, when quoted
+    # Per configuration: does the first gold task in the top MISS_CUTOFF show its snippet in
+    # its first evidence sentence (None: no quoted gold task there)?
+    evidence_first: dict[str, bool | None] = field(default_factory=dict)
 
     def reciprocal(self, configuration: str) -> float:
         found = [r for r in self.ranks[configuration] if r is not None]
@@ -143,7 +150,8 @@ class RankedQuestion:
 
     def as_json(self) -> dict[str, Any]:
         return {"q": self.q, "lang": self.lang, "kind": self.kind, "gold": self.labels,
-                "ranks": self.ranks, "missed": self.missed() if FUSED in self.ranks else None}
+                "ranks": self.ranks, "missed": self.missed() if FUSED in self.ranks else None,
+                "evidence_first": self.evidence_first}
 
 
 @dataclass
@@ -164,7 +172,8 @@ class Evaluation:
             out[name] = {
                 lang: Scores(questions=len(rows),
                              recall={k: sum(q.recall(name, k) for q in rows) / len(rows) for k in CUTOFFS},
-                             mrr=sum(q.reciprocal(name) for q in rows) / len(rows))
+                             mrr=sum(q.reciprocal(name) for q in rows) / len(rows),
+                             evidence_at_1=_share([q.evidence_first.get(name) for q in rows]))
                 for lang, rows in per_lang.items()
             }
         return out
@@ -186,6 +195,11 @@ class Evaluation:
                            "by_kind": {kind: {"questions": n, "misses": m, "none_found": e}
                                        for kind, (n, m, e) in self.misses_by_kind().items()}},
                 "questions": [q.as_json() for q in self.questions]}
+
+
+def _share(flags: Sequence[bool | None]) -> float | None:
+    known = [f for f in flags if f is not None]
+    return sum(known) / len(known) if known else None
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -412,13 +426,28 @@ def evaluate(search: SearchService, store: GraphStore, questions: list[Question]
     ranked = []
     for question in questions:
         gold = resolver.gold_task_ids(question)
+        snippets: list[str | None] = [*question.gold_text, *([None] * len(question.gold))]
         ranked.append(RankedQuestion(question.q, question.lang, question.kind, gold,
-                                     [resolver.task_label(item) for item in gold]))
+                                     [resolver.task_label(item) for item in gold], snippets=snippets))
     chosen = configurations or CONFIGURATIONS
     for name, configuration in chosen.items():
         for row in ranked:
-            row.ranks[name] = _ranks(_search(search, row.q, configuration, TASK_RANK_DEPTH), row.gold)
+            results = _search(search, row.q, configuration, TASK_RANK_DEPTH)
+            row.ranks[name] = _ranks(results, row.gold)
+            row.evidence_first[name] = _evidence_first(results[:MISS_CUTOFF], row.gold, row.snippets)
     return Evaluation(list(chosen), ranked)
+
+
+def _evidence_first(results: Sequence[SearchResult], gold: list[set[str]],
+                    snippets: list[str | None]) -> bool | None:
+    """Whether the first result that is a quoted gold task shows (one of) its snippet(s) in its
+    first evidence sentence; None when no result is."""
+    for result in results:
+        quoted = [s for item, s in zip(gold, snippets, strict=True) if s and result.task.id in item]
+        if quoted:
+            first = result.evidence[0].text if result.evidence else ""
+            return any(_folded(s) in _folded(first) for s in quoted)
+    return None
 
 
 def evaluate_documents(search: SearchService, store: GraphStore, questions: list[DocQuestion],
@@ -453,7 +482,8 @@ def score(search: SearchService, store: GraphStore, questions: list[Question],
 def scores_dict(scores: dict[str, dict[str, Scores]]) -> dict[str, Any]:
     return {
         name: {lang: {"questions": s.questions, "mrr": round(s.mrr, 4),
-                      **{f"recall@{k}": round(v, 4) for k, v in s.recall.items()}}
+                      **{f"recall@{k}": round(v, 4) for k, v in s.recall.items()},
+                      "evidence@1": None if s.evidence_at_1 is None else round(s.evidence_at_1, 4)}
                for lang, s in per_lang.items()}
         for name, per_lang in scores.items()
     }

@@ -50,25 +50,36 @@ def aggregate(hits: Sequence[SentenceHit], channel: Channel) -> list[TaskCandida
 
 
 def fuse(rankings: Mapping[Channel, list[TaskCandidate]]) -> list[TaskCandidate]:
-    """Weighted reciprocal rank fusion of per-channel task rankings; evidence scores are merged
-    (best per sentence), channels are the union of those that found the task."""
+    """Weighted reciprocal rank fusion of per-channel task rankings; channels are the union of
+    those that found the task. Evidence is fused the same way, sentence by sentence: a BM25
+    score, a cosine and an entity link are on scales of their own, so a sentence's evidence
+    score is the sum over the channels that found it of the channel's weight / (RRF_K + the
+    sentence's rank in that channel)."""
     fused: dict[str, TaskCandidate] = {}
     for channel, ranking in rankings.items():
         weight = CHANNEL_WEIGHTS[channel]
+        sentence_votes = _sentence_votes(ranking, weight)
         for rank, candidate in enumerate(ranking, 1):
             into = fused.get(candidate.task_id)
             if into is None:
-                fused[candidate.task_id] = TaskCandidate(
-                    candidate.task_id, weight / (RRF_K + rank), set(candidate.channels),
-                    dict(candidate.sentence_scores))
-                continue
+                into = fused[candidate.task_id] = TaskCandidate(candidate.task_id, 0.0, set())
             into.score += weight / (RRF_K + rank)
             into.channels |= candidate.channels
             merged = into.sentence_scores
-            for sid, score in candidate.sentence_scores.items():
-                if score > merged.get(sid, score - 1.0):
-                    merged[sid] = score
+            for sid in candidate.sentence_scores:
+                merged[sid] = merged.get(sid, 0.0) + sentence_votes[sid]
     return sorted(fused.values(), key=lambda c: (-c.score, c.task_id))
+
+
+def _sentence_votes(ranking: Sequence[TaskCandidate], weight: float) -> dict[str, float]:
+    """Each sentence of one channel's ranking: ``weight / (RRF_K + rank)`` by its score in the
+    channel (equal scores share the better rank)."""
+    scores = sorted((score for c in ranking for score in c.sentence_scores.values()), reverse=True)
+    rank_of: dict[float, int] = {}
+    for rank, score in enumerate(scores, 1):
+        rank_of.setdefault(score, rank)
+    return {sid: weight / (RRF_K + rank_of[score])
+            for c in ranking for sid, score in c.sentence_scores.items()}
 
 
 def merge(first: list[TaskCandidate], second: list[TaskCandidate], weight: float) -> list[TaskCandidate]:

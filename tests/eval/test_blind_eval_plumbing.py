@@ -56,6 +56,8 @@ def check_scores(scores: dict[str, Any], rows: list[str], asked: int) -> None:
             assert all(0.0 <= v <= 1.0 for v in shares), (name, lang, figures)
             recall = [figures[f"recall@{k}"] for k in CUTOFFS]
             assert recall == sorted(recall), (name, lang, figures)  # recall grows with k
+            evidence = figures["evidence@1"]
+            assert evidence is None or 0.0 <= evidence <= 1.0, (name, lang, figures)
 
 
 def check_ranks(question: dict[str, Any], rows: list[str], depth: int) -> None:
@@ -82,6 +84,9 @@ def test_eval_runs_on_the_blind_questions(settings_env: Path, backend: str) -> N
         assert all(label.startswith(f"{blind.doc} #") for label in question["gold"]), question["gold"]
         assert question["kind"] == blind.kind and question["lang"] == blind.lang
         check_ranks(question, rows, TASK_RANK_DEPTH)
+        # Evidence is judged where a quoted gold task is in the top 5, and only there.
+        in_top = any(r is not None and r <= MISS_CUTOFF for r in question["ranks"][FUSED])
+        assert (question["evidence_first"][FUSED] is not None) == in_top, question["q"]
     misses = body["misses"]
     assert set(misses["by_kind"]) == set(KINDS)
     assert misses["total"] == sum(k["misses"] for k in misses["by_kind"].values()) \
@@ -90,7 +95,9 @@ def test_eval_runs_on_the_blind_questions(settings_env: Path, backend: str) -> N
 
     # The table and the miss listing: one entry per miss, each gold item with its fused rank.
     table = invoke("eval", str(QUESTIONS), "--fused-only", "--misses")
-    assert "recall@5" in table and "MRR" in table
+    assert "recall@5" in table and "MRR" in table and "evidence@1" in table
+    judged = [q["evidence_first"][FUSED] for q in body["questions"] if q["evidence_first"][FUSED] is not None]
+    assert body["scores"][FUSED]["all"]["evidence@1"] == pytest.approx(sum(judged) / len(judged), abs=1e-4)
     fused_misses = [q for q in body["questions"] if q["missed"]]
     assert f"outside the fused top {MISS_CUTOFF}): {len(fused_misses)} of {len(asked)}" in table
     assert len(re.findall(r"^miss \[", table, re.M)) == len(fused_misses)
