@@ -113,8 +113,13 @@ _COUNTED_BEFORE = re.compile(rf"(?<!第){_QUANTIFIER}(?:{LEVEL.pattern}|{ORDINAL
 _COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
 # A head followed by one of these names a person in office (厅长, 局长), not the body.
 _OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
+# Kinds of body whose relative 省/市/县 prefix is the document's locality (省投资集团 in an Anhui
+# document is 安徽省投资集团). Not schools: a school's short name may open with 省 or 市 of its
+# own (省太中专, the sample's 江苏省太仓中等专业学校, is named so in DESIGN.md).
 _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
-                     "congress", "venue", "working_group", "court", "procuratorate", "association"}
+                     "congress", "venue", "working_group", "court", "procuratorate", "association",
+                     "centre", "research_institute", "company", "bank", "media", "troupe",
+                     "base", "laboratory", "alliance", "university", "studio"}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 4
+DATA_VERSION = 5
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -29,6 +29,8 @@ CHANGES = {
     4: "entities re-read: places inside quoted names and platform names are no places, bodies listed "
        "without their locality are the list's (市场监管局 in a province's list), companies named in a "
        "list of companies, targets with GDP, 等 and 工作日内, programme names after 实施/开展 whole",
+    5: "centres, companies, banks, research institutes and other bodies named with a relative 省 or 市 "
+       "are the document's (省投资集团 -> 安徽省投资集团), as government bodies already were",
 }
 MIGRATE = "policykg migrate"
 

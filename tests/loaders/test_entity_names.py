@@ -87,3 +87,13 @@ def test_a_congress_is_named_in_full() -> None:
     from loaders.entities.institutions import canonical_body
     assert canonical_body("滨州市人大") == canonical_body("滨州市人民代表大会") == "滨州市人民代表大会"
     assert canonical_body("人大") == "人大"  # bare: not resolved here
+
+
+def test_bodies_of_any_kind_named_with_a_relative_prefix_are_the_documents_own() -> None:
+    text = ("安徽省人民政府关于推进工作的意见\n一、主要任务\n"
+            "支持省投资集团、省铁塔公司参与建设，依托省人工智能行业赋能中心和省医学科学院开展研究。"
+            "发挥省太中专的示范作用。\n")
+    names = {i.name for i in load_bytes("x.txt", text.encode()).batch.institutions}
+    assert {"安徽省投资集团", "安徽省铁塔公司", "安徽省人工智能行业赋能中心", "安徽省医学科学院"} <= names
+    # A school whose name opens with 省 keeps it (省太中专 is the school's own short name).
+    assert "省太中专" in names and not any(n.endswith("投资集团") and n != "安徽省投资集团" for n in names)
