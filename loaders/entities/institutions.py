@@ -372,6 +372,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
                 and norm[end] not in FUNCTION_CHARS and uncovered(name[: -len(head)]) < 4 \
                 and not is_verb_like(tokens(norm[end:end + 4])[0]):
             continue  # 上海市学校美育, 丰富学校美育课程: 学校 modifies the next noun (not 中学建成)
+        if k in {"centre", "base"} and _GOAL_VERB.search(norm, max(0, start - 2), start) \
+                and not has_locality(norm[start:end]):
+            continue  # a goal (打造西部金融中心; 建设包头市政务大数据中心 names its own)
         if _accept(name, head, k):
             found.append((start, end, name, k))
         elif (inner := _locality_inside(norm, start, end - len(head))) > start and _accept(norm[inner:end], head, k):
@@ -381,6 +384,11 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
     return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked)
 
+
+# A centre or base without a locality of its own that a clause sets out to build or become is a
+# goal, not a body (打造西部金融中心, 建设先进制造业基地, 成为世界重要人才中心). Not after
+# 建成/创建/设立: the sample's gold counts a body being founded (建成教师勤廉教育基地).
+_GOAL_VERB = re.compile(r"(?:建设|打造|成为|争创)$")
 
 # A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.
 _COMPANY_LIST_END = re.compile(r"等[^\W\d_]{0,6}?(?:企业|公司|集团)")

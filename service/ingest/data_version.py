@@ -30,7 +30,8 @@ CHANGES = {
        "without their locality are the list's (市场监管局 in a province's list), companies named in a "
        "list of companies, targets with GDP, 等 and 工作日内, programme names after 实施/开展 whole",
     5: "centres, companies, banks, research institutes and other bodies named with a relative 省 or 市 "
-       "are the document's (省投资集团 -> 安徽省投资集团), as government bodies already were",
+       "are the document's (省投资集团 -> 安徽省投资集团), as government bodies already were; a centre "
+       "or base to be built or become is a goal, not a body (打造西部金融中心)",
 }
 MIGRATE = "policykg migrate"
 

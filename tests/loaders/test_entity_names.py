@@ -97,3 +97,13 @@ def test_bodies_of_any_kind_named_with_a_relative_prefix_are_the_documents_own()
     assert {"安徽省投资集团", "安徽省铁塔公司", "安徽省人工智能行业赋能中心", "安徽省医学科学院"} <= names
     # A school whose name opens with 省 keeps it (省太中专 is the school's own short name).
     assert "省太中专" in names and not any(n.endswith("投资集团") and n != "安徽省投资集团" for n in names)
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("加快打造西部金融中心，建设先进制造业基地", []),  # goals (issue 14: 国际金融中心, 重要能源基地)
+    ("努力成为世界重要人才中心", []),
+    ("建成教师勤廉教育基地", ["教师勤廉教育基地"]),  # a body being founded counts (the sample's gold)
+    ("依托省人工智能行业赋能中心开展服务", ["省人工智能行业赋能中心"]),
+])
+def test_a_centre_to_be_built_or_become_is_a_goal(sentence: str, names: list[str]) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Institution"] == names
