@@ -5,11 +5,11 @@ import json
 import shlex
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -488,6 +488,17 @@ def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, mi
                 out.print(f"    {name:<{width}}  {shown}", markup=False)
 
 
+Q = TypeVar("Q")
+
+
+def _read_questions(load: Callable[[Path], list[Q]], path: Path) -> list[Q]:
+    """A question file read by ``load``, or the command fails saying which line is wrong."""
+    try:
+        return load(path)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command("eval")
 def evaluate(questions_file: Path,
              as_json: Annotated[bool, typer.Option(
@@ -503,10 +514,7 @@ def evaluate(questions_file: Path,
     and the misses counted by question kind."""
     from service.search.evaluation import CONFIGURATIONS, FUSED, TASK_RANK_DEPTH, evaluate, load_questions
 
-    try:
-        questions = load_questions(questions_file)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    questions = _read_questions(load_questions, questions_file)
     configurations = {FUSED: CONFIGURATIONS[FUSED]} if fused_only else CONFIGURATIONS
     with _opened(read_only=True) as components:
         try:
@@ -539,10 +547,7 @@ def evaluate_docs(questions_file: Path,
         load_doc_questions,
     )
 
-    try:
-        questions = load_doc_questions(questions_file)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    questions = _read_questions(load_doc_questions, questions_file)
     configurations = {FUSED: CONFIGURATIONS[FUSED]} if fused_only else CONFIGURATIONS
     with _opened(read_only=True) as components:
         try:
@@ -573,10 +578,7 @@ def evaluate_listing_detection(
         load_listing_questions,
     )
 
-    try:
-        questions = load_listing_questions(questions_file)
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
+    questions = _read_questions(load_listing_questions, questions_file)
     with _opened(read_only=True) as components:
         answers = evaluate_listing(build_search(components), components.store, questions)
     body = json.dumps(listing_json(answers), ensure_ascii=False, indent=2) + "\n"
