@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -441,20 +441,31 @@ def cypher(
     Console().print(table)
 
 
+def _evaluation_json(payload: dict[str, Any], *, as_json: bool, out_file: Path | None) -> bool:
+    """Write an evaluation's JSON to ``out_file`` when given, and print it with ``as_json``;
+    True when that was the whole output."""
+    body = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if out_file is not None:
+        out_file.write_text(body, "utf-8")
+    if as_json:
+        sys.stdout.write(body)
+    return as_json
+
+
+def _evaluation_console() -> Console:
+    # Piped into a log, rich would fold the rows at 80 columns; miss lines stay whole for grep.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+
+
 def _print_evaluation(evaluation: "Evaluation", title: str, *, as_json: bool, misses: bool,
                       depth: int, out_file: Path | None, hit: bool = False) -> None:
     """The scores table, the misses counted by kind and, with ``misses``, each miss with its
     gold's rank under every configuration (JSON: all of it, with every question's ranks)."""
     from service.search.evaluation import CUTOFFS, MISS_CUTOFF
 
-    body = json.dumps(evaluation.as_json(), ensure_ascii=False, indent=2) + "\n"
-    if out_file is not None:
-        out_file.write_text(body, "utf-8")
-    if as_json:
-        sys.stdout.write(body)
+    if _evaluation_json(evaluation.as_json(), as_json=as_json, out_file=out_file):
         return
-    # Piped into a log, rich would fold the rows at 80 columns; miss lines stay whole for grep.
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    out = _evaluation_console()
     measure = "hit" if hit else "recall"
     evidence = not hit  # a document-level question has no gold sentence
     table = Table("channels", "language", "questions", *(f"{measure}@{k}" for k in CUTOFFS), "MRR",
@@ -581,17 +592,13 @@ def evaluate_listing_detection(
     questions = _read_questions(load_listing_questions, questions_file)
     with _opened(read_only=True) as components:
         answers = evaluate_listing(build_search(components), components.store, questions)
-    body = json.dumps(listing_json(answers), ensure_ascii=False, indent=2) + "\n"
-    if out_file is not None:
-        out_file.write_text(body, "utf-8")
-    if as_json:
-        sys.stdout.write(body)
+    if _evaluation_json(listing_json(answers), as_json=as_json, out_file=out_file):
         return
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
+    out = _evaluation_console()
     table = Table("language", "questions", "listings", "answered as listings", "right",
                   "precision", "recall", title=questions_file.name)
     for lang, c in listing_counts(answers).items():
-        table.add_row(lang, str(sum(vars(c).values())), str(c.true_positive + c.false_negative),
+        table.add_row(lang, str(c.questions), str(c.true_positive + c.false_negative),
                       str(c.true_positive + c.false_positive), str(c.true_positive + c.true_negative),
                       f"{c.precision:.3f}", f"{c.recall:.3f}")
     out.print(table)

@@ -245,6 +245,10 @@ class ListingCounts:
     true_negative: int = 0
 
     @property
+    def questions(self) -> int:
+        return self.true_positive + self.false_positive + self.false_negative + self.true_negative
+
+    @property
     def precision(self) -> float:
         found = self.true_positive + self.false_positive
         return self.true_positive / found if found else 1.0
@@ -268,16 +272,14 @@ class ListingCounts:
 
 def evaluate_listing(search: SearchService, store: GraphStore,
                      questions: list[ListingQuestion]) -> list[ListingAnswer]:
-    """Whether search answers each question as a listing (its first stage decides), and the
-    entities it linked."""
+    """Whether search answers each question as a listing, and the entities it linked: the
+    entity match that search's first stage runs, without the retrieval (no model call)."""
     snapshot = store.search_snapshot()
     answers = []
     for question in questions:
-        stage = search.first_stage(question.q, snapshot)
-        entities = stage.entities
-        answers.append(ListingAnswer(
-            question, detected=bool(entities and entities.listing),
-            entities=[e.name for e in entities.linked] if entities else []))
+        entities = search.match_entities(normalise_query(question.q), snapshot)
+        answers.append(ListingAnswer(question, detected=entities.listing,
+                                     entities=[e.name for e in entities.linked]))
     return answers
 
 
@@ -292,7 +294,7 @@ def listing_counts(answers: Sequence[ListingAnswer]) -> dict[str, ListingCounts]
 
 def listing_json(answers: Sequence[ListingAnswer]) -> dict[str, Any]:
     return {
-        "scores": {lang: {"questions": sum(vars(c).values()), **vars(c),
+        "scores": {lang: {"questions": c.questions, **vars(c),
                           "precision": round(c.precision, 4), "recall": round(c.recall, 4)}
                    for lang, c in listing_counts(answers).items()},
         "questions": [{"q": a.question.q, "lang": a.question.lang, "listing": a.question.listing,
