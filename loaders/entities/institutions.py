@@ -121,6 +121,11 @@ _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government"
                      "centre", "research_institute", "company", "bank", "media", "troupe",
                      "base", "laboratory", "alliance", "university", "studio"}
 
+# A centre or base without a locality of its own that a clause sets out to build or become is a
+# goal, not a body (打造西部金融中心, 建设先进制造业基地, 成为世界重要人才中心). Not after
+# 建成/创建/设立: the sample's gold counts a body being founded (建成教师勤廉教育基地).
+_GOAL_VERB = re.compile(r"(?:建设|打造|成为|争创)$")
+
 
 @dataclass(frozen=True)
 class Locality:
@@ -384,11 +389,6 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
             found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
     return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked)
 
-
-# A centre or base without a locality of its own that a clause sets out to build or become is a
-# goal, not a body (打造西部金融中心, 建设先进制造业基地, 成为世界重要人才中心). Not after
-# 建成/创建/设立: the sample's gold counts a body being founded (建成教师勤廉教育基地).
-_GOAL_VERB = re.compile(r"(?:建设|打造|成为|争创)$")
 
 # A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.
 _COMPANY_LIST_END = re.compile(r"等[^\W\d_]{0,6}?(?:企业|公司|集团)")

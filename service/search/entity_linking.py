@@ -188,9 +188,8 @@ def asks_for_listing(question: str, linked: list[LinkedEntity]) -> bool:
         rest = re.sub(re.escape(_surface(entity.surface)), " ", rest, flags=re.I)
     words = [w for w in re.findall(r"[A-Za-z]+", _FRAME_EN.sub(" ", rest))]
     chinese = _FILLER.sub("", re.sub(r"[A-Za-z'’]+", "", _FRAME_ZH.sub("", rest)))
-    left = len(words) + len(chinese) // 2
-    if left == 0 and not chinese:
+    if not words and not chinese:
         return True  # the name and frame words alone ("关于天津的内容", "Shanghai"): nothing else to rank by
     if not (_LIST_INTENT_ZH.search(question) or _LIST_INTENT_EN.search(question)):
         return False
-    return left <= _FRAME_LEFT_MAX
+    return len(words) + len(chinese) // 2 <= _FRAME_LEFT_MAX
