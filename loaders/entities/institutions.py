@@ -72,19 +72,22 @@ HEADS: dict[str, str] = {
     "办公厅": "office", "办公室": "office", "秘书处": "office", "办事处": "government",
     "人民政府": "government", "政府": "government", "人民法院": "court", "法院": "court", "检察院": "procuratorate",
     "研究院": "research_institute", "研究所": "research_institute", "研究中心": "research_institute",
-    "研究会": "association", "协会": "association", "学会": "association", "联合会": "association",
+    "科院": "research_institute", "研院": "research_institute",  # short forms: 农科院, 先研院
+    "医院": "hospital", "卫生院": "hospital", "保健院": "hospital", "附院": "hospital",
+    "研究会": "association", "协会": "association", "商会": "association", "基金会": "association",
+    "学会": "association", "联合会": "association",
     "总工会": "association", "文联": "association", "妇联": "association", "科协": "association",
     "侨联": "association", "残联": "association", "工商联": "association",
     "大学": "university", "学院": "university",
     "中专": "school", "职中": "school", "中学": "school", "小学": "school", "学校": "school",
-    "幼儿园": "school", "校区": "school", "技校": "school",
+    "幼儿园": "school", "校区": "school", "技校": "school", "党校": "school",
     "中心": "centre", "联盟": "alliance", "共同体": "alliance", "基地": "base", "工作室": "studio",
     "实验室": "laboratory",
     "科技馆": "venue", "图书馆": "venue", "博物馆": "venue", "美术馆": "venue", "文化馆": "venue",
     "纪念馆": "venue", "艺术馆": "venue", "少年宫": "venue", "青少年宫": "venue",
     "艺术团": "troupe", "合唱团": "troupe", "乐团": "troupe", "剧团": "troupe",
     "集团": "company", "公司": "company", "银行": "bank", "支行": "bank", "分行": "bank",
-    "海关": "bureau", "报社": "media", "电视台": "media", "广播电视台": "media",
+    "海关": "bureau", "报社": "media", "出版社": "media", "电视台": "media", "广播电视台": "media",
     "党委": "party_committee", "市委": "party_committee", "省委": "party_committee",
     "县委": "party_committee", "区委": "party_committee", "团市委": "association", "团省委": "association",
     "局": "bureau", "厅": "bureau", "署": "bureau", "委": "committee", "办": "office", "部": "department",
@@ -94,12 +97,13 @@ _SHORT_HEADS = {"局", "厅", "署", "委", "办", "部"}
 # Characters around a one-character head that show it is part of another word (格局, 大厅, 委托, 举办, 干部).
 _NOT_BEFORE = {"局": set("格布大全开结当变破胜棋"), "中心": set("个为"), "厅": set("大餐客展门舞"), "署": set("部签"),
                "委": set("全常"), "办": set("举承创主开合协兴民公督试包代筹查补照操"),
-               "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背"), "小学": set("中"), "中学": set("初高")}
+               "部": set("全内外局干东西南北中上下总支俱细腹头顶底胸背"), "小学": set("中"), "中学": set("初高"),
+               "商会": set("招")}
 _NOT_AFTER = {"局": set("面部势限长"), "厅": set("堂"), "署": set("名"), "委": set("托员派屈婉身"),
               "办": set("学法理事公好成"), "部": set("分门署位长件队落"),
               "人大": set("代"), "政协": set("委"), "中心": set("城任工思环支镇区平"), "学院": set("派"),
               "基地": set("址"), "大学": set("生"), "学校": set("长"), "中学": set("生"), "小学": set("生"),
-              "银行": set("贷"),
+              "银行": set("贷"), "科院": set("所校"), "研院": set("所"),
               "集团": set("化"), "联盟": set("化"), "共同体": set("化")}
 _LOCALITY_PREFIX = re.compile(r"(?:中共|中央|国家|国务院|全国|自治区|团市|团省|团县|省|市|县|区|州|盟|旗|镇|乡|街道)")
 _DESIGNATION = re.compile(r"(?:示范学校|示范校|特色学校|示范基地|实践基地|示范中心|示范点|达标学校|基地学校|示范区|"
@@ -119,7 +123,7 @@ _OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
 _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
                      "congress", "venue", "working_group", "court", "procuratorate", "association",
                      "centre", "research_institute", "company", "bank", "media", "troupe",
-                     "base", "laboratory", "alliance", "university", "studio"}
+                     "base", "laboratory", "alliance", "university", "studio", "hospital"}
 
 # A centre or base without a locality of its own that a clause sets out to build or become is a
 # goal, not a body (打造西部金融中心, 建设先进制造业基地, 成为世界重要人才中心). Not after
@@ -282,7 +286,7 @@ def _place_quote_starts(norm: str) -> frozenset[int]:
     return frozenset(e for s, e in quoted_spans(norm) if norm[s + 1:e - 1] in g.forms)
 
 
-_TYPE_KINDS = {"school", "university", "centre", "base"}
+_TYPE_KINDS = {"school", "university", "centre", "base", "hospital"}
 # Kinds whose names describe what the body does (教育惠民中心), so that one common word in front
 # of the head (研发中心) names a type; schools, companies and venues are often named by one word
 # (幸福小学, 友谊公司), and 派驻纪检监察组 is a name.

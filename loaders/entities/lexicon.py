@@ -93,8 +93,8 @@ def scan_left(text: str, end: int, max_len: int = 24, *, quotes: bool = True,
                                                                   or _ends_lead(text, i - 2)):
             i -= 1
             continue
-        if ch == "和" and (i - 1 - offset) in ands:
-            i -= 1
+        if ch == "和" and ((i - 1 - offset) in ands or _in_proper_name(text, i - 1)):
+            i -= 1  # 科学技术和信息化局, 北京协和医院: 和 inside a name
             continue
         if ch == "等" and i >= 2 and text[i - 2] in _DENG_WORDS:
             i -= 1  # 高等, 平等: not the list-closing 等
@@ -114,6 +114,18 @@ def scan_left(text: str, end: int, max_len: int = 24, *, quotes: bool = True,
 def _ends_lead(text: str, pos: int) -> bool:
     """Whether a clause word ends right before ``pos``."""
     return any(text.endswith(w, 0, pos) for w in word_list("lead_words.txt") if len(w) >= 2)
+
+
+def _in_proper_name(text: str, i: int) -> bool:
+    """Whether the character at ``i`` is inside a word that jieba's dictionary tags as a
+    proper name (协和 in 北京协和医院), not a word of its own."""
+    start = max(0, i - 3)
+    offset = start
+    for token in tokens(text[start:i + 4]):
+        if offset <= i < offset + len(token):
+            return len(token) > 1 and word_tag(token) in {"nr", "nrt", "nrfg", "nz", "nt", "ns"}
+        offset += len(token)
+    return False
 
 
 def inside_word(text: str, i: int) -> bool:

@@ -20,7 +20,10 @@ Rules:
   verbal noun with a noun after it (环境建设示范学校; 实验室优化重组 ends at 优化). A phrase of
   verbs and adverbs only (增长, 最高, 保证) counts nothing. When nothing follows, the phrase before the
   number, without the verb that joins them (项目试点学校增加到22所 -> 项目试点学校). Clause
-  words and award levels are dropped (新增省、市优质幼儿园4-5所 -> 优质幼儿园).
+  words and award levels are dropped (新增省、市优质幼儿园4-5所 -> 优质幼儿园). A share after 的
+  counts the whole it is a share of (完成工程量的50% -> 工程量), unless 按照 opens the clause (the
+  rate a grant is worked out at). A bound with nothing named to count is still a requirement
+  (保证不低于72学时), except on money (最高不超过500万元 caps a grant).
 - Before the number, adverbs (年均, 平均, 最高, 分别) and the joining verb (增长, 达到, 增加到) are
   dropped, each only as a whole word of the phrase (失业率平均为 drops 平均为, not 均为), and a
   phrase longer than 12 characters is a clause, not what is counted.
@@ -93,6 +96,10 @@ _TRAILING_ADVERBS = ("分别", "每年", "平均", "年均", "人均", "日均",
                      "共计", "均", "共", "约", "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
 _MAX_COUNTS_BEFORE = 12
 # Periods counted with 个 (7个工作日内, 3个月内): 内 after them bounds the time from above.
+# A share "of" something after 按照 is the rate a sum is worked out at (按照设备投资额的15%给予补助),
+# not a goal; nor is a bound on money (最高不超过500万元), a cap on a grant.
+_RATE_BASIS = re.compile(r"(?:按照|依照|比照)[^，。；：,;:]*$")
+_MONEY_UNITS = frozenset({"元", "万元", "亿元", "千元", "百元", "万亿元"})
 _PERIODS = frozenset({"工作日", "日", "天", "月", "年", "周", "星期", "季度", "小时", "分钟"})
 
 
@@ -309,10 +316,15 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         counts, c_start, c_end = _counts_after(norm, e, quotations)
         span_start, span_end = s, max(e, c_end)
         if not counts or _only_verbs(counts):
-            counts, c_start = _counts_before(norm, s)
+            # 总课时的9%: a share counts the whole that the 的 before it names.
+            share = unit == "%" and before == "的" and not _RATE_BASIS.search(norm, 0, s)
+            counts, c_start = _counts_before(norm, s - 1 if share else s)
             span_start, span_end = (c_start if counts else s), e
+        bounded = low_bound is None or high_bound is None
         if len(counts) < 2 or _only_verbs(counts):
-            continue
+            if not bounded or unit in _MONEY_UNITS:
+                continue
+            counts = ""  # 不低于72学时: a bound is a requirement even with nothing named to count
         if unit == "分钟" and span_end > e:
             continue  # 15分钟社区生活圈: a minutes' reach names a kind of service area
         if counts.endswith("内") and counts[:-1] in _PERIODS and low_bound is not None:

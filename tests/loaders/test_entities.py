@@ -127,6 +127,8 @@ def test_institution_span_does_not_swallow_the_verb() -> None:
     ("社区教育要指导创建科教新城社区教育中心", "科教新城社区教育中心", "centre"),
     ("对照教育部《县域义务教育优质均衡发展督导评估办法》要求", "教育部", "ministry"),
     ("牵头考核单位：市住建局", "市住建局", "bureau"),
+    ("推动北京协和医院贵州医院一期建成开诊", "北京协和医院贵州医院", "hospital"),  # 和 inside 协和
+    ("发挥渤海先研院科创带动效益", "渤海先研院", "research_institute"),
 ])
 def test_named_bodies_with_kind(sentence: str, name: str, kind: str) -> None:
     m = only(sentence, "Institution")
@@ -159,6 +161,8 @@ def test_locality_from_the_issuer() -> None:
     "深化学校思想政治理论课改革创新",
     "适度发展高端民办学校",
     "建设政务服务大厅，优化整体布局",
+    "推进县级医院、公立医院、乡镇卫生院和民营医院建设。",  # kinds of hospital
+    "支持副高级以上职称的医疗专家到县级公立医院工作。",
 ])
 def test_types_designations_people_and_common_words_are_not_institutions(sentence: str) -> None:
     assert names(sentence, "Institution") == []
@@ -403,6 +407,23 @@ def test_comparators_set_one_bound(sentence: str, name: str, low: float | None,
                                    high: float | None) -> None:
     m = only(sentence, "Target")
     assert (m.name, m.value_min, m.value_max) == (name, low, high)
+
+
+def test_a_share_counts_the_whole_it_is_a_share_of_and_a_bound_needs_no_counted_noun() -> None:
+    found = [(m.name, m.value_min, m.value_max) for m in extract_mentions("分别完成工程量的50%和60%以上。")
+             if m.label == "Target"]
+    assert found == [("50%工程量", 50, 50), ("≥60%", 60, None)]
+    hours = only("保证不低于72学时。", "Target")
+    assert (hours.value_min, hours.value_max, hours.unit) == (72, None, "学时")
+
+
+@pytest.mark.parametrize("sentence", [
+    "按照设备、软件实际投资额的15%给予补助。",  # the rate a grant is worked out at
+    "给予补助，最高不超过500万元。",  # a cap on a grant
+    "增长了一些，约为12%。",  # a bare share with no bound and nothing counted
+])
+def test_rates_of_a_grant_and_caps_on_money_are_not_targets(sentence: str) -> None:
+    assert names(sentence, "Target") == []
 
 
 def test_chinese_numerals_of_ten_or_more_are_quantities() -> None:
