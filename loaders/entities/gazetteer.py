@@ -73,6 +73,9 @@ class Gazetteer:
     abbreviations: dict[str, str]  # one-character country form -> canonical name
     abbreviation_before: str
     abbreviation_after: tuple[str, ...]
+    division_abbreviations: dict[str, str]  # one-character province form -> canonical name
+    division_abbreviation_before: str
+    division_abbreviation_after: tuple[str, ...]
     short_forms: frozenset[str]  # forms that need a word-boundary check
     words: frozenset[str]  # two-character CC-CEDICT words
     common_words: frozenset[str]  # CC-CEDICT words with a common (lower-case) reading: 研发, 居民
@@ -397,6 +400,7 @@ def gazetteer() -> Gazetteer:
 
     abbr = data["country_abbreviations"]
     abbreviations = {ch: code_to_name[code] for ch, code in abbr["forms"].items() if code in code_to_name}
+    divisions = data["division_abbreviations"]
 
     lengths: dict[str, set[int]] = defaultdict(set)
     for form in forms:
@@ -404,7 +408,10 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(entries=entries, forms=forms,
                      lengths={ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()},
                      abbreviations=abbreviations, abbreviation_before=abbr["preceded_by"],
-                     abbreviation_after=tuple(abbr["followed_by"]), short_forms=frozenset(short_forms),
+                     abbreviation_after=tuple(abbr["followed_by"]),
+                     division_abbreviations={ch: forms[name] for ch, name in divisions["forms"].items()},
+                     division_abbreviation_before=divisions["preceded_by"],
+                     division_abbreviation_after=tuple(divisions["followed_by"]), short_forms=frozenset(short_forms),
                      words=frozenset(romanise.cedict.two_char_words),
                      common_words=frozenset(romanise.cedict.common_words),
                      verbs=frozenset(romanise.cedict.verbs),

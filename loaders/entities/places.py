@@ -20,7 +20,10 @@ Rules (the gazetteer module says which names and forms exist):
   region's (``region``); a district's short form that is not matched elsewhere (滨城 for
   滨城区) only in its own city's documents.
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
-  follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word).
+  follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word), and a
+  division after 驻/来/在/赴… when a word for who or what is there follows (驻川单位 -> 四川;
+  驻滨部队 in a 滨州 document -> 滨州): the province by its standard abbreviation, the
+  document's own city or district by its first character.
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
   administrative parent and its groupings) and, for a grouping, its ``members``.
 """
@@ -373,5 +376,20 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                 and norm.startswith(g.abbreviation_after, i + 1) \
                 and (name_quotes is None or not name_quotes.encloses(i, i + 1)):
             mentions.append(_mention(g.entries[abbr], sentence, i, i + 1))
+        elif i > 0 and norm[i - 1] in g.division_abbreviation_before and not blocked[i] and edges[i] \
+                and norm.startswith(g.division_abbreviation_after, i + 1) \
+                and (division := _abbreviated_division(norm[i], region)):
+            mentions.append(_mention(g.entries[division], sentence, i, i + 1))
         i += 1
     return mentions
+
+
+def _abbreviated_division(char: str, region: tuple[str, ...]) -> str | None:
+    """The division one character names between 驻/来/在… and 单位/部队/工作… (驻滨部队, 来川工作):
+    the document's own city or district by its first character, else a province by its
+    standard abbreviation."""
+    g = gazetteer()
+    for name in region[:-1]:
+        if name.startswith(char) and name in g.forms:
+            return g.forms[name]
+    return g.division_abbreviations.get(char)

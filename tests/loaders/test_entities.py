@@ -246,6 +246,14 @@ def test_one_character_country_form_needs_a_relation_word() -> None:
     assert names("加强对德育工作的领导", "Place") == []
 
 
+def test_one_character_division_form_needs_being_there_and_who_is_there() -> None:
+    binzhou = Locality(province="山东省", city="滨州市")
+    assert names("向驻滨部队、来鲁投资企业和在京高校致以敬意", "Place", binzhou) == ["滨州", "山东", "北京"]
+    # Not abbreviations: 抓 and 稳 name no division; 滨 outside 滨州's documents names none.
+    assert names("在抓投资、来稳就业", "Place", binzhou) == []
+    assert names("向驻滨部队致以敬意", "Place", TAICANG) == []
+
+
 @pytest.mark.parametrize("sentence", [
     "提高政治判断力和政治执行力",
     "认真办好人大代表议案和政协委员提案",
