@@ -116,7 +116,7 @@ class CypherGraphStore(ABC):
         doc_id = batch.document.id
         before_tasks = {r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})}
         before_sentences = {s.id for s in self.document_sentences(doc_id)}
-        statements = self._document_statements(batch, before_sentences)
+        statements = self._document_statements(batch, before_tasks, before_sentences)
         self._commit(statements)
         return DocumentWrite(
             doc_id=doc_id,
@@ -124,17 +124,17 @@ class CypherGraphStore(ABC):
             removed_sentence_ids=sorted(before_sentences - {s.id for s in batch.sentences}),
         )
 
-    def _document_statements(self, batch: GraphBatch, before_sentences: set[str]
-                             ) -> list[cypher.Statement]:
+    def _document_statements(self, batch: GraphBatch, before_tasks: set[str],
+                             before_sentences: set[str]) -> list[cypher.Statement]:
         doc_id = batch.document.id
         statements = [
             *cypher.delete_stale_structure(
                 doc_id,
                 keep_sections=[s.id for s in batch.sections],
-                keep_tasks=[t.id for t in batch.tasks],
-                keep_sentences=[s.id for s in batch.sentences],
+                stale_tasks=sorted(before_tasks - {t.id for t in batch.tasks}),
+                stale_sentences=sorted(before_sentences - {s.id for s in batch.sentences}),
             ),
-            *cypher.delete_owned_edges(doc_id),
+            *cypher.delete_owned_edges(doc_id, sentences=bool(before_sentences)),
             *cypher.delete_issued_documents(doc_id, [d.id for d in batch.issued_documents]),
             (cypher.upsert_nodes("PolicyDocument", self._typed_parameters),
              {"rows": _rows([batch.document, *batch.issued_documents])}),
@@ -143,16 +143,22 @@ class CypherGraphStore(ABC):
         if cited:
             statements.append((cypher.upsert_cited_documents(self._typed_parameters),
                                {"rows": _rows(cited)}))
-        node_lists = (
-            ("Section", batch.sections), ("Task", batch.tasks), ("Sentence", batch.sentences),
-            ("Institution", batch.institutions), ("Programme", batch.programmes),
-            ("Place", batch.places), ("Target", batch.targets),
-        )
-        for label, models in node_lists:
+        # The document's tasks and sentences are known: the ids it held before are updated,
+        # the others created (their ids hash the document, so no other document holds them).
+        # Sections (few, not read before) and entities (shared across documents) are merged.
+        typed = self._typed_parameters
+        own: tuple[tuple[NodeLabel, Sequence[Any], set[str]], ...] = (
+            ("Task", batch.tasks, before_tasks), ("Sentence", batch.sentences, before_sentences))
+        for label, models, before in own:
+            for write_nodes, selected in ((cypher.update_nodes, [m for m in models if m.id in before]),
+                                          (cypher.create_nodes, [m for m in models if m.id not in before])):
+                statements.extend((write_nodes(label, typed), {"rows": chunk}) for chunk in _chunks(_rows(selected)))
+        merged: tuple[tuple[NodeLabel, Sequence[Any]], ...] = (
+            ("Section", batch.sections), ("Institution", batch.institutions), ("Programme", batch.programmes),
+            ("Place", batch.places), ("Target", batch.targets))
+        for label, models in merged:
             for chunk in _chunks(_rows(models)):
-                statements.append(
-                    (cypher.upsert_nodes(label, self._typed_parameters),  # type: ignore[arg-type]
-                     {"rows": chunk}))
+                statements.append((cypher.upsert_nodes(label, typed), {"rows": chunk}))
         # Edges that cannot exist yet are created, not merged: the document's own tasks' and
         # sentences' outgoing edges (deleted above) and the edges to its new sentences.
         own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
@@ -193,13 +199,13 @@ class CypherGraphStore(ABC):
         if cited_by_others:
             # Other documents cite it: keep the node, as a cited-only document.
             statements = [
-                *cypher.delete_stale_structure(doc_id, [], [], []),
-                *cypher.delete_owned_edges(doc_id),
+                *cypher.delete_stale_structure(doc_id, [], task_ids, sentence_ids),
+                *cypher.delete_owned_edges(doc_id, sentences=False),  # deleted above, with their edges
                 *cypher.delete_issued_documents(doc_id, []),
                 (cypher.DOWNGRADE_TO_CITED, {"doc": doc_id}),
             ]
         else:
-            statements = cypher.delete_document(doc_id)
+            statements = cypher.delete_document(doc_id, task_ids, sentence_ids)
         statements.extend(cypher.prune_orphans())
         self._commit(statements)
         return DocumentWrite(doc_id=doc_id, removed_task_ids=sorted(task_ids),
