@@ -20,7 +20,8 @@ Rules:
   verbal noun with a noun after it (环境建设示范学校; 实验室优化重组 ends at 优化). A phrase of
   verbs and adverbs only (增长, 最高, 保证) counts nothing. When nothing follows, the phrase before the
   number, without the verb that joins them (项目试点学校增加到22所 -> 项目试点学校). Clause
-  words and award levels are dropped (新增省、市优质幼儿园4-5所 -> 优质幼儿园). A share after 的
+  words and award levels are dropped, before or after the number (新增省、市优质幼儿园4-5所,
+  100所省、市艺术特色学校 -> 艺术特色学校). A share after 的
   counts the whole it is a share of (完成工程量的50% -> 工程量), unless 按照 opens the clause (the
   rate a grant is worked out at). A bound with nothing named to count is still a requirement
   (保证不低于72学时), except on money (最高不超过500万元 caps a grant).
@@ -121,6 +122,9 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
             continue
         if is_deng_word(norm, i):
             i += 1
+            continue
+        if ch == "、" and i > start and norm[i - 1] in "省市县区级" and i + 1 < len(norm) and is_cjk(norm[i + 1]):
+            i += 1  # 100所省、市艺术特色学校: a list of levels, dropped with them below
             continue
         if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and ch != "的" and not inside_word(norm, i)) \
                 or not is_cjk(ch):

@@ -425,6 +425,11 @@ def test_a_share_counts_the_whole_it_is_a_share_of_and_a_bound_needs_no_counted_
     assert (hours.value_min, hours.value_max, hours.unit) == (72, None, "学时")
 
 
+def test_a_list_of_levels_after_the_number_is_crossed_and_dropped() -> None:
+    m = only("创建100所省、市艺术特色学校。", "Target")
+    assert (m.value_min, m.unit, m.counts, m.text) == (100, "所", "艺术特色学校", "100所省、市艺术特色学校")
+
+
 @pytest.mark.parametrize("sentence", [
     "按照设备、软件实际投资额的15%给予补助。",  # the rate a grant is worked out at
     "给予补助，最高不超过500万元。",  # a cap on a grant
