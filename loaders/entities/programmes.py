@@ -22,6 +22,8 @@ Rules:
    is not a head. As for institutions, two characters of the name must not be generic words
    (重大水利工程, 改革试点 are descriptions), and a duration alone does not name a plan
    (第三轮三年行动计划 leaves 三年行动计划).
+5. Nothing in a clause that forbids or guards against it is a programme (不得搞形象工程,
+   防止出现“半拉子”工程, 坚决杜绝…面子工程): the clause names a kind of thing to avoid.
 """
 
 import re
@@ -173,8 +175,21 @@ def is_generic_name(name: str) -> bool:
     return bool(_GENERIC_NAME.match(name)) and len(name.strip("“”\"")) <= 8
 
 
+# A clause that forbids or guards against something (不得搞形象工程, 防止出现“半拉子”工程,
+# 坚决遏制“两高一低”项目): what it names is a kind of thing to avoid, not a programme anyone runs.
+_PROHIBITION = re.compile(r"不能|不得|不搞|不要|杜绝|防止|避免|禁止|严禁|遏制")
+_CLAUSE_END = re.compile(r"[,.;:!?，。；：！？]")
+
+
+def _forbidden(norm: str, start: int) -> bool:
+    """Whether the clause before ``start`` forbids what follows."""
+    clause = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, start)), default=0)
+    return bool(_PROHIBITION.search(norm, clause, start))
+
+
 def extract_programmes(sentence: str, norm: str, taken: list[tuple[int, int]],
                        institution_ends: set[int]) -> list[Mention]:
     quoted = _quoted(sentence, norm, taken)
     spans = taken + [(q.start, q.end) for q in quoted]
-    return quoted + _unquoted(sentence, norm, spans, institution_ends)
+    found = quoted + _unquoted(sentence, norm, spans, institution_ends)
+    return [m for m in found if not _forbidden(norm, m.start)]

@@ -107,6 +107,9 @@ def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
     "扩大乡村定向师范生招生计划和签约师范生数量",
     "全力推进苏州、太仓两级政府实事工程项目",
     "在部分学校试点开设德语课程",
+    "严控新建楼堂馆所，不得搞形象工程。",  # a clause that forbids names what to avoid
+    "切实防止出现“半拉子”工程。",
+    "坚决杜绝劳民伤财的形象工程、徒有其表的面子工程。",
 ])
 def test_slogans_abbreviations_events_and_generic_plans_are_not_programmes(sentence: str) -> None:
     assert names(sentence, "Programme") == []
