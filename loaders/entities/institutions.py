@@ -438,7 +438,15 @@ def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str,
             continue  # 教育部门, 公安部门: the head goes on into another word
         if not blocked.overlaps(m.start(), m.end()) and not norm.startswith(_OFFICE_HOLDER, m.end()):
             found.append((m.start(), m.end(), m.group(0), national_bodies()[m.group(0)]))
+    for m in _CENTRE_WITH_COMMITTEES.finditer(norm):
+        if not blocked.overlaps(m.start(), m.start() + 2):
+            found.append((m.start(), m.start() + 2, "党中央", "party_committee"))
     return found
+
+
+# 中央 coordinated with party committees (中央和省委、市委的部署) is the Party's central committee;
+# alone it is an adjective (中央财政, 中央预算内投资).
+_CENTRE_WITH_COMMITTEES = re.compile(r"(?<![党共])中央(?=[和与及、](?:省委|市委|县委|区委|自治区党委))")
 
 
 @lru_cache(maxsize=1)

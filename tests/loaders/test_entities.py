@@ -220,6 +220,12 @@ def test_a_one_word_company_or_school_name_is_still_a_name() -> None:
     assert names("推进幸福小学等项目的前期准备工作。", "Institution") == ["幸福小学"]
 
 
+def test_the_centre_beside_party_committees_is_the_party_central_committee() -> None:
+    binzhou = Locality(province="山东省", city="滨州市")
+    assert names("贯彻中央和省委、市委经济工作会议部署", "Institution", binzhou) == ["党中央", "山东省委", "滨州市委"]
+    assert names("争取中央和省级财政资金", "Institution", binzhou) == []
+
+
 def test_collective_bodies_are_not_one_institution() -> None:
     assert names("纳入各市人民政府考核，各县（市）、区政府要通过多种形式筹措。", "Institution") == []
 
