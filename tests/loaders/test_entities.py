@@ -304,6 +304,8 @@ def test_a_place_inside_a_quoted_name_is_not_a_place(sentence: str, expected: li
 
 @pytest.mark.parametrize(("sentence", "expected"), [
     ("通过阿坝州共享交换平台统一提供服务。", []),  # a name's verbs stand right before its head
+    ("确保长江干流江苏段水质保持Ⅱ类", []),  # a section of a river, named by the place it crosses
+    ("对呼北高速河南段等9条路段实施改造", []),
     ("完善包头市信用信息共享平台。", []),
     ("支持汕头规划建设大型主题公园。", ["汕头"]),  # a noun after the verbs: a clause, not a name
     ("开工建设铜仁至吉首铁路。", ["铜仁", "吉首"]),  # the ends of a route
