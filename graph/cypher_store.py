@@ -143,15 +143,21 @@ class CypherGraphStore(ABC):
         if cited:
             statements.append((cypher.upsert_cited_documents(self._typed_parameters),
                                {"rows": _rows(cited)}))
-        # The document's tasks and sentences are known: the ids it held before are updated,
-        # the others created (their ids hash the document, so no other document holds them).
-        # Sections (few, not read before) and entities (shared across documents) are merged.
+        # The document's own tasks and sentences are known: the ids it held before are updated,
+        # the others created (their ids hash the document, so no other document holds them);
+        # a task of another document (a batch holds none) would be merged. Sections (few, not
+        # read before) and entities (shared across documents) are merged.
         typed = self._typed_parameters
-        own: tuple[tuple[NodeLabel, Sequence[Any], set[str]], ...] = (
-            ("Task", batch.tasks, before_tasks), ("Sentence", batch.sentences, before_sentences))
-        for label, models, before in own:
-            for write_nodes, selected in ((cypher.update_nodes, [m for m in models if m.id in before]),
-                                          (cypher.create_nodes, [m for m in models if m.id not in before])):
+        own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
+        own_sentences = {s.id for s in batch.sentences if s.task_id in own_tasks}
+        own: tuple[tuple[NodeLabel, Sequence[Any], set[str], set[str]], ...] = (
+            ("Task", batch.tasks, own_tasks, before_tasks),
+            ("Sentence", batch.sentences, own_sentences, before_sentences))
+        for label, models, owned, before in own:
+            for write_nodes, selected in (
+                    (cypher.update_nodes, [m for m in models if m.id in owned and m.id in before]),
+                    (cypher.create_nodes, [m for m in models if m.id in owned and m.id not in before]),
+                    (cypher.upsert_nodes, [m for m in models if m.id not in owned])):  # none, as written
                 statements.extend((write_nodes(label, typed), {"rows": chunk}) for chunk in _chunks(_rows(selected)))
         merged: tuple[tuple[NodeLabel, Sequence[Any]], ...] = (
             ("Section", batch.sections), ("Institution", batch.institutions), ("Programme", batch.programmes),
@@ -161,8 +167,6 @@ class CypherGraphStore(ABC):
                 statements.append((cypher.upsert_nodes(label, typed), {"rows": chunk}))
         # Edges that cannot exist yet are created, not merged: the document's own tasks' and
         # sentences' outgoing edges (deleted above) and the edges to its new sentences.
-        own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
-        own_sentences = {s.id for s in batch.sentences if s.task_id in own_tasks}
         grouped: dict[tuple[str, str, str, bool], dict[tuple[str, str], None]] = {}
         for rel in batch.relations:
             new = ((rel.start_label == "Task" and rel.start_id in own_tasks
