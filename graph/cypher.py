@@ -67,7 +67,8 @@ def create_nodes(label: NodeLabel, typed: bool = False) -> str:
 
 
 def update_nodes(label: NodeLabel, typed: bool = False) -> str:
-    """For nodes known to exist (the sentences a document held before): found by primary key."""
+    """For nodes known to exist (the tasks and sentences a document held before): found by primary
+    key, where a MERGE would scan the table."""
     sets = ", ".join(f"n.`{p}` = {_value(label, p, typed)}" for p in _properties(label))
     return f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET {sets}"
 
