@@ -116,29 +116,32 @@ def _ends_lead(text: str, pos: int) -> bool:
     return any(text.endswith(w, 0, pos) for w in word_list("lead_words.txt") if len(w) >= 2)
 
 
-def _in_proper_name(text: str, i: int) -> bool:
-    """Whether the character at ``i`` is inside a word that jieba's dictionary tags as a
-    proper name (协和 in 北京协和医院), not a word of its own."""
+_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt", "ns"})
+
+
+def _word_at(text: str, i: int) -> str:
+    """The token of jieba's segmentation of the text around ``i`` that holds the character."""
     start = max(0, i - 3)
     offset = start
     for token in tokens(text[start:i + 4]):
         if offset <= i < offset + len(token):
-            return len(token) > 1 and word_tag(token) in {"nr", "nrt", "nrfg", "nz", "nt", "ns"}
+            return token
         offset += len(token)
-    return False
+    return text[i]
+
+
+def _in_proper_name(text: str, i: int) -> bool:
+    """Whether the character at ``i`` is inside a word that jieba's dictionary tags as a
+    proper name (协和 in 北京协和医院), not a word of its own."""
+    word = _word_at(text, i)
+    return len(word) > 1 and word_tag(word) in _PROPER_TAGS
 
 
 def inside_word(text: str, i: int) -> bool:
     """Whether the character at ``i`` (a function character: 与, 和, 对 …) is part of a longer
     word of jieba's segmentation of the text around it (参与率, 和谐, 对象) rather than a word
     of its own."""
-    start = max(0, i - 3)
-    offset = start
-    for token in tokens(text[start:i + 4]):
-        if offset <= i < offset + len(token):
-            return len(token) > 1
-        offset += len(token)
-    return False
+    return len(_word_at(text, i)) > 1
 
 
 def is_deng_word(text: str, i: int) -> bool:
