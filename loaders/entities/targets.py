@@ -96,11 +96,11 @@ _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
 _TRAILING_ADVERBS = ("分别", "每年", "平均", "年均", "人均", "日均", "月均", "最高", "最低", "累计", "合计",
                      "共计", "均", "共", "约", "全年", "当年", "同比", "实际", "总计", "大幅", "今年", "明年")
 _MAX_COUNTS_BEFORE = 12
-# Periods counted with 个 (7个工作日内, 3个月内): 内 after them bounds the time from above.
 # A share "of" something after 按照 is the rate a sum is worked out at (按照设备投资额的15%给予补助),
 # not a goal; nor is a bound on money (最高不超过500万元), a cap on a grant.
 _RATE_BASIS = re.compile(r"(?:按照|依照|比照)[^，。；：,;:]*$")
 _MONEY_UNITS = frozenset({"元", "万元", "亿元", "千元", "百元", "万亿元"})
+# Periods counted with 个 (7个工作日内, 3个月内): 内 after them bounds the time from above.
 _PERIODS = frozenset({"工作日", "日", "天", "月", "年", "周", "星期", "季度", "小时", "分钟"})
 
 
