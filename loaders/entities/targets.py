@@ -88,7 +88,7 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _JOINING_VERBS = tuple(sorted(dict.fromkeys((
     "增加到", "增加至", "提高到", "提高至", "提升到", "提升至", "扩大到", "扩大至", "增至", "增长", "下降",
     "提高", "提升", "降低", "减少", "增加", "达到", "超过", "不少于", "不低于", "不超过", "不高于",
-    "不多于", "控制在", "保持在", "稳定在", "新增", "累计", "共计", "至少", "少于", "低于", "小于",
+    "不多于", "控制在", "保持在", "稳定在", "新增", "实现", "累计", "共计", "至少", "少于", "低于", "小于",
     "高于", "多于", "大于", "突破", "达", "超", "逾", "约", "为", "有", "到", "至", "共")),
     key=len, reverse=True))
 _EDGE_WORDS = ("以上", "左右", "以内", "以下", "余")
@@ -100,7 +100,16 @@ _MAX_COUNTS_BEFORE = 12
 # not a goal; nor is a bound on money (最高不超过500万元), a cap on a grant.
 _RATE_BASIS = re.compile(r"(?:按照|依照|比照)[^，。；：,;:]*$")
 _MONEY_UNITS = frozenset({"元", "万元", "亿元", "千元", "百元", "万亿元"})
+# A sum or a share in a clause that grants support or sets a fee rate is the instrument's size
+# (给予最高200万元资金支持, 按50%给予贴息, 费率下调20%), not a goal the plan sets. The words are
+# the closed class of Chinese subsidy and fee terms, not fitted to any one document.
+_SUPPORT = re.compile("给予|予以|补助|奖补|奖励|补贴|贴息|返还|拨付|资助|费率|利率")
+_CAP = re.compile("最高|不超过|单个|每个|每家|每人|每项")
+# Raised to a level, the sum is the goal itself (补助标准提高到120元).
+_RAISED_TO = re.compile("(?:提高|增加|提升|增长|扩大)(?:到|至)?$")
 # Periods counted with 个 (7个工作日内, 3个月内): 内 after them bounds the time from above.
+# Verbs that take the counted noun as their object inside the phrase before a number.
+_OBJECT_VERBS = ("开展", "完成", "实施", "建成", "组织", "举办")
 _PERIODS = frozenset({"工作日", "日", "天", "月", "年", "周", "星期", "季度", "小时", "分钟"})
 
 
@@ -203,6 +212,9 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
                 stop -= len(verb)
                 moved = True
                 break
+    if i >= 4 and norm[i] == "年" and _YEAR.fullmatch(norm, i - 4, i + 1) and i + 1 < scan_from \
+            and norm[i + 1] not in "底末初前中":
+        i += 1  # 2025年开展…500场: the year dates the target, it is not another quantity
     while i < scan_from and norm[i].isascii() and i > 0 and norm[i - 1].isdigit():
         i += 1  # 新增5G基站1000座: the G of 5G goes with its digit
     if i > 0 and norm[i - 1].isdigit():
@@ -219,8 +231,17 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
                     and _word_boundary(norm, start, stop, stop - len(word)):
                 stop -= len(word)
                 moved = True
+    # 开展政策宣讲活动500场: what an object verb takes is counted (the verb and what precedes it
+    # are not); a phrase with nothing after the verb is a clause.
+    object_verb = max((norm.rfind(v, start, stop) + len(v) for v in _OBJECT_VERBS
+                       if norm.rfind(v, start, stop) >= 0), default=-1)
+    if object_verb >= 0:
+        if stop - object_verb < 2 or _only_verbs(norm[object_verb:stop]):
+            return "", end  # 建成投产17个: only verbs follow
+        start = object_verb
     words = tokens(norm[start:stop])
-    while len(words) > 1 and words[1][:1] not in "性型化" and (
+    activity = bool(words) and words[-1] in ("活动", "工作", "任务")  # 产销对接活动: a verb names the activity
+    while not activity and len(words) > 1 and words[1][:1] not in "性型化" and (
             is_verb_like(words[0]) or (words[0] == "新" and len(words) > 2 and is_verb_like(words[1]))):
         # 给予一次性奖补 -> 一次性奖补; 保障性租赁住房 stays; 新 (newly) goes with its verb: 新改建
         start += len(words.pop(0))
@@ -229,7 +250,7 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
     phrase = norm[start:stop]
     if phrase.startswith("每"):
         return "", end  # 每周16课时, 每人每年380元: a rate, not what is counted
-    inner_verbs = {"累计", "发放", "安排", "举全", "完成", "开展", "实施", "建成", "今年", "明年", "扩招",
+    inner_verbs = {"累计", "发放", "安排", "举全", "今年", "明年", "扩招",
                    "我区", "我市", "我省", "比去年", "比上年", "处于", "共投资", "月增"}
     if len(phrase) > _MAX_COUNTS_BEFORE or phrase in _TRAILING_ADVERBS or \
             any(norm.startswith(w, i) for i in range(start, stop) for w in inner_verbs):
@@ -250,6 +271,18 @@ def _word_boundary(norm: str, start: int, stop: int, pos: int) -> bool:
 def _only_verbs(phrase: str) -> bool:
     """增长, 最高, 保证, 新建: a verb or adverb says what happens, not what is counted."""
     return all(is_verb_like(t) for t in tokens(phrase))
+
+
+def _support_clause(norm: str, start: int, end: int) -> str:
+    """The comma clause that holds [start, end), and the one before it when this one caps a
+    grant (给予奖励，单个企业最高500万元)."""
+    marks = "，,。；;：:"
+    first = max(norm.rfind(mark, 0, start) for mark in marks) + 1
+    stops = [i for i in (norm.find(mark, end) for mark in marks) if i >= 0]
+    clause = norm[first:min(stops, default=len(norm))]
+    if first > 0 and _CAP.search(clause):
+        first = max(norm.rfind(mark, 0, first - 1) for mark in marks) + 1
+    return norm[first:min(stops, default=len(norm))]
 
 
 def _value(number: str) -> float:
@@ -324,6 +357,9 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
             share = unit == "%" and before == "的" and not _RATE_BASIS.search(norm, 0, s)
             counts, c_start = _counts_before(norm, s - 1 if share else s)
             span_start, span_end = (c_start if counts else s), e
+        if ((unit in _MONEY_UNITS or unit == "%") and _SUPPORT.search(_support_clause(norm, s, e))
+                and not _RAISED_TO.search(norm, 0, s)):
+            continue
         bounded = low_bound is None or high_bound is None
         if len(counts) < 2 or _only_verbs(counts):
             if not bounded or unit in _MONEY_UNITS:

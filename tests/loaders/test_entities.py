@@ -445,9 +445,25 @@ def test_a_list_of_levels_after_the_number_is_crossed_and_dropped() -> None:
     "按照设备、软件实际投资额的15%给予补助。",  # the rate a grant is worked out at
     "给予补助，最高不超过500万元。",  # a cap on a grant
     "增长了一些，约为12%。",  # a bare share with no bound and nothing counted
+    "按一定比例给予奖励，单个企业年度最高1000万元。",  # the cap a clause before grants
+    "对新认证企业给予一次性30万元支持。",
+    "实施期第一年拨付50%奖补资金。",
+    "工伤保险费率下调20%。",
 ])
 def test_rates_of_a_grant_and_caps_on_money_are_not_targets(sentence: str) -> None:
     assert names(sentence, "Target") == []
+
+
+def test_a_sum_raised_to_a_level_and_a_sum_beside_an_unrelated_grant_are_targets() -> None:
+    assert names("城乡居民医保财政补助标准提高到120元。", "Target") == ["120元城乡居民医保财政补助标准"]
+    assert names("用足用好中央财政贴息政策，新增科技型企业贷款1600亿元。", "Target") == [
+        "1600亿元科技型企业贷款"]
+
+
+def test_what_an_object_verb_takes_is_counted_after_a_year() -> None:
+    found = names("2025年开展政策宣讲活动500场、产销对接活动1000场。", "Target")
+    assert found == ["500场政策宣讲活动", "1000场产销对接活动"]
+    assert names("到2017年底前建成投产17个。", "Target") == []  # only verbs after the object verb
 
 
 def test_chinese_numerals_of_ten_or_more_are_quantities() -> None:

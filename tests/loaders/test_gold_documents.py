@@ -15,7 +15,7 @@ from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gol
 # held-out floors are a record, never a target to fit: their failures are not read.
 FLOORS = {
     "tune": {"Place": (0.70, 0.84), "Institution": (0.90, 0.89), "Programme": (0.66, 0.75),
-             "PolicyDocument": (0.93, 0.98), "Target": (0.83, 0.83)},
+             "PolicyDocument": (0.93, 0.98), "Target": (0.92, 0.85)},
     "heldout": {"Place": (0.55, 0.53), "Institution": (0.73, 0.55), "Programme": (0.45, 0.51),
                 "PolicyDocument": (0.98, 0.98), "Target": (0.94, 0.80)},
 }
