@@ -67,10 +67,15 @@ def create_nodes(label: NodeLabel, typed: bool = False) -> str:
 
 
 def update_nodes(label: NodeLabel, typed: bool = False) -> str:
-    """For nodes known to exist (the tasks and sentences a document held before): found by primary
-    key, where a MERGE would scan the table."""
+    """For nodes known to exist (``existing_ids`` found them): found by primary key, where a
+    MERGE would scan the table."""
     sets = ", ".join(f"n.`{p}` = {_value(label, p, typed)}" for p in _properties(label))
     return f"UNWIND $rows AS r MATCH (n:{label} {{id: r.id}}) SET {sets}"
+
+
+def existing_ids(label: NodeLabel) -> str:
+    """Which of ``$ids`` the store holds: primary-key lookups (a MERGE scans the table)."""
+    return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n.id AS id"
 
 
 def upsert_cited_documents(typed: bool = False) -> str:
@@ -107,91 +112,91 @@ def create_relations(rel_type: str, start: NodeLabel, end: NodeLabel) -> str:
     )
 
 
-def delete_stale_structure(doc_id: str, keep_sections: list[str], stale_tasks: list[str],
+def delete_stale_structure(stale_sections: list[str], stale_tasks: list[str],
                            stale_sentences: list[str]) -> list[Statement]:
-    """Remove the document's sections that the new batch lacks, and the tasks and sentences
-    named (the store read them before the write). By id: on LadybugDB ``MATCH (t:Task {doc_id:
-    $doc})-[:HAS_SENTENCE]->(s) WHERE NOT s.id IN $keep`` scans every sentence of the store
-    (100 ms per document at 48,400 sentences, against 12 ms by primary key)."""
+    """Remove the document's sections, tasks and sentences named (the store read them before
+    the write, through the document's own structure). By id: on LadybugDB a filter on
+    ``doc_id`` scans the table, and ``MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(s) WHERE
+    NOT s.id IN $keep`` scanned every sentence of the store (100 ms per document at 48,400
+    sentences, against 12 ms by primary key)."""
     statements: list[Statement] = []
-    if stale_sentences:  # an UNWIND of nothing still costs LadybugDB a scan
-        statements.append(("UNWIND $ids AS i MATCH (s:Sentence {id: i}) DETACH DELETE s",
-                           {"ids": stale_sentences}))
-    if stale_tasks:
-        statements.append(("UNWIND $ids AS i MATCH (t:Task {id: i}) DETACH DELETE t", {"ids": stale_tasks}))
-    statements.append(("MATCH (s:Section {doc_id: $doc}) WHERE NOT s.id IN $keep DETACH DELETE s",
-                       {"doc": doc_id, "keep": keep_sections}))
+    # An UNWIND of nothing still costs LadybugDB a scan, so empty lists are left out.
+    for label, var, stale in (("Sentence", "s", stale_sentences), ("Task", "t", stale_tasks),
+                              ("Section", "x", stale_sections)):
+        if stale:
+            statements.append((f"UNWIND $ids AS i MATCH ({var}:{label} {{id: i}}) DETACH DELETE {var}",
+                               {"ids": stale}))
     return statements
 
 
-def delete_owned_edges(doc_id: str, sentences: bool = True) -> list[Statement]:
-    """Drop the document's outgoing entity/citation edges; the new batch re-creates them.
-    ``sentences=False``: the document has no sentences (new, or deleted before this), and
-    the statement that would look for their MENTIONS is left out."""
-    params = {"doc": doc_id}
-    # Through the document's tasks (LadybugDB scans the Task table only); by sentence id it
-    # scanned the sentences, the store's largest table (tests/graph/test_write_plans.py).
-    mentions: list[Statement] = [
-        ("MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(:Sentence)-[r:MENTIONS]->() DELETE r", params),
-    ] if sentences else []
-    return [
-        (f"MATCH (d:PolicyDocument {{id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
-         params),
-        (f"MATCH (d:PolicyDocument {{notice_id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
-         params),  # the documents the notice issues carry its issuers and jurisdictions
-        (f"MATCH (t:Task {{doc_id: $doc}})-[r:{'|'.join(TASK_OUT_TYPES)}]->() DELETE r", params),
-        *mentions,
-    ]
+def delete_owned_edges(doc_ids: list[str]) -> list[Statement]:
+    """Drop the outgoing entity/citation edges of the document and of the documents it issues
+    (``doc_ids``); the new batch re-creates them. Its tasks' and sentences' edges go with the
+    nodes (the write deletes and re-creates them). One statement per document, found by key: a
+    lookup on ``notice_id`` made LadybugDB scan the edge tables."""
+    return [(f"MATCH (d:PolicyDocument {{id: $doc}})-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->() DELETE r",
+             {"doc": doc}) for doc in doc_ids]
 
 
-def delete_issued_documents(doc_id: str, keep: list[str]) -> list[Statement]:
-    """Remove the documents the notice ``doc_id`` issued that the new batch lacks (all of them
-    when the notice is deleted). One that other documents cite stays, as a cited-only node."""
-    params = {"doc": doc_id, "keep": keep}
-    return [
-        ("MATCH (d:PolicyDocument {notice_id: $doc})-[r:HAS_SECTION|HAS_TASK]->() "
-         "WHERE NOT d.id IN $keep DELETE r", params),
-        ("MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {notice_id: $doc}) "
-         "WHERE NOT d.id IN $keep AND x.notice_id IS NULL AND x.id <> $doc "
-         "SET d.ingested = false, d.source = null, d.sha256 = null, d.notice_id = null", params),
-        ("MATCH (d:PolicyDocument {notice_id: $doc}) WHERE NOT d.id IN $keep DETACH DELETE d", params),
-    ]
+def delete_issued_documents(doc_id: str, stale: list[str]) -> list[Statement]:
+    """Remove the documents the notice ``doc_id`` issued that the new batch lacks (``stale``;
+    all of them when the notice is deleted). One that other documents cite stays, as a
+    cited-only node."""
+    statements: list[Statement] = []
+    for issued in stale:
+        params = {"doc": doc_id, "issued": issued}
+        statements += [
+            ("MATCH (d:PolicyDocument {id: $issued})-[r:HAS_SECTION|HAS_TASK]->() DELETE r", params),
+            ("MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {id: $issued}) "
+             "WHERE x.notice_id IS NULL AND x.id <> $doc "
+             "SET d.ingested = false, d.source = null, d.sha256 = null, d.notice_id = null", params),
+            ("MATCH (d:PolicyDocument {id: $issued}) WHERE d.notice_id = $doc DETACH DELETE d", params),
+        ]
+    return statements
 
 
 # Deepest PART_OF chain from a place to its furthest ancestor (太仓 -> 苏州 -> 江苏 -> 长三角).
 _PART_OF_DEPTH = 6
 
 
-def prune_orphans() -> list[Statement]:
-    """Entities without any edge, and cited-only documents nobody cites, are deleted. A place
-    stays while a task concerns it, one of its descendants (江苏 for 太仓) or the grouping it is
-    a member of (上海 for 江浙沪), and while it or a descendant is a document's jurisdiction:
-    the places ``loaders.records`` writes. Directed, bounded
-    paths: an undirected walk over the PART_OF component was the slowest statement of an
-    embedded ingest."""
-    statements: list[Statement] = [
-        (f"MATCH (e:{label}) WHERE NOT (e)--() DELETE e", {})
-        for label in ENTITY_LABELS if label != "Place"
-    ]
+def prune_orphans(candidates: list[str]) -> list[Statement]:
+    """Entities without any edge, and cited-only documents nobody cites, are deleted; only
+    ``candidates`` are looked at: the nodes the document linked before the write and those its
+    batch writes (no other node can lose an edge in it). A scan of every Target (one per
+    document and quantity) grew each write with the store. A place stays while a task concerns
+    it, one of its descendants (江苏 for 太仓) or the grouping it is a member of (上海 for 江浙沪),
+    and while it or a descendant is a document's jurisdiction: the places ``loaders.records``
+    writes. Directed, bounded paths: an undirected walk over the PART_OF component was
+    the slowest statement of an embedded ingest."""
+    statements: list[Statement] = []
+    if candidates:
+        statements.extend(
+            (f"UNWIND $ids AS i MATCH (e:{label} {{id: i}}) WHERE NOT (e)--() DELETE e", {"ids": candidates})
+            for label in ENTITY_LABELS if label != "Place"
+        )
+        statements.append(("UNWIND $ids AS i MATCH (d:PolicyDocument {id: i}) "
+                           "WHERE d.ingested = false AND NOT (d)--() DELETE d", {"ids": candidates}))
+    # All places at once: whether a place stands rests on its descendants' and groupings' edges,
+    # which LadybugDB checks by scanning CONCERNS, with or without candidates. The one statement
+    # of a write that still grows with the store (2 to 3.5 s per 180 documents from 2x to 20x
+    # the corpus, against 23 s for the read it replaced: bench/scale.py).
     statements.append((
         "MATCH (p:Place) WHERE NOT (p)<-[:CONCERNS]-() AND NOT (p)<-[:JURISDICTION]-() "
         f"AND NOT (p)<-[:PART_OF*1..{_PART_OF_DEPTH}]-(:Place)<-[:CONCERNS]-() "
         f"AND NOT (p)<-[:PART_OF*1..{_PART_OF_DEPTH}]-(:Place)<-[:JURISDICTION]-() "
         "AND NOT (p)-[:PART_OF]->(:Place)<-[:CONCERNS]-() DETACH DELETE p", {}))
-    statements.append(
-        ("MATCH (d:PolicyDocument) WHERE d.ingested = false AND NOT (d)--() DELETE d", {})
-    )
     return statements
 
 
-def delete_document(doc_id: str, task_ids: list[str], sentence_ids: list[str]) -> list[Statement]:
-    """Everything of the document; ``task_ids`` and ``sentence_ids``: all of its own."""
-    params = {"doc": doc_id}
+def delete_document(doc_id: str, issued: list[str], section_ids: list[str], task_ids: list[str],
+                    sentence_ids: list[str]) -> list[Statement]:
+    """Everything of the document; ``issued``: the documents it issues; the other ids: all of
+    its own."""
     return [
-        *delete_stale_structure(doc_id, [], task_ids, sentence_ids),
-        *delete_owned_edges(doc_id, sentences=False),  # deleted above, with their edges
-        *delete_issued_documents(doc_id, []),
-        ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", params),
+        *delete_stale_structure(section_ids, task_ids, sentence_ids),
+        *delete_owned_edges([doc_id]),
+        *delete_issued_documents(doc_id, issued),
+        ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", {"doc": doc_id}),
     ]
 
 
@@ -203,7 +208,33 @@ CITED_BY_OTHERS = (
     "MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {id: $doc}) WHERE x.id <> $doc "
     "RETURN count(x) AS c"
 )
-DOCUMENT_TASK_IDS = "MATCH (t:Task {doc_id: $doc}) RETURN t.id AS id"
+# A document's sections, tasks and sentences: a walk down its own structure from its node,
+# found by key. On LadybugDB a ``doc_id`` filter scans the Task table, and an UNWIND of task
+# ids joined to their sentences scans the Sentence table: reading a document before its write
+# grew with the store (3.4 s per 180 documents at 2x the corpus, 23 s at 20x: bench/scale.py).
+# A walk from one node follows adjacency lists only (tests/graph/test_write_plans.py).
+_STRUCTURE_DEPTH = 18  # deeper than any outline (一、 (一) 1. (1) ①) plus task and sentence
+_STRUCTURE_TYPES = "HAS_SECTION|HAS_TASK|HAS_SENTENCE"
+
+
+def document_structure(label_of: str) -> str:
+    """Ids and labels of the nodes under the document; ``label_of``: the dialect's expression
+    for a node's label, with ``{}`` for the node."""
+    return (f"MATCH (:PolicyDocument {{id: $doc}})-[:{_STRUCTURE_TYPES}*1..{_STRUCTURE_DEPTH}]->(n) "
+            f"RETURN DISTINCT n.id AS id, {label_of.format('n')} AS label")
+
+
+# The nodes the document's structure links to: the orphan prune's candidates. The walk goes on
+# past a cited or mentioned document that is ingested itself (a few of its nodes more): an
+# over-estimate the prune tolerates, since it deletes only nodes left without an edge.
+_LINK_TYPES = "|".join(dict.fromkeys((*TASK_OUT_TYPES, "MENTIONS")))
+DOCUMENT_LINKS = (
+    f"MATCH (:PolicyDocument {{id: $doc}})-[:{_STRUCTURE_TYPES}|{_LINK_TYPES}*1..{_STRUCTURE_DEPTH + 1}]->(n) "
+    "RETURN DISTINCT n.id AS id"
+)
+LINKED_BY_DOCUMENT = (f"MATCH (:PolicyDocument {{id: $doc}})-[:{'|'.join(DOCUMENT_OUT_TYPES)}]->(e) "
+                      "RETURN DISTINCT e.id AS id")
+ISSUED_DOCUMENTS = "MATCH (:PolicyDocument {id: $doc})-[:ISSUES]->(d:PolicyDocument) RETURN d.id AS id"
 
 
 def relink_cited_document(old_id: str, new_id: str) -> list[Statement]:
@@ -233,10 +264,6 @@ LIST_DOCUMENTS = (
 FIND_DOCUMENTS = (
     "MATCH (d:PolicyDocument) WHERE d.doc_number IN $numbers OR d.title_key IN $keys "
     "RETURN properties(d) AS d ORDER BY d.id"
-)
-DOCUMENT_SENTENCES = (
-    "MATCH (t:Task {doc_id: $doc})-[:HAS_SENTENCE]->(s:Sentence) "
-    "RETURN properties(s) AS s ORDER BY t.path, s.ordinal"
 )
 ALL_SENTENCES = (
     "MATCH (t:Task)-[:HAS_SENTENCE]->(s:Sentence) "

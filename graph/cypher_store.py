@@ -3,6 +3,7 @@
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -46,6 +47,25 @@ from graph.snapshot import GraphSnapshot, task_contexts
 _BATCH_ROWS = 5000
 
 
+def _shared_models(batch: GraphBatch) -> tuple[tuple[NodeLabel, Sequence[Any]], ...]:
+    """The batch's nodes that may already exist: sections (kept across rewrites) and entities
+    (shared between documents)."""
+    return (("Section", batch.sections), ("Institution", batch.institutions), ("Programme", batch.programmes),
+            ("Place", batch.places), ("Target", batch.targets))
+
+
+@dataclass(frozen=True)
+class StoredStructure:
+    """A document as the store holds it before a write: the ids of its sections, tasks and
+    sentences, and of the nodes they and the document link to (the orphan prune's candidates)."""
+
+    sections: set[str]
+    tasks: set[str]
+    sentences: set[str]
+    linked: set[str]
+    issued: set[str]  # the documents it issues (a notice's opinions)
+
+
 def _rows(models: Sequence[Any]) -> list[dict[str, Any]]:
     return [m.model_dump() for m in models]
 
@@ -62,8 +82,10 @@ class CypherGraphStore(ABC):
     _typed_parameters = False
     _cached_nodes: dict[str, Any] | None = None
     _cached_snapshot: GraphSnapshot | None = None
-    # The function that names a relationship's type in this dialect.
+    # The function that names a relationship's type, and the expression for a node's label
+    # (``{}``: the node), in this dialect.
     _type_function = "type"
+    _label_expression = "head(labels({}))"
 
     @abstractmethod
     def _read(self, query: str, parameters: Mapping[str, Any] | None = None
@@ -112,30 +134,55 @@ class CypherGraphStore(ABC):
             self._cached_nodes = cached
         return cached
 
+    def _stored_structure(self, doc_id: str) -> StoredStructure:
+        """The document's sections, tasks and sentences as stored, and what they link to."""
+        by_label: dict[str, set[str]] = {"Section": set(), "Task": set(), "Sentence": set()}
+        for r in self._read(cypher.document_structure(self._label_expression), {"doc": doc_id}):
+            by_label.setdefault(r["label"], set()).add(r["id"])
+        issued = {r["id"] for r in self._read(cypher.ISSUED_DOCUMENTS, {"doc": doc_id})}
+        linked: set[str] = set()
+        for doc in (doc_id, *sorted(issued)):
+            linked.update(r["id"] for r in self._read(cypher.LINKED_BY_DOCUMENT, {"doc": doc}))
+        if by_label["Task"]:
+            linked.update(r["id"] for r in self._read(cypher.DOCUMENT_LINKS, {"doc": doc_id}))
+        structure = by_label["Section"] | by_label["Task"] | by_label["Sentence"]
+        return StoredStructure(by_label["Section"], by_label["Task"], by_label["Sentence"],
+                               linked - structure, issued)
+
+    def _existing(self, batch: GraphBatch) -> dict[str, set[str]]:
+        """Per label, which of the batch's sections and entities the store already holds."""
+        existing: dict[str, set[str]] = {}
+        for label, models in _shared_models(batch):
+            ids = sorted({m.id for m in models})
+            existing[label] = {r["id"] for r in self._read(cypher.existing_ids(label), {"ids": ids})} if ids else set()
+        return existing
+
     def write_document(self, batch: GraphBatch) -> DocumentWrite:
         doc_id = batch.document.id
-        before_tasks = {r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})}
-        before_sentences = {s.id for s in self.document_sentences(doc_id)}
-        statements = self._document_statements(batch, before_tasks, before_sentences)
+        before = self._stored_structure(doc_id)
+        statements = self._document_statements(batch, before, self._existing(batch))
         self._commit(statements)
         return DocumentWrite(
             doc_id=doc_id,
-            removed_task_ids=sorted(before_tasks - {t.id for t in batch.tasks}),
-            removed_sentence_ids=sorted(before_sentences - {s.id for s in batch.sentences}),
+            removed_task_ids=sorted(before.tasks - {t.id for t in batch.tasks}),
+            removed_sentence_ids=sorted(before.sentences - {s.id for s in batch.sentences}),
         )
 
-    def _document_statements(self, batch: GraphBatch, before_tasks: set[str],
-                             before_sentences: set[str]) -> list[cypher.Statement]:
+    def _document_statements(self, batch: GraphBatch, before: StoredStructure,
+                             existing: Mapping[str, set[str]]) -> list[cypher.Statement]:
+        """``existing``: per label, the ids of the batch's sections and entities the store holds."""
         doc_id = batch.document.id
         statements = [
+            # Every task and sentence it held goes, with its edges, and the batch's are created:
+            # deleting each by key and creating it again costs the document's size, where
+            # finding its old edges to delete cost a scan of the store (on LadybugDB).
             *cypher.delete_stale_structure(
-                doc_id,
-                keep_sections=[s.id for s in batch.sections],
-                stale_tasks=sorted(before_tasks - {t.id for t in batch.tasks}),
-                stale_sentences=sorted(before_sentences - {s.id for s in batch.sentences}),
+                stale_sections=sorted(before.sections - {s.id for s in batch.sections}),
+                stale_tasks=sorted(before.tasks),
+                stale_sentences=sorted(before.sentences),
             ),
-            *cypher.delete_owned_edges(doc_id, sentences=bool(before_sentences)),
-            *cypher.delete_issued_documents(doc_id, [d.id for d in batch.issued_documents]),
+            *cypher.delete_owned_edges([doc_id, *sorted(before.issued)]),
+            *cypher.delete_issued_documents(doc_id, sorted(before.issued - {d.id for d in batch.issued_documents})),
             (cypher.upsert_nodes("PolicyDocument", self._typed_parameters),
              {"rows": _rows([batch.document, *batch.issued_documents])}),
         ]
@@ -143,37 +190,35 @@ class CypherGraphStore(ABC):
         if cited:
             statements.append((cypher.upsert_cited_documents(self._typed_parameters),
                                {"rows": _rows(cited)}))
-        # The document's own tasks and sentences are known: the ids it held before are updated,
-        # the others created (their ids hash the document, so no other document holds them);
-        # a task of another document (a batch holds none) would be merged. Sections (few, not
-        # read before) and entities (shared across documents) are merged.
+        # The document's own tasks and sentences are created (their ids hash the document, so no
+        # other document holds them); a task of another document (a batch holds none) would be
+        # merged. Sections (kept across rewrites) and entities (shared) are merged.
         typed = self._typed_parameters
         own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
         own_sentences = {s.id for s in batch.sentences if s.task_id in own_tasks}
-        own: tuple[tuple[NodeLabel, Sequence[Any], set[str], set[str]], ...] = (
-            ("Task", batch.tasks, own_tasks, before_tasks),
-            ("Sentence", batch.sentences, own_sentences, before_sentences))
-        for label, models, owned, before in own:
+        own: tuple[tuple[NodeLabel, Sequence[Any], set[str]], ...] = (
+            ("Task", batch.tasks, own_tasks), ("Sentence", batch.sentences, own_sentences))
+        for label, models, owned in own:
             for write_nodes, selected in (
-                    (cypher.update_nodes, [m for m in models if m.id in owned and m.id in before]),
-                    (cypher.create_nodes, [m for m in models if m.id in owned and m.id not in before]),
+                    (cypher.create_nodes, [m for m in models if m.id in owned]),
                     (cypher.upsert_nodes, [m for m in models if m.id not in owned])):  # none, as written
                 statements.extend((write_nodes(label, typed), {"rows": chunk}) for chunk in _chunks(_rows(selected)))
-        merged: tuple[tuple[NodeLabel, Sequence[Any]], ...] = (
-            ("Section", batch.sections), ("Institution", batch.institutions), ("Programme", batch.programmes),
-            ("Place", batch.places), ("Target", batch.targets))
-        for label, models in merged:
-            for chunk in _chunks(_rows(models)):
-                statements.append((cypher.upsert_nodes(label, typed), {"rows": chunk}))
-        # Edges that cannot exist yet are created, not merged: the document's own tasks' and
-        # sentences' outgoing edges (deleted above) and the edges to its new sentences.
+        # Sections and entities may exist (kept across rewrites, or shared): the ones the store
+        # holds are updated and the others created, both by key, where a MERGE scans the table.
+        for label, models in _shared_models(batch):
+            held = existing.get(label, set())
+            for write_nodes, selected in (
+                    (cypher.update_nodes, [m for m in models if m.id in held]),
+                    (cypher.create_nodes, [m for m in models if m.id not in held])):
+                statements.extend((write_nodes(label, typed), {"rows": chunk}) for chunk in _chunks(_rows(selected)))
+        # Edges that cannot exist yet are created, not merged: those from or to the document's
+        # tasks and sentences, all of them created above.
+        created = own_tasks | own_sentences | {
+            m.id for label, models in _shared_models(batch)
+            for m in models if m.id not in existing.get(label, set())}
         grouped: dict[tuple[str, str, str, bool], dict[tuple[str, str], None]] = {}
         for rel in batch.relations:
-            new = ((rel.start_label == "Task" and rel.start_id in own_tasks
-                    and rel.type in cypher.TASK_OUT_TYPES)
-                   or (rel.start_label == "Sentence" and rel.start_id in own_sentences
-                       and rel.type == "MENTIONS")
-                   or (rel.type == "HAS_SENTENCE" and rel.end_id not in before_sentences))
+            new = rel.start_id in created or rel.end_id in created
             key = (rel.type, rel.start_label, rel.end_label, new)
             grouped.setdefault(key, {})[(rel.start_id, rel.end_id)] = None  # once each
         allowed = set(RELATIONSHIP_SCHEMA)
@@ -186,7 +231,9 @@ class CypherGraphStore(ABC):
                 statements.append(
                     (statement(rel_type, start, end), {"rows": chunk})  # type: ignore[arg-type]
                 )
-        statements.extend(cypher.prune_orphans())
+        written = {m.id for models in (batch.institutions, batch.programmes, batch.places, batch.targets,
+                                       batch.cited_documents) for m in models}
+        statements.extend(cypher.prune_orphans(sorted(before.linked | written)))
         return statements
 
     def relink_cited_document(self, old_id: str, new_id: str) -> None:
@@ -197,20 +244,20 @@ class CypherGraphStore(ABC):
         document = self.get_document(doc_id)
         if document is None or not document.ingested or document.notice_id:
             return None  # a document a notice issued goes with the notice's file
-        task_ids = [r["id"] for r in self._read(cypher.DOCUMENT_TASK_IDS, {"doc": doc_id})]
-        sentence_ids = [s.id for s in self.document_sentences(doc_id)]
+        before = self._stored_structure(doc_id)
+        section_ids, task_ids, sentence_ids = sorted(before.sections), sorted(before.tasks), sorted(before.sentences)
         cited_by_others = self._read(cypher.CITED_BY_OTHERS, {"doc": doc_id})[0]["c"]
         if cited_by_others:
             # Other documents cite it: keep the node, as a cited-only document.
             statements = [
-                *cypher.delete_stale_structure(doc_id, [], task_ids, sentence_ids),
-                *cypher.delete_owned_edges(doc_id, sentences=False),  # deleted above, with their edges
-                *cypher.delete_issued_documents(doc_id, []),
+                *cypher.delete_stale_structure(section_ids, task_ids, sentence_ids),
+                *cypher.delete_owned_edges([doc_id]),
+                *cypher.delete_issued_documents(doc_id, sorted(before.issued)),
                 (cypher.DOWNGRADE_TO_CITED, {"doc": doc_id}),
             ]
         else:
-            statements = cypher.delete_document(doc_id, task_ids, sentence_ids)
-        statements.extend(cypher.prune_orphans())
+            statements = cypher.delete_document(doc_id, sorted(before.issued), section_ids, task_ids, sentence_ids)
+        statements.extend(cypher.prune_orphans(sorted(before.linked)))
         self._commit(statements)
         return DocumentWrite(doc_id=doc_id, removed_task_ids=sorted(task_ids),
                              removed_sentence_ids=sorted(sentence_ids))
@@ -234,8 +281,13 @@ class CypherGraphStore(ABC):
         return [PolicyDocument.model_validate(r["d"]) for r in rows]
 
     def document_sentences(self, doc_id: str) -> list[Sentence]:
-        rows = self._read(cypher.DOCUMENT_SENTENCES, {"doc": doc_id})
-        return [Sentence.model_validate(r["s"]) for r in rows]
+        structure = self._stored_structure(doc_id)
+        if not structure.sentences:
+            return []
+        paths = {r["t"]["id"]: r["t"]["path"] for r in self._read(cypher.GET_TASKS, {"ids": sorted(structure.tasks)})}
+        sentences = [Sentence.model_validate(r["s"])
+                     for r in self._read(cypher.GET_SENTENCES, {"ids": sorted(structure.sentences)})]
+        return sorted(sentences, key=lambda s: (paths[s.task_id], s.ordinal))
 
     def all_sentences(self) -> list[tuple[Sentence, str]]:
         return [(Sentence.model_validate(r["s"]), r["doc_id"])

@@ -5,11 +5,13 @@ the last 45 documents of four times the corpus take 55 s to write instead of 8 s
 (bench/scale.py). LadybugDB's EXPLAIN shows the plan of each statement."""
 
 import re
+from collections import Counter
 from pathlib import Path
 
+from graph.cypher_store import StoredStructure
 from graph.embedded import EmbeddedGraphStore
 from loaders.files import load_bytes, load_file
-from tests.conftest import SAMPLE
+from tests.conftest import CORPUS, SAMPLE
 
 _BOX_EDGE = "│"
 
@@ -42,26 +44,108 @@ def test_the_plan_reader_sees_a_scan(tmp_path: Path) -> None:
         store.close()
 
 
-def test_no_statement_of_a_document_write_scans_the_sentences(tmp_path: Path) -> None:
+# Tables a write may scan: documents and their JURISDICTION edges (one or two per file), places
+# and their PART_OF edges (bounded by the gazetteer).
+_SCANNABLE = {"PolicyDocument", "JURISDICTION", "Place", "PART_OF"}
+
+
+def test_no_read_or_statement_of_a_document_write_scans_a_table_that_grows_with_the_corpus(
+        tmp_path: Path) -> None:
+    """The sample rewritten into a store that holds four other documents: no operator of any
+    read or statement may read a Task, Sentence, Section or Target row of theirs, nor an edge
+    of a type whose table grows with the corpus."""
     store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
     try:
         store.ensure_schema()
         sample = load_file(SAMPLE).batch
-        store.write_document(sample)
-        # Written again as if it had held a task and a sentence more (stale ones to delete),
-        # and all but its last task (kept ones to update, new ones to create).
+        others = [load_file(path).batch for path in sorted(CORPUS.glob("*.txt"))[:4]]
+        for batch in [sample, *others]:
+            store.write_document(batch)
+        reads: list[tuple[str, dict[str, object]]] = []
+        real_read = store._read
+
+        def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
+            reads.append((query, dict(parameters or {})))
+            return real_read(query, parameters)
+
+        store._read = recording_read  # type: ignore[method-assign]
+        before = store._stored_structure(sample.document.id)
+        assert before.tasks == {t.id for t in sample.tasks}
+        assert before.sentences == {s.id for s in sample.sentences}
+        assert before.sections == {s.id for s in sample.sections}
+        assert {i.id for i in sample.institutions} <= before.linked
+        # Written again as if it had held a section more (a stale one to delete).
         again = load_bytes(SAMPLE.name, SAMPLE.read_bytes()).batch
         assert again.document.id == sample.document.id
-        before_tasks = {t.id for t in sample.tasks[:-1]} | {"task_gone"}
-        before_sentences = {s.id for s in sample.sentences if s.task_id in before_tasks} | {"sent_gone"}
-        statements = store._document_statements(again, before_tasks, before_sentences)
+        stored = StoredStructure(before.sections | {"section_gone"}, before.tasks, before.sentences, before.linked,
+                                 before.issued)
+        statements = store._document_statements(again, stored, store._existing(again))
         assert any("CREATE (n:Sentence" in q for q, _ in statements)
-        assert any("DETACH DELETE s" in q and p.get("ids") == ["sent_gone"] for q, p in statements)
-        for query, parameters in statements:
-            scans = scanned_tables(_plan(store, query, parameters))
-            assert "Sentence" not in scans, query
+        assert any("DETACH DELETE x" in q and p.get("ids") == ["section_gone"] for q, p in statements)
+        assert len(reads) >= 8
+        # Per table, the rows the document itself has: a scan of the table reads the others' too.
+        own = Counter({"Task": len(sample.tasks), "Sentence": len(sample.sentences),
+                       "Section": len(sample.sections), "Target": len(sample.targets),
+                       "Institution": len(sample.institutions), "Programme": len(sample.programmes)})
+        own.update(r.type for r in sample.relations)
+        for label in ("Task", "Sentence", "Target"):
+            assert sum(len(getattr(b, label.lower() + "s")) for b in others) > own[label]
+        conn = store._connection()
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            for query, parameters in [*reads, *statements]:
+                if query.startswith("MATCH (p:Place) WHERE NOT"):
+                    continue  # the place prune: see cypher.prune_orphans
+                for table, rows in scan_rows(_profile(store, query, parameters)):
+                    assert table in _SCANNABLE or rows <= own[table], (query, table, rows)
+        finally:
+            conn.execute("ROLLBACK")
     finally:
         store.close()
+
+
+def test_the_structure_read_from_the_document_node_is_what_its_doc_id_holds(tmp_path: Path) -> None:
+    """Every corpus document: its tasks found along HAS_SECTION/HAS_TASK are those whose
+    doc_id is its id (a notice's issued documents included)."""
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    try:
+        store.ensure_schema()
+        for path in sorted(CORPUS.glob("*.txt")):
+            batch = load_file(path).batch
+            store.write_document(batch)
+            structure = store._stored_structure(batch.document.id)
+            assert structure.tasks == {t.id for t in batch.tasks}, path.name
+            assert structure.sections == {s.id for s in batch.sections}, path.name
+        by_doc_id = store._read("MATCH (t:Task) RETURN t.doc_id AS d, count(t) AS c")
+        assert sum(r["c"] for r in by_doc_id) == sum(
+            len(store._stored_structure(r["d"]).tasks) for r in by_doc_id)
+    finally:
+        store.close()
+
+
+def scan_rows(profile: str) -> list[tuple[str, int]]:
+    """(table, rows output) of each scan operator in a PROFILE: a scan that reads the whole
+    table outputs all of its rows; one masked by keys found outputs only those."""
+    lines = profile.splitlines()
+    found: list[tuple[str, int]] = []
+    for row, line in enumerate(lines):
+        for match in re.finditer(r"SCAN_(?:NODE|REL)_TABLE\[\d+\]", line):
+            left = line.rfind(_BOX_EDGE, 0, match.start())
+            right = line.find(_BOX_EDGE, match.end())
+            table = None
+            for below in lines[row + 1:row + 16]:
+                cell = below[left:right]
+                if tables := re.search(r"Tables: ([\w, ]+)", cell):
+                    table = tables.group(1).strip()
+                if (rows := re.search(r"NumOutputTuples: (\d+)", cell)) and table:
+                    found.append((table, int(rows.group(1))))
+                    break
+    return found
+
+
+def _profile(store: EmbeddedGraphStore, query: str, parameters: dict[str, object]) -> str:
+    result = store._connection().execute("PROFILE " + query, parameters)
+    return "".join(str(row[0]) for row in result.get_all())
 
 
 def _plan(store: EmbeddedGraphStore, query: str, parameters: dict[str, object]) -> str:
