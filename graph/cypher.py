@@ -208,30 +208,34 @@ CITED_BY_OTHERS = (
     "MATCH (x:PolicyDocument)-[:CITES]->(d:PolicyDocument {id: $doc}) WHERE x.id <> $doc "
     "RETURN count(x) AS c"
 )
-# A document's sections, tasks and sentences: a walk down its own structure from its node,
-# found by key. On LadybugDB a ``doc_id`` filter scans the Task table, and an UNWIND of task
-# ids joined to their sentences scans the Sentence table: reading a document before its write
-# grew with the store (3.4 s per 180 documents at 2x the corpus, 23 s at 20x: bench/scale.py).
-# A walk from one node follows adjacency lists only (tests/graph/test_write_plans.py).
-_STRUCTURE_DEPTH = 18  # deeper than any outline (一、 (一) 1. (1) ①) plus task and sentence
-_STRUCTURE_TYPES = "HAS_SECTION|HAS_TASK|HAS_SENTENCE"
+# A document's sections, tasks and sentences, and what they link to: read level by level down
+# its own structure, each level a fixed chain of edges from the document's node (found by key).
+# On LadybugDB a ``doc_id`` filter scans the Task table, an UNWIND of ids joined to their
+# sentences scans the Sentence table, and a variable-length walk sets up state for every node
+# of the tables it crosses: each made the read before a write grow with the store (3.4 s per
+# 180 documents at 2x the corpus, 23 s at 20x for the first; 40 ms a document at 20x for the
+# walk, against 20 ms for the levels: bench/scale.py, tests/graph/test_write_plans.py).
+STRUCTURE_KINDS = ("Section", "Task", "Sentence", "linked")
 
 
-def document_structure(label_of: str) -> str:
-    """Ids and labels of the nodes under the document; ``label_of``: the dialect's expression
-    for a node's label, with ``{}`` for the node."""
-    return (f"MATCH (:PolicyDocument {{id: $doc}})-[:{_STRUCTURE_TYPES}*1..{_STRUCTURE_DEPTH}]->(n) "
-            f"RETURN DISTINCT n.id AS id, {label_of.format('n')} AS label")
+def document_level(depth: int) -> str:
+    """Rows (kind, id) at ``depth`` sections below the document: the sections one level deeper,
+    the tasks at this level, their sentences, and the nodes those tasks and sentences link to
+    (kind ``linked``: the orphan prune's candidates)."""
+    start = "MATCH (:PolicyDocument {id: $doc})" + "-[:HAS_SECTION]->()" * depth
+    return " UNION ALL ".join((
+        f"{start}-[:HAS_SECTION]->(n) RETURN 'Section' AS kind, n.id AS id",
+        f"{start}-[:HAS_TASK]->(n) RETURN 'Task' AS kind, n.id AS id",
+        f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->(n) RETURN 'Sentence' AS kind, n.id AS id",
+        # One type each: with a list of types LadybugDB scans their whole tables.
+        *(f"{start}-[:HAS_TASK]->()-[:{rel_type}]->(n) RETURN 'linked' AS kind, n.id AS id"
+          for rel_type in TASK_OUT_TYPES),
+        f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->()-[:MENTIONS]->(n) RETURN 'linked' AS kind, n.id AS id",
+    ))
 
 
-# The nodes the document's structure links to: the orphan prune's candidates. The walk goes on
-# past a cited or mentioned document that is ingested itself (a few of its nodes more): an
-# over-estimate the prune tolerates, since it deletes only nodes left without an edge.
-_LINK_TYPES = "|".join(dict.fromkeys((*TASK_OUT_TYPES, "MENTIONS")))
-DOCUMENT_LINKS = (
-    f"MATCH (:PolicyDocument {{id: $doc}})-[:{_STRUCTURE_TYPES}|{_LINK_TYPES}*1..{_STRUCTURE_DEPTH + 1}]->(n) "
-    "RETURN DISTINCT n.id AS id"
-)
+# Deeper than any outline (一、 (一) 1. (1) ①): a guard against a cycle, which no write makes.
+MAX_SECTION_DEPTH = 32
 LINKED_BY_DOCUMENT = (f"MATCH (:PolicyDocument {{id: $doc}})-[:{'|'.join(DOCUMENT_OUT_TYPES)}]->(e) "
                       "RETURN DISTINCT e.id AS id")
 ISSUED_DOCUMENTS = "MATCH (:PolicyDocument {id: $doc})-[:ISSUES]->(d:PolicyDocument) RETURN d.id AS id"

@@ -82,10 +82,8 @@ class CypherGraphStore(ABC):
     _typed_parameters = False
     _cached_nodes: dict[str, Any] | None = None
     _cached_snapshot: GraphSnapshot | None = None
-    # The function that names a relationship's type, and the expression for a node's label
-    # (``{}``: the node), in this dialect.
+    # The function that names a relationship's type in this dialect.
     _type_function = "type"
-    _label_expression = "head(labels({}))"
 
     @abstractmethod
     def _read(self, query: str, parameters: Mapping[str, Any] | None = None
@@ -136,18 +134,18 @@ class CypherGraphStore(ABC):
 
     def _stored_structure(self, doc_id: str) -> StoredStructure:
         """The document's sections, tasks and sentences as stored, and what they link to."""
-        by_label: dict[str, set[str]] = {"Section": set(), "Task": set(), "Sentence": set()}
-        for r in self._read(cypher.document_structure(self._label_expression), {"doc": doc_id}):
-            by_label.setdefault(r["label"], set()).add(r["id"])
+        found: dict[str, set[str]] = {kind: set() for kind in cypher.STRUCTURE_KINDS}
+        for depth in range(cypher.MAX_SECTION_DEPTH):
+            rows = self._read(cypher.document_level(depth), {"doc": doc_id})
+            for r in rows:
+                found[r["kind"]].add(r["id"])
+            if not any(r["kind"] == "Section" for r in rows):
+                break
         issued = {r["id"] for r in self._read(cypher.ISSUED_DOCUMENTS, {"doc": doc_id})}
-        linked: set[str] = set()
+        linked = found["linked"]
         for doc in (doc_id, *sorted(issued)):
             linked.update(r["id"] for r in self._read(cypher.LINKED_BY_DOCUMENT, {"doc": doc}))
-        if by_label["Task"]:
-            linked.update(r["id"] for r in self._read(cypher.DOCUMENT_LINKS, {"doc": doc_id}))
-        structure = by_label["Section"] | by_label["Task"] | by_label["Sentence"]
-        return StoredStructure(by_label["Section"], by_label["Task"], by_label["Sentence"],
-                               linked - structure, issued)
+        return StoredStructure(found["Section"], found["Task"], found["Sentence"], linked, issued)
 
     def _existing(self, batch: GraphBatch) -> dict[str, set[str]]:
         """Per label, which of the batch's sections and entities the store already holds."""

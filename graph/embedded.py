@@ -29,7 +29,6 @@ class EmbeddedGraphStore(CypherGraphStore):
     backend = "embedded"
     _typed_parameters = True
     _type_function = "label"
-    _label_expression = "label({})"
 
     def __init__(self, database: "ladybug.Database", path: Path, *, read_only: bool = False,
                  query_memory_bytes: int = DEFAULT_MAX_MEMORY_BYTES) -> None:

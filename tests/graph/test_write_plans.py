@@ -45,8 +45,10 @@ def test_the_plan_reader_sees_a_scan(tmp_path: Path) -> None:
 
 
 # Tables a write may scan: documents and their JURISDICTION edges (one or two per file), places
-# and their PART_OF edges (bounded by the gazetteer).
-_SCANNABLE = {"PolicyDocument", "JURISDICTION", "Place", "PART_OF"}
+# and their PART_OF edges (bounded by the gazetteer), and the institutions and programmes the
+# levels of a document's read link to (LadybugDB reads their ids by a scan; their number grows
+# with the corpus' vocabulary, not with its size: replicas of a document add none).
+_SCANNABLE = {"PolicyDocument", "JURISDICTION", "Place", "PART_OF", "Institution", "Programme"}
 
 
 def test_no_read_or_statement_of_a_document_write_scans_a_table_that_grows_with_the_corpus(
