@@ -135,6 +135,11 @@ class CypherGraphStore(ABC):
     def _stored_structure(self, doc_id: str) -> StoredStructure:
         """The document's sections, tasks and sentences as stored, and what they link to."""
         found: dict[str, set[str]] = {kind: set() for kind in cypher.STRUCTURE_KINDS}
+        stored = self._read(cypher.GET_DOCUMENT, {"id": doc_id})
+        if not stored or not stored[0]["d"].get("ingested"):
+            # New, or cited only (no structure, no edges out): nothing to read. Most writes of
+            # an ingest are of new documents, and this lookup is by key.
+            return StoredStructure(set(), set(), set(), set(), set())
         for depth in range(cypher.MAX_SECTION_DEPTH):
             rows = self._read(cypher.document_level(depth), {"doc": doc_id})
             for r in rows:

@@ -106,6 +106,25 @@ def test_no_read_or_statement_of_a_document_write_scans_a_table_that_grows_with_
         store.close()
 
 
+def test_a_new_document_is_looked_up_by_key_and_nothing_more_is_read(tmp_path: Path) -> None:
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    try:
+        store.ensure_schema()
+        store.write_document(load_file(SAMPLE).batch)
+        reads: list[str] = []
+        real_read = store._read
+
+        def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
+            reads.append(query)
+            return real_read(query, parameters)
+
+        store._read = recording_read  # type: ignore[method-assign]
+        assert store._stored_structure("doc_not_stored") == StoredStructure(set(), set(), set(), set(), set())
+        assert len(reads) == 1 and scanned_tables(_plan(store, reads[0], {"id": "doc_not_stored"})) == set()
+    finally:
+        store.close()
+
+
 def test_the_structure_read_from_the_document_node_is_what_its_doc_id_holds(tmp_path: Path) -> None:
     """Every corpus document: its tasks found along HAS_SECTION/HAS_TASK are those whose
     doc_id is its id (a notice's issued documents included)."""
