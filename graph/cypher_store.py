@@ -195,7 +195,7 @@ class CypherGraphStore(ABC):
                                {"rows": _rows(cited)}))
         # The document's own tasks and sentences are created (their ids hash the document, so no
         # other document holds them); a task of another document (a batch holds none) would be
-        # merged. Sections (kept across rewrites) and entities (shared) are merged.
+        # merged.
         typed = self._typed_parameters
         own_tasks = {t.id for t in batch.tasks if t.doc_id == doc_id}
         own_sentences = {s.id for s in batch.sentences if s.task_id in own_tasks}
