@@ -236,7 +236,8 @@ class CypherGraphStore(ABC):
                 )
         written = {m.id for models in (batch.institutions, batch.programmes, batch.places, batch.targets,
                                        batch.cited_documents) for m in models}
-        statements.extend(cypher.prune_orphans(sorted(before.linked | written)))
+        reached = {end for rel in batch.relations for end in (rel.start_id, rel.end_id)}
+        statements.extend(cypher.prune_orphans(sorted(before.linked | (written - reached))))
         return statements
 
     def relink_cited_document(self, old_id: str, new_id: str) -> None:

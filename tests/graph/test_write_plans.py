@@ -128,6 +128,25 @@ def test_a_new_document_is_looked_up_by_key_and_nothing_more_is_read(tmp_path: P
         store.close()
 
 
+def test_only_a_write_that_can_take_an_edge_away_prunes_places(tmp_path: Path) -> None:
+    """The place prune scans CONCERNS (it grows with the store): a new document's write, which
+    takes no edge away and whose places all stand by its own edges, leaves it out."""
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    try:
+        store.ensure_schema()
+        sample = load_file(SAMPLE).batch
+        place_prune = "MATCH (p:Place) WHERE NOT"
+        new = store._document_statements(sample, store._stored_structure(sample.document.id),
+                                         store._existing(sample))
+        assert not any(q.startswith(place_prune) for q, _ in new)
+        store.write_document(sample)
+        again = store._document_statements(sample, store._stored_structure(sample.document.id),
+                                           store._existing(sample))
+        assert any(q.startswith(place_prune) for q, _ in again)
+    finally:
+        store.close()
+
+
 def test_the_structure_read_from_the_document_node_is_what_its_doc_id_holds(tmp_path: Path) -> None:
     """Every corpus document: its tasks found along HAS_SECTION/HAS_TASK are those whose
     doc_id is its id (a notice's issued documents included)."""
