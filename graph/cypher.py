@@ -192,14 +192,16 @@ def prune_orphans(candidates: list[str]) -> list[Statement]:
 
 
 def delete_document(doc_id: str, issued: list[str], section_ids: list[str], task_ids: list[str],
-                    sentence_ids: list[str]) -> list[Statement]:
+                    sentence_ids: list[str], keep_node: bool) -> list[Statement]:
     """Everything of the document; ``issued``: the documents it issues; the other ids: all of
-    its own."""
+    its own. ``keep_node``: other documents cite it, so its node stays as a cited-only one."""
+    last: Statement = ((DOWNGRADE_TO_CITED, {"doc": doc_id}) if keep_node
+                       else ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", {"doc": doc_id}))
     return [
         *delete_stale_structure(section_ids, task_ids, sentence_ids),
         *delete_owned_edges([doc_id]),
         *delete_issued_documents(doc_id, issued),
-        ("MATCH (d:PolicyDocument {id: $doc}) DETACH DELETE d", {"doc": doc_id}),
+        last,
     ]
 
 
@@ -221,20 +223,23 @@ CITED_BY_OTHERS = (
 STRUCTURE_KINDS = ("Section", "Task", "Sentence", "linked")
 
 
-def document_level(depth: int) -> str:
+def document_level(depth: int, links: bool) -> str:
     """Rows (kind, id) at ``depth`` sections below the document: the sections one level deeper,
-    the tasks at this level, their sentences, and the nodes those tasks and sentences link to
-    (kind ``linked``: the orphan prune's candidates)."""
+    the tasks at this level, their sentences and, with ``links``, the nodes those tasks and
+    sentences link to (kind ``linked``: the orphan prune's candidates)."""
     start = "MATCH (:PolicyDocument {id: $doc})" + "-[:HAS_SECTION]->()" * depth
-    return " UNION ALL ".join((
+    structure = (
         f"{start}-[:HAS_SECTION]->(n) RETURN 'Section' AS kind, n.id AS id",
         f"{start}-[:HAS_TASK]->(n) RETURN 'Task' AS kind, n.id AS id",
         f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->(n) RETURN 'Sentence' AS kind, n.id AS id",
+    )
+    linked = (
         # One type each: with a list of types LadybugDB scans their whole tables.
         *(f"{start}-[:HAS_TASK]->()-[:{rel_type}]->(n) RETURN 'linked' AS kind, n.id AS id"
           for rel_type in TASK_OUT_TYPES),
         f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->()-[:MENTIONS]->(n) RETURN 'linked' AS kind, n.id AS id",
-    ))
+    ) if links else ()
+    return " UNION ALL ".join((*structure, *linked))
 
 
 # Deeper than any outline (一、 (一) 1. (1) ①): a guard against a cycle, which no write makes.

@@ -132,8 +132,9 @@ class CypherGraphStore(ABC):
             self._cached_nodes = cached
         return cached
 
-    def _stored_structure(self, doc_id: str) -> StoredStructure:
-        """The document's sections, tasks and sentences as stored, and what they link to."""
+    def _stored_structure(self, doc_id: str, links: bool = True) -> StoredStructure:
+        """The document's sections, tasks and sentences as stored and, with ``links``, what
+        they link to and the documents it issues (empty without)."""
         found: dict[str, set[str]] = {kind: set() for kind in cypher.STRUCTURE_KINDS}
         stored = self._read(cypher.GET_DOCUMENT, {"id": doc_id})
         if not stored or not stored[0]["d"].get("ingested"):
@@ -141,11 +142,13 @@ class CypherGraphStore(ABC):
             # an ingest are of new documents, and this lookup is by key.
             return StoredStructure(set(), set(), set(), set(), set())
         for depth in range(cypher.MAX_SECTION_DEPTH):
-            rows = self._read(cypher.document_level(depth), {"doc": doc_id})
+            rows = self._read(cypher.document_level(depth, links), {"doc": doc_id})
             for r in rows:
                 found[r["kind"]].add(r["id"])
             if not any(r["kind"] == "Section" for r in rows):
                 break
+        if not links:
+            return StoredStructure(found["Section"], found["Task"], found["Sentence"], set(), set())
         issued = {r["id"] for r in self._read(cypher.ISSUED_DOCUMENTS, {"doc": doc_id})}
         linked = found["linked"]
         for doc in (doc_id, *sorted(issued)):
@@ -251,20 +254,11 @@ class CypherGraphStore(ABC):
         before = self._stored_structure(doc_id)
         section_ids, task_ids, sentence_ids = sorted(before.sections), sorted(before.tasks), sorted(before.sentences)
         cited_by_others = self._read(cypher.CITED_BY_OTHERS, {"doc": doc_id})[0]["c"]
-        if cited_by_others:
-            # Other documents cite it: keep the node, as a cited-only document.
-            statements = [
-                *cypher.delete_stale_structure(section_ids, task_ids, sentence_ids),
-                *cypher.delete_owned_edges([doc_id]),
-                *cypher.delete_issued_documents(doc_id, sorted(before.issued)),
-                (cypher.DOWNGRADE_TO_CITED, {"doc": doc_id}),
-            ]
-        else:
-            statements = cypher.delete_document(doc_id, sorted(before.issued), section_ids, task_ids, sentence_ids)
+        statements = cypher.delete_document(doc_id, sorted(before.issued), section_ids, task_ids, sentence_ids,
+                                            keep_node=bool(cited_by_others))
         statements.extend(cypher.prune_orphans(sorted(before.linked)))
         self._commit(statements)
-        return DocumentWrite(doc_id=doc_id, removed_task_ids=sorted(task_ids),
-                             removed_sentence_ids=sorted(sentence_ids))
+        return DocumentWrite(doc_id=doc_id, removed_task_ids=task_ids, removed_sentence_ids=sentence_ids)
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -285,7 +279,7 @@ class CypherGraphStore(ABC):
         return [PolicyDocument.model_validate(r["d"]) for r in rows]
 
     def document_sentences(self, doc_id: str) -> list[Sentence]:
-        structure = self._stored_structure(doc_id)
+        structure = self._stored_structure(doc_id, links=False)
         if not structure.sentences:
             return []
         paths = {r["t"]["id"]: r["t"]["path"] for r in self._read(cypher.GET_TASKS, {"ids": sorted(structure.tasks)})}
