@@ -322,6 +322,7 @@ ALL_MENTIONS = "MATCH (s:Sentence)-[:MENTIONS]->(e) RETURN s.id AS sentence_id, 
 # Columns, not property maps: the search snapshot holds sentences as columns (graph/snapshot.py).
 ALL_SENTENCE_ROWS = ("MATCH (s:Sentence) RETURN s.id AS id, s.task_id AS task_id, s.ordinal AS ordinal, "
                      "s.text AS text, s.start AS start, s.`end` AS stop")
+ALL_TASK_LEADS = "MATCH (t:Task)-[:LED_BY]->(i:Institution) RETURN t.id AS task_id, i.id AS id"
 ALL_PLACE_PARTS = "MATCH (p:Place)-[:PART_OF]->(r:Place) RETURN p.id AS id, r.id AS region"
 
 

@@ -327,6 +327,7 @@ class CypherGraphStore(ABC):
                 place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
                 document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
                     cypher.document_scope_links(self._type_function))],
+                leads=[(r["task_id"], r["id"]) for r in self._read(cypher.ALL_TASK_LEADS)],
             )
             self._cached_snapshot = snapshot
         return snapshot

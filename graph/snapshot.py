@@ -89,12 +89,14 @@ class GraphSnapshot:
     def __init__(self, nodes: Mapping[str, Any], tasks: Mapping[str, Task],
                  sentences: Iterable[SentenceRow], task_links: Iterable[tuple[str, str, str]],
                  mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]],
-                 document_links: Iterable[tuple[str, str, str]] = ()) -> None:
+                 document_links: Iterable[tuple[str, str, str]] = (),
+                 leads: Iterable[tuple[str, str]] = ()) -> None:
         """``nodes``: documents, sections and entities by id; ``sentences``: (id, task id,
         ordinal, text, start, end) of every sentence; ``task_links``: (task id,
         relationship type, node id) for every context edge; ``mentions``: (sentence id, entity
         id); ``place_parts``: (member id, region id); ``document_links``: (document id,
-        JURISDICTION or ISSUED_BY, place or institution id)."""
+        JURISDICTION or ISSUED_BY, place or institution id); ``leads``: (task id, institution
+        id) of every LED_BY edge."""
         self._documents_by_node: dict[str, set[str]] = {}
         for doc_id, _, node_id in document_links:
             self._documents_by_node.setdefault(node_id, set()).add(doc_id)
@@ -119,6 +121,9 @@ class GraphSnapshot:
                 mentioned.setdefault(entity_id, set()).add(row)
         self._mention_rows: dict[str, array[int]] = {
             entity_id: array("i", sorted(found)) for entity_id, found in mentioned.items()}
+        self._led: dict[str, set[str]] = {}  # institution -> the tasks it leads
+        for task_id, institution_id in leads:
+            self._led.setdefault(institution_id, set()).add(task_id)
         self._members: dict[str, list[str]] = {}
         for member, region in place_parts:
             self._members.setdefault(region, []).append(member)
@@ -209,6 +214,10 @@ class GraphSnapshot:
                         task_id=task_id, doc_id=task.doc_id, entity_id=entity_id,
                         sentence_ids=by_task.get(task_id, [])))  # rows ascend: ids are sorted
         return links
+
+    def led_tasks(self, institution_ids: Iterable[str]) -> set[str]:
+        """The tasks these institutions lead (LED_BY: the unit a task names as its lead)."""
+        return {t for i in institution_ids for t in self._led.get(i, ())}
 
     def sentences_containing(self, needles: Sequence[str], limit: int = 10_000) -> list[TaskLink]:
         """Tasks with the sentences whose text contains one of ``needles`` verbatim (at most

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from graph.models import EntityNames, NodeLabel
 from service.search.text_norm import normalise_query
@@ -25,6 +26,16 @@ _MIN_COMPOSED_CHARS = 3
 _LIST_INTENT_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关")
 _LIST_INTENT_EN = re.compile(r"\b(?:which|list|all|every|any|what (?:items|tasks|work|measures|parts)|"
                              r"involv\w*|concern\w*|mention\w*|related to)\b", re.I)
+# The role a question asks an institution to play in its tasks: the unit that leads (牵头单位,
+# 责任单位: LED_BY) or one that works with the lead (配合部门, 协办单位: INVOLVES only). These
+# are the role labels a work plan writes beside each task (loaders/entities/tasks.py), in both
+# languages, not words of any one question.
+Role = Literal["lead", "partner"]
+_LEAD_ROLE_ZH = re.compile(r"牵头|负责|主责|责任单位|责任部门|主管")
+_PARTNER_ROLE_ZH = re.compile(r"配合|协办|协助|协同")
+_LEAD_ROLE_EN = re.compile(r"\b(?:led|leads?|leading|head(?:s|ed)?|in charge|responsib\w*)\b", re.I)
+_PARTNER_ROLE_EN = re.compile(r"\b(?:partners?|partnering|cooperating|co-operating|collaborating|"
+                              r"assist\w*|supporting|support role)\b", re.I)
 _FILLER = re.compile(r"[\s,.;:?!，。；：？！、]+")
 
 
@@ -149,6 +160,16 @@ class EntityLinker:
                 if chars <= characters and _segments(surface, pieces, longest) >= 2]
 
 
+def question_role(question: str) -> Role | None:
+    """"lead" when the question asks which unit leads (or which tasks a unit leads), "partner"
+    when it asks for a cooperating unit; None when it names neither role, or both."""
+    lead = bool(_LEAD_ROLE_ZH.search(question) or _LEAD_ROLE_EN.search(question))
+    partner = bool(_PARTNER_ROLE_ZH.search(question) or _PARTNER_ROLE_EN.search(question))
+    if lead == partner:
+        return None
+    return "lead" if lead else "partner"
+
+
 # Words a listing question wraps around its entity ("which tasks involve X", "哪些工作涉及X").
 _FRAME_EN = re.compile(
     r"\b(?:which|what|list|all|every|any|the|a|an|of|in|on|to|for|with|and|or|about|that|there|"
@@ -156,11 +177,16 @@ _FRAME_EN = re.compile(
     r"mention\w*|related|relating|refer\w*|name[sd]?|cooperation|collaboration|exchanges?|"
     # what a text does with a name it mentions
     r"says?|said|cover\w*|includ\w*|contain\w*|discuss\w*|deal\w*|address\w*|writ\w*|"
-    r"projects?|report|document|plan|'s)\b", re.I)
+    r"projects?|report|document|plan|'s|"
+    # the role a unit plays in its tasks (see ``question_role``)
+    r"led|leads?|leading|head(?:s|ed)?|charge|responsib\w*|partners?|partnering|cooperating|"
+    r"co-operating|collaborating|assist\w*|support\w*|role|units?|departments?|by|as|among)\b", re.I)
 _FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关|关于|提到|提及|"
                        r"写到|写了|谈到|讲到|说到|包括|包含|"
                        r"任务|工作|事项|内容|部分|措施|项目|报告|文件|中|与|和|及|的|了|有|是|在|"
-                       r"合作|交流|地区")
+                       r"合作|交流|地区|"
+                       # the role a unit plays in its tasks (see ``question_role``)
+                       r"牵头|负责|主责|责任|主管|配合|协办|协助|协同|参与|承担|作为|单位|部门|由")
 _FRAME_LEFT_MAX = 2  # content characters or words a listing question may add to the entity
 
 
@@ -176,16 +202,19 @@ def _segments(surface: str, pieces: set[str], longest: int) -> int:
     return max(best[-1], 0)
 
 
-def asks_for_listing(question: str, linked: list[LinkedEntity]) -> bool:
+def asks_for_listing(question: str, linked: list[LinkedEntity], name_words: Iterable[str] = ()) -> bool:
     """A question asks for every item about an entity when it uses a listing word (哪些, which,
     all, involve …) and says little else besides the entity's name ("which items involve
     Shanghai cooperation" does; "which tasks involve Putian's local opera" asks about opera),
-    or when it consists of nothing but the entity's name."""
+    or when it consists of nothing but the entity's name. ``name_words``: English words that
+    spell out a linked name ("city finance bureau" for 市财政局)."""
     if not linked:
         return False
     rest = _surface(question)
     for entity in sorted(linked, key=lambda e: -len(e.surface)):
         rest = re.sub(re.escape(_surface(entity.surface)), " ", rest, flags=re.I)
+    for word in sorted(name_words, key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(_surface(word))}\b", " ", rest, flags=re.I)
     words = [w for w in re.findall(r"[A-Za-z]+", _FRAME_EN.sub(" ", rest))]
     chinese = _FILLER.sub("", re.sub(r"[A-Za-z'’]+", "", _FRAME_ZH.sub("", rest)))
     if not words and not chinese:

@@ -29,7 +29,13 @@ from service.schemas import (
     TaskOut,
 )
 from service.search.bridge import QueryBridge, WeightedTerm
-from service.search.entity_linking import EntityLinker, LinkedEntity, asks_for_listing
+from service.search.entity_linking import (
+    EntityLinker,
+    LinkedEntity,
+    Role,
+    asks_for_listing,
+    question_role,
+)
 from service.search.ranking import TaskCandidate, aggregate, fuse, merge
 from service.search.rerank import RerankQuery, rerank
 from service.search.text_norm import normalise_query
@@ -224,7 +230,10 @@ class SearchService:
         for e in linked:
             related.update(o.id for o in linker.containing(linker.entities[e.id], _NAMESAKE_LABELS))
         links = snapshot.entity_task_links(sorted(related))
-        listing = asks_for_listing(normalised, linked)
+        names = [e.name for e in linked]
+        name_words = [t.source_en for t in self.bridged_terms(normalised)
+                      if t.source_en and any(t.term_zh in name for name in names)]
+        listing = asks_for_listing(normalised, linked, name_words)
         if listing:  # a listing must be complete: also the mentions extraction did not link
             needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
                               if len(n) >= 2})
@@ -234,6 +243,10 @@ class SearchService:
             task = tasks.setdefault(link.task_id, TaskLink(link.doc_id, False, set()))
             task.direct = task.direct or link.entity_id in direct or not link.entity_id
             task.sentences.update(link.sentence_ids)
+        role = question_role(normalised)
+        if role is not None:
+            led = snapshot.led_tasks(e.id for e in linked if e.label == "Institution")
+            tasks = _in_role(tasks, role, {t: d for t in led if (d := snapshot.task_document(t))})
         return EntityMatch(linked=linked, listing=listing, tasks=tasks)
 
     def retrieve(self, normalised: str, doc_ids: set[str] | None,
@@ -406,6 +419,17 @@ class SearchService:
         places = [e.id for e in self.entity_linker().by_name(filters.place) if e.label == "Place"]
         links = snapshot.entity_task_links(sorted(_with_members(snapshot, places)))
         return {link.task_id for link in links}
+
+
+def _in_role(tasks: dict[str, TaskLink], role: Role, led: dict[str, str]) -> dict[str, TaskLink]:
+    """The tasks in which the named institutions play the question's role: those they lead
+    (``led``: task id -> document id), or for "partner" those they take part in without
+    leading. A role the graph does not record for them (they lead no task) restricts nothing."""
+    if not led:
+        return tasks
+    if role == "lead":
+        return {tid: tasks.get(tid) or TaskLink(doc_id, True, set()) for tid, doc_id in led.items()}
+    return {tid: link for tid, link in tasks.items() if tid not in led} or tasks
 
 
 def _scope_factors(candidates: list[TaskCandidate], snapshot: GraphSnapshot, documents: set[str]
