@@ -18,7 +18,10 @@
 #   JAVA_HOME / MVN      which java / mvn to use
 #
 # Idempotent: exits 0 at once if the server for NEO4J_HOME_DIR is already up.
+# With --resolve-only it resolves the server's jars with Maven and exits without starting it.
 set -euo pipefail
+resolve_only=""
+[[ "${1:-}" == "--resolve-only" ]] && resolve_only=1
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$script_dir/.." && pwd)
@@ -139,17 +142,19 @@ PY
 }
 
 # --- already running? ------------------------------------------------------
-if pid=$(running_pid); then
-  log "server already running (pid $pid), checking it"
-  rc=0; wait_ready "$pid" || rc=$?
-  [[ $rc -eq 0 ]] && exit 0
-  [[ $rc -eq 2 ]] && die "the data in $home was initialised with another password; run scripts/neo4j_stop.sh and delete $home to reset"
-  show_logs
-  die "server pid $pid is running but not reachable on $uri"
-fi
-rm -f "$pid_file"
-if port_open; then
-  die "127.0.0.1:$port is already in use by another process; stop it or set NEO4J_BOLT_PORT"
+if [[ -z "$resolve_only" ]]; then
+  if pid=$(running_pid); then
+    log "server already running (pid $pid), checking it"
+    rc=0; wait_ready "$pid" || rc=$?
+    [[ $rc -eq 0 ]] && exit 0
+    [[ $rc -eq 2 ]] && die "the data in $home was initialised with another password; run scripts/neo4j_stop.sh and delete $home to reset"
+    show_logs
+    die "server pid $pid is running but not reachable on $uri"
+  fi
+  rm -f "$pid_file"
+  if port_open; then
+    die "127.0.0.1:$port is already in use by another process; stop it or set NEO4J_BOLT_PORT"
+  fi
 fi
 
 # --- resolve the server classpath with Maven --------------------------------
@@ -179,6 +184,7 @@ if ! classpath_ok; then
   fi
   classpath_ok || die "mvn did not produce a usable $cp_file"
 fi
+[[ -n "$resolve_only" ]] && exit 0
 
 # --- config and first-run password ----------------------------------------
 mkdir -p "$home/conf" "$home/data" "$home/logs" "$home/run" "$home/plugins" "$home/import"

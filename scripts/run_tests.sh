@@ -37,7 +37,34 @@ fi
 "$BIN/ruff" check .
 "$BIN/mypy"
 
-PYTHON="$PYTHON" bash scripts/neo4j_start.sh
-trap 'bash scripts/neo4j_stop.sh' EXIT
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; default: one per core, at most 4),
+# each with a Neo4j server of its own: the Neo4j tests empty the database they use, so two
+# workers sharing one would wipe each other's data. Worker N uses the Nth of NEO4J_WORKER_URIS
+# (tests/conftest.py). The servers start side by side.
+workers=${PYTEST_WORKERS:-$(nproc)}
+workers=$((workers > 4 ? 4 : workers))
+homes=() uris=() pids=()
+for ((i = 0; i < workers; i++)); do
+  suffix=""
+  ((i == 0)) || suffix="-$i"
+  homes+=(".neo4j-test$suffix")
+  uris+=("bolt://127.0.0.1:$((NEO4J_BOLT_PORT + i))")
+done
+stop_all() { for home in "${homes[@]}"; do NEO4J_HOME_DIR=$home bash scripts/neo4j_stop.sh || true; done; }
+trap stop_all EXIT
+# Maven resolves the server's jars once (the first time, a download), before the servers start.
+PYTHON="$PYTHON" bash scripts/neo4j_start.sh --resolve-only
+for ((i = 0; i < workers; i++)); do
+  PYTHON="$PYTHON" NEO4J_HOME_DIR=${homes[i]} NEO4J_BOLT_PORT=$((NEO4J_BOLT_PORT + i)) \
+    bash scripts/neo4j_start.sh &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done  # set -e: a server that did not start fails the run
+export NEO4J_WORKER_URIS="${uris[*]}"
 
-"$PYTHON" -m pytest "$@"
+if ((workers > 1)); then
+  # --dist loadscope: a module's tests stay on one worker, so its module fixtures are built once.
+  "$PYTHON" -m pytest -n "$workers" --dist loadscope "$@"
+else
+  "$PYTHON" -m pytest "$@"
+fi

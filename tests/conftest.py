@@ -18,6 +18,17 @@ CORPUS = SHARED / "corpus"
 DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
 BACKENDS = ["embedded", "neo4j"]
 
+# Under pytest-xdist each worker has a Neo4j server of its own (scripts/run_tests.sh starts
+# one per worker and lists them in NEO4J_WORKER_URIS): the Neo4j tests empty the database.
+# Set before any test reads it, so the servers and CLIs the tests start inherit it too.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_URIS = os.environ.get("NEO4J_WORKER_URIS", "").split()
+if _WORKER.startswith("gw") and _WORKER_URIS:
+    if int(_WORKER[2:]) >= len(_WORKER_URIS):
+        raise RuntimeError(f"worker {_WORKER} has no Neo4j of its own in NEO4J_WORKER_URIS: "
+                           "run as many workers as scripts/run_tests.sh started servers")
+    os.environ["NEO4J_URI"] = _WORKER_URIS[int(_WORKER[2:])]
+
 
 def neo4j_settings() -> dict[str, str]:
     return {
