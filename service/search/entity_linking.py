@@ -11,7 +11,7 @@ Matching rules (kept deliberately exact, so a link is evidence, not a guess):
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -20,6 +20,9 @@ from graph.models import EntityNames, NodeLabel
 from service.search.text_norm import normalise_query
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
+# A quoted name in a question ("童声里的中国" 美育品牌, 《上海市…方案》 is a title, not quoted):
+# a name found only inside a longer quoted one is part of it, not an entity of its own.
+_QUOTED = re.compile(r"[“\"「『‘]([^“”\"「」『』‘’]{1,60})[”\"」』’]")
 _MIN_CHARS = 2
 _MIN_COMPOSED_CHARS = 3
 # Words that ask for every matching item rather than the best few.
@@ -133,6 +136,9 @@ class EntityLinker:
                     break
             else:
                 i += 1
+        inside = _inside_quoted_names(normalise_query(question))
+        if inside:
+            linked = {k: e for k, e in linked.items() if not inside(e.surface)}
         if self._english_pattern is not None:
             for m in self._english_pattern.finditer(question):
                 for entity in self._english[m.group(1).lower()]:
@@ -158,6 +164,21 @@ class EntityLinker:
         longest = max(len(p) for p in pieces)
         return [surface for surface, chars in self._composable.items()
                 if chars <= characters and _segments(surface, pieces, longest) >= 2]
+
+
+def _inside_quoted_names(question: str) -> Callable[[str], bool] | None:
+    """A test of whether a name occurs in ``question`` only inside longer quoted names
+    (中国 in “童声里的中国”), or None when the question quotes nothing."""
+    spans = [(m.start(1), m.end(1), m.group(1)) for m in _QUOTED.finditer(question)]
+    if not spans:
+        return None
+
+    def inside(surface: str) -> bool:
+        starts = [m.start() for m in re.finditer(re.escape(surface), question)]
+        return bool(starts) and all(
+            any(s <= p and p + len(surface) <= e and name != surface for s, e, name in spans)
+            for p in starts)
+    return inside
 
 
 def question_role(question: str) -> Role | None:

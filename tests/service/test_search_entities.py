@@ -113,6 +113,9 @@ LINKER = EntityLinker([
     ("Yangtze River Delta integration", ["r1"]),
     ("落实国办发[2015]71号的任务", ["d1"]),
     ("shanghaiese food", []),  # whole words only
+    # A name inside a longer quoted one is part of it: the brand “童声里的上海”, not the city.
+    ("哪些工作涉及“童声里的上海”这个品牌", []),
+    ("“上海”和“童声里的上海”", ["p1"]),  # quoted on its own, it is the city
     ("教育", []),
 ])
 def test_linking(question: str, ids: list[str]) -> None:
