@@ -64,7 +64,11 @@ export NEO4J_WORKER_URIS="${uris[*]}"
 
 if ((workers > 1)); then
   # --dist loadscope: a module's tests stay on one worker, so its module fixtures are built once.
-  "$PYTHON" -m pytest -n "$workers" --dist loadscope "$@"
+  # The schemathesis fuzz test is one node id for every API operation, and xdist runs one item
+  # per node id: it runs in a process of its own (tests/conftest.py refuses duplicates in a worker).
+  FUZZ=tests/service/test_api_fuzz.py
+  "$PYTHON" -m pytest -n "$workers" --dist loadscope --ignore "$FUZZ" "$@"
+  "$PYTHON" -m pytest "$FUZZ" "$@"
 else
   "$PYTHON" -m pytest "$@"
 fi

@@ -1,6 +1,7 @@
 """Shared fixtures: the sample document, graph stores over every backend, settings."""
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,18 @@ if _WORKER.startswith("gw") and _WORKER_URIS:
         raise RuntimeError(f"worker {_WORKER} has no Neo4j of its own in NEO4J_WORKER_URIS: "
                            "run as many workers as scripts/run_tests.sh started servers")
     os.environ["NEO4J_URI"] = _WORKER_URIS[int(_WORKER[2:])]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """An xdist worker runs one item per node id: tests that share one (schemathesis' per
+    operation cases) would silently run once, so a worker stops on them, and the run fails with
+    an internal error naming the node id (scripts/run_tests.sh runs them in a process of their
+    own)."""
+    if not _WORKER:
+        return
+    shared = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if shared:
+        pytest.exit(f"tests that share a node id cannot run under xdist: {shared}", returncode=4)
 
 
 def neo4j_settings() -> dict[str, str]:
