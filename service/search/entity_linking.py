@@ -36,7 +36,8 @@ _LIST_INTENT_EN = re.compile(r"\b(?:which|list|all|every|any|what (?:items|tasks
 Role = Literal["lead", "partner"]
 _LEAD_ROLE_ZH = re.compile(r"牵头|负责|主责|责任单位|责任部门|主管")
 _PARTNER_ROLE_ZH = re.compile(r"配合|协办|协助|协同")
-_LEAD_ROLE_EN = re.compile(r"\b(?:led|leads?|leading|head(?:s|ed)?|in charge|responsib\w*)\b", re.I)
+# Not "leading" or "head": a leading group (领导小组) and head teachers are not roles of a unit.
+_LEAD_ROLE_EN = re.compile(r"\b(?:led|leads?|headed by|in charge|responsib\w*)\b", re.I)
 _PARTNER_ROLE_EN = re.compile(r"\b(?:partners?|partnering|cooperating|co-operating|collaborating|"
                               r"assist\w*|supporting|support role)\b", re.I)
 _FILLER = re.compile(r"[\s,.;:?!，。；：？！、]+")
@@ -200,7 +201,7 @@ _FRAME_EN = re.compile(
     r"says?|said|cover\w*|includ\w*|contain\w*|discuss\w*|deal\w*|address\w*|writ\w*|"
     r"projects?|report|document|plan|'s|"
     # the role a unit plays in its tasks (see ``question_role``)
-    r"led|leads?|leading|head(?:s|ed)?|charge|responsib\w*|partners?|partnering|cooperating|"
+    r"led|leads?|headed|charge|responsib\w*|partners?|partnering|cooperating|"
     r"co-operating|collaborating|assist\w*|support\w*|role|units?|departments?|by|as|among)\b", re.I)
 _FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关|关于|提到|提及|"
                        r"写到|写了|谈到|讲到|说到|包括|包含|"

@@ -88,6 +88,8 @@ def test_without_a_role_every_task_naming_the_unit_is_listed(search: SearchServi
     ("which tasks name the youth league as a partner", "partner"),
     ("in which tasks is the culture bureau a cooperating department", "partner"),
     ("which items involve Shanghai cooperation", None),  # cooperation with a place: no role
+    ("which tasks involve the leading group", None),  # 领导小组: a body, not a role
+    ("how will head teachers be trained", None),
     ("哪些任务由市教育局牵头、市财政局配合", None),  # both roles: neither restricts
     ("学校美育设施", None),
 ])
