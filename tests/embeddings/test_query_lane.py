@@ -89,3 +89,12 @@ def test_a_closed_lane_refuses_questions_and_its_worker_has_stopped() -> None:
     assert not worker.is_alive()
     with pytest.raises(RuntimeError, match="closed"):
         lane.embed_queries(["问题"])
+
+
+def test_on_start_runs_once_on_the_lanes_thread_before_its_first_call() -> None:
+    seen: list[str] = []
+    lane = QueryLane(HashEmbedder(), on_start=lambda: seen.append(threading.current_thread().name))
+    lane.embed_queries(["一"])
+    lane.embed_queries(["二"])
+    lane.close()
+    assert seen == ["policykg-query-lane"]
