@@ -152,6 +152,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("POLICYKG_THREADS", "2")))
+    parser.add_argument("--query-threads", type=int,
+                        default=int(os.environ.get("POLICYKG_QUERY_THREADS", "1")))
     parser.add_argument("--upload", type=Path, default=UPLOAD)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
@@ -162,6 +164,7 @@ def main() -> None:
         shutil.copytree(args.data_dir, data_dir)  # the upload must not change the given store
     env = {**os.environ, "POLICYKG_DATA_DIR": str(data_dir), "POLICYKG_KEYS_FILE": str(work / "keys"),
            "POLICYKG_RATE_LIMIT_PER_MINUTE": "0", "POLICYKG_THREADS": str(args.threads),
+           "POLICYKG_QUERY_THREADS": str(args.query_threads),
            "OMP_NUM_THREADS": str(args.threads), "HF_HUB_OFFLINE": "1"}
     policykg = str(Path(sys.executable).with_name("policykg"))
     if args.data_dir is None:
@@ -169,6 +172,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     embed_1 = embed_only(1, env)
     embed_n = embed_only(args.threads, env)
+    # A question is embedded on the server's query threads: the reference for one client.
+    embed_q = embed_1 if args.query_threads == 1 else embed_only(args.query_threads, env)
     ceiling = cores / embed_1["p50"]
     with quiet_server(policykg, env) as (base, server):
         one_client(base, questions(10))  # warm: dictionary, entity names, BM25 matrix
@@ -178,14 +183,15 @@ def main() -> None:
         busy, wall = many_clients(base, args.clients, args.seconds)
         idle, during, upload_s = during_upload(base, args.upload) if args.upload.exists() else ([], [], 0.0)
     report = {
-        "cores": cores, "threads": args.threads, "clients": args.clients,
+        "cores": cores, "threads": args.threads, "query_threads": args.query_threads,
+        "clients": args.clients,
         "embed_ms": {"1_thread_p50": embed_1["p50"] * 1000, f"{args.threads}_threads_p50": embed_n["p50"] * 1000,
                      "1_thread_cpu": embed_1["cpu"] * 1000, f"{args.threads}_threads_cpu": embed_n["cpu"] * 1000},
         "ceiling_rps": ceiling,
         "one_client": {"p50_ms": statistics.median(single) * 1000, "p99_ms": percentile(single, 0.99) * 1000,
                        "server_cpu_ms": cpu_per_search * 1000,
-                       "p50_over_embed": statistics.median(single) / embed_n["p50"],
-                       "cpu_over_embed_cpu": cpu_per_search / embed_n["cpu"]},
+                       "p50_over_embed": statistics.median(single) / embed_q["p50"],
+                       "cpu_over_embed_cpu": cpu_per_search / embed_q["cpu"]},
         "many_clients": {"requests": len(busy), "rps": len(busy) / wall,
                          "p50_ms": statistics.median(busy) * 1000, "p99_ms": percentile(busy, 0.99) * 1000,
                          "rps_over_ceiling": len(busy) / wall / ceiling,
@@ -200,14 +206,15 @@ def main() -> None:
     (args.out / "http_load.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     o, m, u = report["one_client"], report["many_clients"], report["upload"]
     lines = ["# Search over HTTP against embedding alone (bench/http_load.py)", "",
-             f"{cores} cores, {args.threads} embedder threads, data: {args.data_dir or 'the sample'}.", "",
+             f"{cores} cores, {args.threads} embedder threads, questions on {args.query_threads}, "
+             f"data: {args.data_dir or 'the sample'}.", "",
              "| measure | value | target |", "|---|---|---|",
              f"| embedding alone, 1 thread / {args.threads} threads (p50) | {embed_1['p50'] * 1000:.1f} / "
              f"{embed_n['p50'] * 1000:.1f} ms | |",
-             f"| 1 client: search p50 / embedding p50 | {o['p50_ms']:.1f} ms / {embed_n['p50'] * 1000:.1f} ms = "
+             f"| 1 client: search p50 / embedding p50 | {o['p50_ms']:.1f} ms / {embed_q['p50'] * 1000:.1f} ms = "
              f"{o['p50_over_embed']:.2f} | <= 1.5 |",
              f"| 1 client: server CPU per search / embedding CPU | {o['server_cpu_ms']:.1f} / "
-             f"{embed_n['cpu'] * 1000:.1f} ms = {o['cpu_over_embed_cpu']:.2f} | <= 1.5 |",
+             f"{embed_q['cpu'] * 1000:.1f} ms = {o['cpu_over_embed_cpu']:.2f} | <= 1.5 |",
              f"| {args.clients} clients: requests/s / ceiling | {m['rps']:.1f} / {ceiling:.1f} = "
              f"{m['rps_over_ceiling']:.2f} | >= 0.8 |",
              f"| {args.clients} clients: p99 / p50 | {m['p99_ms']:.0f} / {m['p50_ms']:.0f} ms = "
