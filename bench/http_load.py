@@ -152,11 +152,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("POLICYKG_THREADS", "2")))
-    parser.add_argument("--query-threads", type=int,
-                        default=int(os.environ.get("POLICYKG_QUERY_THREADS", "1")))
+    parser.add_argument("--query-threads", type=int, default=None,
+                        help="the server's question threads (default: POLICYKG_QUERY_THREADS, else --threads)")
     parser.add_argument("--upload", type=Path, default=UPLOAD)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
+    if args.query_threads is None:
+        args.query_threads = int(os.environ.get("POLICYKG_QUERY_THREADS", args.threads))
     work = Path(tempfile.mkdtemp(prefix="policykg-http-load-"))
     (work / "keys").write_text(f"reader {READER} bench\nadmin {ADMIN} bench\n", "utf-8")
     data_dir = work / "data"

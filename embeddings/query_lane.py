@@ -31,10 +31,12 @@ class QueryLane:
     every core for one batch, and a batch costs less per question than single calls.
     ``embed_passages`` (ingest) calls the model directly: the lane is for questions.
 
-    ``on_start`` runs on the lane's thread before its first model call: wiring uses it to give
-    questions one OpenMP thread. Two threads wait for each other at every step of the model,
-    and on 2 cores that another process (an ingest, a second replica) keeps busy, one question
-    took 330-440 ms of CPU against 16-18 ms on one thread (idle: about 10 against 11 ms)."""
+    ``on_start`` runs on the lane's thread before its first model call: wiring uses it to set
+    the questions' OpenMP threads (POLICYKG_QUERY_THREADS). Measured on 2 cores: while another
+    process kept both busy, a question took 330-440 ms of CPU on two threads (they wait for
+    each other at every step of the model) against 16-18 ms on one; on an otherwise idle host,
+    one thread costs more: bench/http_load.py, one client p50 30 -> 35 ms, 32 clients 39 -> 34
+    requests/s, server CPU per search 46 -> 34 ms. So two stay the default."""
 
     def __init__(self, embedder: Embedder, max_batch: int = MAX_BATCH,
                  on_start: Callable[[], None] | None = None) -> None:

