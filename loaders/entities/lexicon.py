@@ -63,6 +63,12 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK_CHAR.match(ch))
 
 
+def is_level_comma(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is the 、 of a list of administrative levels (100所省、市艺术特色学校,
+    省、市、县级): a 、 right after a level character. Callers add what the context needs."""
+    return text[i] == "、" and i >= 1 and text[i - 1] in "省市县区级"
+
+
 def protected_and(text: str) -> set[int]:
     """Positions of 和 that belong to an official department name."""
     return {m.start() + m.group(0).index("和") for m in _AND_NAMES.finditer(text)}
@@ -88,7 +94,7 @@ def scan_left(text: str, end: int, max_len: int = 24, *, quotes: bool = True,
                 break
             i = j
             continue
-        if ch == "、" and i >= 2 and text[i - 2] in "省市县区级" and (i < 3 or not is_cjk(text[i - 3])
+        if is_level_comma(text, i - 1) and (i < 3 or not is_cjk(text[i - 3])
                                                                   or text[i - 3] in FUNCTION_CHARS
                                                                   or _ends_lead(text, i - 2)):
             i -= 1

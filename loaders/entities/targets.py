@@ -47,6 +47,7 @@ from loaders.entities.lexicon import (
     inside_word,
     is_cjk,
     is_deng_word,
+    is_level_comma,
     is_verb_like,
     is_verbal_noun,
     quoted_spans,
@@ -132,7 +133,7 @@ def _scan_right(norm: str, start: int, max_len: int = 24) -> int:
         if is_deng_word(norm, i):
             i += 1
             continue
-        if ch == "、" and i > start and norm[i - 1] in "省市县区级" and i + 1 < len(norm) and is_cjk(norm[i + 1]):
+        if i > start and is_level_comma(norm, i) and i + 1 < len(norm) and is_cjk(norm[i + 1]):
             i += 1  # 100所省、市艺术特色学校: a list of levels, dropped with them below
             continue
         if ch in BOUNDARY or ch.isdigit() or (ch in FUNCTION_CHARS and ch != "的" and not inside_word(norm, i)) \
@@ -193,7 +194,7 @@ def _counts_before(norm: str, end: int) -> tuple[str, int]:
     scan_from = i
     while i > 0 and scan_from - i < 24:
         ch = norm[i - 1]
-        if ch == "、" and i >= 2 and norm[i - 2] in "省市县区级":
+        if is_level_comma(norm, i - 1):
             i -= 1
             continue
         if ch in "“”\"":
