@@ -34,12 +34,15 @@ _LIST_INTENT_EN = re.compile(r"\b(?:which|list|all|every|any|what (?:items|tasks
 # are the role labels a work plan writes beside each task (loaders/entities/tasks.py), in both
 # languages, not words of any one question.
 Role = Literal["lead", "partner"]
-_LEAD_ROLE_ZH = re.compile(r"牵头|负责|主责|责任单位|责任部门|主管")
-_PARTNER_ROLE_ZH = re.compile(r"配合|协办|协助|协同")
+_LEAD_WORDS_ZH = r"牵头|负责|主责|责任单位|责任部门|主管"
+_PARTNER_WORDS_ZH = r"配合|协办|协助|协同"
 # Not "leading" or "head": a leading group (领导小组) and head teachers are not roles of a unit.
-_LEAD_ROLE_EN = re.compile(r"\b(?:led|leads?|headed by|in charge|responsib\w*)\b", re.I)
-_PARTNER_ROLE_EN = re.compile(r"\b(?:partners?|partnering|cooperating|co-operating|collaborating|"
-                              r"assist\w*|supporting|support role)\b", re.I)
+_LEAD_WORDS_EN = r"led|leads?|headed by|in charge|responsib\w*"
+_PARTNER_WORDS_EN = r"partners?|partnering|cooperating|co-operating|collaborating|assist\w*|supporting|support role"
+_LEAD_ROLE_ZH = re.compile(_LEAD_WORDS_ZH)
+_PARTNER_ROLE_ZH = re.compile(_PARTNER_WORDS_ZH)
+_LEAD_ROLE_EN = re.compile(rf"\b(?:{_LEAD_WORDS_EN})\b", re.I)
+_PARTNER_ROLE_EN = re.compile(rf"\b(?:{_PARTNER_WORDS_EN})\b", re.I)
 _FILLER = re.compile(r"[\s,.;:?!，。；：？！、]+")
 
 
@@ -123,7 +126,8 @@ class EntityLinker:
              composable_terms: Iterable[str] = ()) -> list[LinkedEntity]:
         """Entities the question names, in order of appearance; then those a bridged term names
         exactly, then institutions and programmes composed of ``composable_terms``."""
-        text = _surface(question)
+        normalised = normalise_query(question)
+        text = normalised.translate(_QUOTES)  # _surface(question), normalised once
         linked: dict[str, LinkedEntity] = {}
         i = 0
         while i < len(text):
@@ -137,7 +141,7 @@ class EntityLinker:
                     break
             else:
                 i += 1
-        inside = _inside_quoted_names(normalise_query(question))
+        inside = _inside_quoted_names(normalised)
         if inside:
             linked = {k: e for k, e in linked.items() if not inside(e.surface)}
         if self._english_pattern is not None:
@@ -200,15 +204,15 @@ _FRAME_EN = re.compile(
     # what a text does with a name it mentions
     r"says?|said|cover\w*|includ\w*|contain\w*|discuss\w*|deal\w*|address\w*|writ\w*|"
     r"projects?|report|document|plan|'s|"
-    # the role a unit plays in its tasks (see ``question_role``)
-    r"led|leads?|headed|charge|responsib\w*|partners?|partnering|cooperating|"
-    r"co-operating|collaborating|assist\w*|support\w*|role|units?|departments?|by|as|among)\b", re.I)
+    # the role a unit plays in its tasks (see ``question_role``), and the words around it
+    rf"{_LEAD_WORDS_EN}|{_PARTNER_WORDS_EN}|headed|charge|support\w*|role|units?|departments?|by|as|among)\b",
+    re.I)
 _FRAME_ZH = re.compile(r"哪些|哪几|所有|全部|列出|列举|有多少|清单|涉及|有关|相关|关于|提到|提及|"
                        r"写到|写了|谈到|讲到|说到|包括|包含|"
                        r"任务|工作|事项|内容|部分|措施|项目|报告|文件|中|与|和|及|的|了|有|是|在|"
                        r"合作|交流|地区|"
-                       # the role a unit plays in its tasks (see ``question_role``)
-                       r"牵头|负责|主责|责任|主管|配合|协办|协助|协同|参与|承担|作为|单位|部门|由")
+                       # the role a unit plays in its tasks (see ``question_role``), and the words around it
+                       rf"{_LEAD_WORDS_ZH}|{_PARTNER_WORDS_ZH}|责任|参与|承担|作为|单位|部门|由")
 _FRAME_LEFT_MAX = 2  # content characters or words a listing question may add to the entity
 
 
