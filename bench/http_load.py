@@ -175,7 +175,8 @@ def main() -> None:
     embed_1 = embed_only(1, env)
     embed_n = embed_only(args.threads, env)
     # A question is embedded on the server's query threads: the reference for one client.
-    embed_q = embed_1 if args.query_threads == 1 else embed_only(args.query_threads, env)
+    measured = {1: embed_1, args.threads: embed_n}
+    embed_q = measured.get(args.query_threads) or embed_only(args.query_threads, env)
     ceiling = cores / embed_1["p50"]
     with quiet_server(policykg, env) as (base, server):
         one_client(base, questions(10))  # warm: dictionary, entity names, BM25 matrix
