@@ -10,6 +10,7 @@ import pytest
 from graph.base import GraphStore
 from graph.embedded import EmbeddedGraphStore
 from graph.errors import GraphUnavailableError
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "taicang_2021_education_work_points.txt"
@@ -72,6 +73,18 @@ def wipe_neo4j() -> None:
     cfg = neo4j_settings()
     with GraphDatabase.driver(cfg["uri"], auth=(cfg["user"], cfg["password"])) as driver:
         driver.execute_query("MATCH (n) DETACH DELETE n")
+
+
+def hash_settings(backend: str, data_dir: Path) -> Settings:
+    """Settings for the hash embedder on ``backend``: an emptied test Neo4j, or an embedded
+    store under ``data_dir``."""
+    settings = Settings(data_dir=data_dir, embedder="hash", graph=backend)
+    if backend == "neo4j":
+        connect_neo4j().close()
+        wipe_neo4j()
+        cfg = neo4j_settings()
+        settings = settings.model_copy(update={"neo4j_uri": cfg["uri"], "neo4j_user": cfg["user"]})
+    return settings
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,9 +9,8 @@ from graph.models import EntityNames
 from service.schemas import SearchFilters
 from service.search.entity_linking import EntityLinker, asks_for_listing
 from service.search.service import SearchService
-from service.settings import Settings
 from service.wiring import build_components, build_ingestor, build_search
-from tests.conftest import SAMPLE, connect_neo4j, neo4j_settings, wipe_neo4j
+from tests.conftest import SAMPLE, hash_settings
 
 # The sample's tasks that name Shanghai as a place (the dev questions' gold for Shanghai).
 SHANGHAI_TASKS = {15, 17}
@@ -20,12 +19,7 @@ SHANGHAI_TASKS = {15, 17}
 @pytest.fixture(scope="module", params=["embedded", "neo4j"])
 def search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
     backend = str(request.param)
-    settings = Settings(data_dir=tmp_path_factory.mktemp(backend) / "data", embedder="hash", graph=backend)
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        cfg = neo4j_settings()
-        settings = settings.model_copy(update={"neo4j_uri": cfg["uri"], "neo4j_user": cfg["user"]})
+    settings = hash_settings(backend, tmp_path_factory.mktemp(backend) / "data")
     components = build_components(settings)
     build_ingestor(components).ingest_path(SAMPLE)
     yield build_search(components)

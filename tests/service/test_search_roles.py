@@ -9,9 +9,8 @@ import pytest
 
 from service.search.entity_linking import question_role
 from service.search.service import SearchService
-from service.settings import Settings
 from service.wiring import build_components, build_ingestor, build_search
-from tests.conftest import connect_neo4j, neo4j_settings, wipe_neo4j
+from tests.conftest import hash_settings
 
 # Three work items with their lead and cooperating units, as a city's implementation opinions
 # write them: 市财政局 cooperates on items 1 and 2 and leads item 3.
@@ -42,12 +41,7 @@ ITEM = {"完善学校美育设施": 1, "配齐美育教师": 2, "加大美育资
 def search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
     backend = str(request.param)
     root = tmp_path_factory.mktemp(f"roles-{backend}")
-    settings = Settings(data_dir=root / "data", embedder="hash", graph=backend)
-    if backend == "neo4j":
-        connect_neo4j().close()
-        wipe_neo4j()
-        cfg = neo4j_settings()
-        settings = settings.model_copy(update={"neo4j_uri": cfg["uri"], "neo4j_user": cfg["user"]})
+    settings = hash_settings(backend, root / "data")
     document = root / "某市美育实施意见.txt"
     document.write_text(DOCUMENT, encoding="utf-8")
     components = build_components(settings)
