@@ -195,6 +195,35 @@ def test_the_page_asks_for_the_key_once_and_keeps_it_in_session_storage(browser:
         context.close()
 
 
+def test_a_call_refused_before_the_key_was_entered_retries_with_it_without_asking_again(
+        browser: Browser, server: str) -> None:
+    """The page's first calls leave together without a key. Under load one 401 can come back
+    after the user has answered the dialog another opened: it must retry with that key, not
+    open the dialog again (where the user's next keystrokes would land)."""
+    context = browser.new_context(viewport=WIDE)
+    tab = Tab(context, server)
+    held: list[Any] = []
+
+    def hold_the_first_places_call(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # let go below, once the key is in
+
+    tab.page.route(lambda url: "/entities" in url, hold_the_first_places_call)
+    try:
+        tab.open("/")
+        tab.enter_key(READER_KEY)  # the dialog the documents call's 401 opened
+        assert len(held) == 1
+        held[0].continue_()  # sent without a key: its 401 arrives now
+        expect(tab.page.locator("#place-names option").first).to_be_attached()  # places came
+        assert not tab.page.locator("#key-dialog").is_visible()
+        assert tab.page.evaluate("sessionStorage.getItem('policykg.key')") == READER_KEY
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
 def test_asking_shows_results_with_evidence_highlighted_in_the_task_text(tab: Tab) -> None:
     page = tab.page
     page.keyboard.press("/")  # the keyboard reaches the box

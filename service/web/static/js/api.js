@@ -14,9 +14,16 @@ export class ApiError extends Error {
 
 export const storedKey = () => sessionStorage.getItem(KEY);
 
-function headers(extra = {}) {
-  const key = storedKey();
+function headers(key, extra = {}) {
   return key ? { ...extra, 'X-API-Key': key } : extra;
+}
+
+/** After a 401: true to retry. A key stored since the request left (the user answered the
+ * dialog another request opened) is retried without asking again; otherwise ask. */
+async function keyForRetry(sentKey) {
+  const now = storedKey();
+  if (now && now !== sentKey) return true;
+  return askForKey(now ? t('key.invalid') : t('key.needed'));
 }
 
 let asking = null; // one dialog for every request that meets a 401 at the same time
@@ -65,7 +72,8 @@ async function problemOf(response) {
 
 /** Call the API: JSON in (`json`), JSON out (or the Response itself with `raw`). */
 export async function api(path, { method = 'GET', json, raw = false, signal } = {}) {
-  const init = { method, headers: headers(), signal, credentials: 'same-origin' };
+  const sentKey = storedKey();
+  const init = { method, headers: headers(sentKey), signal, credentials: 'same-origin' };
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(json);
@@ -77,9 +85,8 @@ export async function api(path, { method = 'GET', json, raw = false, signal } = 
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, { title: t('error.network'), detail: t('error.network') });
   }
-  if (response.status === 401) {
-    const reason = storedKey() ? t('key.invalid') : t('key.needed');
-    if (await askForKey(reason)) return api(path, { method, json, raw, signal });
+  if (response.status === 401 && (await keyForRetry(sentKey))) {
+    return api(path, { method, json, raw, signal });
   }
   if (!response.ok) throw new ApiError(response.status, await problemOf(response));
   if (raw) return response;
@@ -91,7 +98,8 @@ export function upload(file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/documents');
-    for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+    const sentKey = storedKey();
+    for (const [name, value] of Object.entries(headers(sentKey))) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0));
     xhr.upload.addEventListener('load', () => onProgress(-1, 0)); // sent: the server works now
     xhr.addEventListener('error', () => reject(new ApiError(0, { detail: t('error.network') })));
@@ -102,7 +110,7 @@ export function upload(file, onProgress) {
       } catch {
         body = { title: xhr.statusText };
       }
-      if (xhr.status === 401 && (await askForKey(storedKey() ? t('key.invalid') : t('key.needed')))) {
+      if (xhr.status === 401 && (await keyForRetry(sentKey))) {
         upload(file, onProgress).then(resolve, reject);
       } else if (xhr.status >= 200 && xhr.status < 300) {
         resolve(body);
