@@ -69,6 +69,7 @@ bench: install-dev
 	test -f $(BENCH_DIR)/corpus/data_version || POLICYKG_DATA_DIR=$(BENCH_DIR)/corpus $(BIN)/policykg ingest $(CORPUS)
 	$(BIN)/python bench/index_scale.py $(BENCH_DIR)/corpus
 	$(BIN)/python bench/http_load.py --data-dir $(BENCH_DIR)/corpus
+	$(BIN)/python bench/snapshot_update.py --corpus $(CORPUS) --scales $(SCALES)
 	$(BIN)/python bench/scale.py --corpus $(CORPUS) --scales $(SCALES)
 
 # Refresh the web page's vendored graph library (and the tests' axe-core) from npm; the

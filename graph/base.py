@@ -3,7 +3,7 @@
 The behaviour suite in ``tests/graph/test_store_contract.py`` runs against every backend.
 """
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
@@ -218,10 +218,12 @@ class GraphStore(Protocol):
     def sentences(self, sentence_ids: Sequence[str]) -> dict[str, Sentence]:
         """Sentences by id; unknown ids are left out."""
 
-    def forget_cached_reads(self) -> None:
+    def forget_cached_reads(self, documents: Iterable[str] | None = None) -> None:
         """Drop what this store object cached from the graph (documents, sections, entities
         and the search snapshot). Its own writes do this; call it when another process may
-        have written (a server that noticed a CLI ingest)."""
+        have written (a server that noticed a CLI ingest). With ``documents``, only those
+        documents' tasks and sentences may have changed: the next search snapshot is the last
+        one with them read again, not the whole graph."""
 
     def counts(self) -> GraphCounts:
         """Node counts per label and relationship counts per type."""

@@ -242,6 +242,24 @@ def document_level(depth: int, links: bool) -> str:
     return " UNION ALL ".join((*structure, *linked))
 
 
+def document_snapshot_level(depth: int) -> str:
+    """Rows (kind, a, b) at ``depth`` sections below the document, what a search snapshot
+    holds of its tasks (graph/snapshot.py): kind ``Section`` (a: a section one level deeper),
+    ``Task`` and ``Sentence`` (a: the id), a context edge's type or ``LED_BY`` (a: the task,
+    b: the node) and ``MENTIONS`` (a: the sentence, b: the entity). Walked from the document
+    like ``document_level``: an UNWIND of ids joined along an edge scans the edge's table."""
+    start = "MATCH (:PolicyDocument {id: $doc})" + "-[:HAS_SECTION]->()" * depth
+    return " UNION ALL ".join((
+        f"{start}-[:HAS_SECTION]->(n) RETURN 'Section' AS kind, n.id AS a, '' AS b",
+        f"{start}-[:HAS_TASK]->(n) RETURN 'Task' AS kind, n.id AS a, '' AS b",
+        f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->(n) RETURN 'Sentence' AS kind, n.id AS a, '' AS b",
+        *(f"{start}-[:HAS_TASK]->(t)-[:{rel_type}]->(n) RETURN '{rel_type}' AS kind, t.id AS a, n.id AS b"
+          for rel_type in (*(rel for _, rel, _ in TASK_CONTEXT_EDGES), "LED_BY")),
+        f"{start}-[:HAS_TASK]->()-[:HAS_SENTENCE]->(s)-[:MENTIONS]->(n) "
+        "RETURN 'MENTIONS' AS kind, s.id AS a, n.id AS b",
+    ))
+
+
 # Deeper than any outline (一、 (一) 1. (1) ①): a guard against a cycle, which no write makes.
 MAX_SECTION_DEPTH = 32
 LINKED_BY_DOCUMENT = (f"MATCH (:PolicyDocument {{id: $doc}})-[:{'|'.join(DOCUMENT_OUT_TYPES)}]->(e) "
@@ -312,6 +330,10 @@ def all_nodes(label: NodeLabel) -> str:
     return f"MATCH (n:{label}) RETURN properties(n) AS n"
 
 
+def nodes_by_id(label: NodeLabel) -> str:
+    return f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN properties(n) AS n"
+
+
 # The nodes a store keeps in memory between writes: few, and read for every result page.
 CACHED_LABELS: tuple[NodeLabel, ...] = (
     "PolicyDocument", "Section", "Institution", "Programme", "Place", "Target")
@@ -323,6 +345,11 @@ ALL_MENTIONS = "MATCH (s:Sentence)-[:MENTIONS]->(e) RETURN s.id AS sentence_id, 
 ALL_SENTENCE_ROWS = ("MATCH (s:Sentence) RETURN s.id AS id, s.task_id AS task_id, s.ordinal AS ordinal, "
                      "s.text AS text, s.start AS start, s.`end` AS stop")
 ALL_TASK_LEADS = "MATCH (t:Task)-[:LED_BY]->(i:Institution) RETURN t.id AS task_id, i.id AS id"
+# The sentences ``$ids`` as columns, by key (a search snapshot updated after a write).
+SENTENCE_ROWS_BY_ID = ("UNWIND $ids AS i MATCH (s:Sentence {id: i}) RETURN s.id AS id, s.task_id AS task_id, "
+                       "s.ordinal AS ordinal, s.text AS text, s.start AS start, s.`end` AS stop")
+
+
 ALL_PLACE_PARTS = "MATCH (p:Place)-[:PART_OF]->(r:Place) RETURN p.id AS id, r.id AS region"
 
 

@@ -1,8 +1,9 @@
 """Behaviour shared by the Cypher backends: each backend supplies how to run statements."""
 
 import json
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -31,6 +32,7 @@ from graph.errors import QueryError
 from graph.ids import normalise_doc_number
 from graph.models import (
     RELATIONSHIP_SCHEMA,
+    TASK_CONTEXT_EDGES,
     GraphBatch,
     Institution,
     NodeLabel,
@@ -43,6 +45,8 @@ from graph.models import (
     TaskContext,
 )
 from graph.snapshot import GraphSnapshot, task_contexts
+
+_log = logging.getLogger("policykg.graph")
 
 _BATCH_ROWS = 5000
 
@@ -82,6 +86,17 @@ class CypherGraphStore(ABC):
     _typed_parameters = False
     _cached_nodes: dict[str, Any] | None = None
     _cached_snapshot: GraphSnapshot | None = None
+    # The last snapshot read and the documents written since: the next snapshot is that one
+    # with these documents read again (GraphSnapshot.replaced), not the whole graph re-read.
+    _snapshot_base: GraphSnapshot | None = None
+    _changed_documents: frozenset[str] = frozenset()
+    _nodes_base: dict[str, Any] | None = None  # the same for the cached nodes
+    _changed_nodes: frozenset[str] = frozenset()
+    # This store's commits, and how many there were when the cached snapshot was read: a
+    # snapshot read after the last one holds what the graph holds (a store that may save its
+    # snapshot is the graph's only writer).
+    _writes = 0
+    _snapshot_writes = -1
     # The function that names a relationship's type in this dialect.
     _type_function = "type"
 
@@ -107,30 +122,77 @@ class CypherGraphStore(ABC):
 
     # --- writes ---------------------------------------------------------------------------
 
-    def _commit(self, statements: list[cypher.Statement]) -> None:
-        """Run a write transaction; what this process cached from the graph is stale after it."""
+    def _commit(self, statements: list[cypher.Statement], documents: Iterable[str] | None = None,
+                nodes: Iterable[str] | None = None) -> None:
+        """Run a write transaction; what this process cached from the graph is stale after it.
+        ``documents``: the documents whose tasks and sentences it may change; ``nodes``: the
+        documents, sections and entities it may change or remove (None: unknown)."""
         try:
             self._write(statements)
         finally:
-            self.forget_cached_reads()
+            self._writes += 1
+            self._forget(documents, nodes)
 
-    def forget_cached_reads(self) -> None:
-        self._cached_nodes = None
+    def forget_cached_reads(self, documents: Iterable[str] | None = None) -> None:
+        self._forget(documents, None)
+
+    def _forget(self, documents: Iterable[str] | None, nodes: Iterable[str] | None) -> None:
+        """Drop the cached reads, keeping the last ones as the base of an update that reads
+        again only what changed: the snapshot's ``documents``, the cached ``nodes``."""
+        if documents is None:
+            self._snapshot_base, self._changed_documents = None, frozenset()
+        else:
+            if self._cached_snapshot is not None:
+                self._snapshot_base, self._changed_documents = self._cached_snapshot, frozenset()
+            if self._snapshot_base is not None:
+                self._changed_documents |= frozenset(documents)
         self._cached_snapshot = None
+        if nodes is None:
+            self._nodes_base, self._changed_nodes = None, frozenset()
+        else:
+            if self._cached_nodes is not None:
+                self._nodes_base, self._changed_nodes = self._cached_nodes, frozenset()
+            if self._nodes_base is not None:
+                self._changed_nodes |= frozenset(nodes)
+        self._cached_nodes = None
 
     def _node_records(self) -> dict[str, Any]:
         """Documents, sections and entities by id, read once and kept until the next write:
         every search result page needs some of them, and they are few (a few thousand for the
-        45-document corpus). Tasks and sentences are read as needed."""
+        45-document corpus). Tasks and sentences are read as needed. After this store's own
+        writes, only the nodes they touched are read again."""
         cached = self._cached_nodes
         if cached is None:
-            cached = {}
-            for label in cypher.CACHED_LABELS:
-                model = cypher.NODE_MODELS[label]
-                for r in self._read(cypher.all_nodes(label)):
-                    cached[r["n"]["id"]] = _record(model, r["n"])
+            base, changed = self._nodes_base, self._changed_nodes
+            cached = self._updated_nodes(base, changed) if base is not None else None
+            if cached is None:
+                cached = {}
+                for label in cypher.CACHED_LABELS:
+                    model = cypher.NODE_MODELS[label]
+                    for r in self._read(cypher.all_nodes(label)):
+                        cached[r["n"]["id"]] = _record(model, r["n"])
             self._cached_nodes = cached
+            self._nodes_base, self._changed_nodes = None, frozenset()
         return cached
+
+    def _updated_nodes(self, base: dict[str, Any], changed: frozenset[str]) -> dict[str, Any] | None:
+        """``base`` with the nodes ``changed`` read again (gone when no longer stored), or None
+        when a label then counts other than the graph's (a write this store did not see)."""
+        nodes = {k: v for k, v in base.items() if k not in changed}
+        ids = sorted(changed)
+        counts: dict[str, int] = {}
+        for label in cypher.CACHED_LABELS:
+            model = cypher.NODE_MODELS[label]
+            for r in self._read(cypher.nodes_by_id(label), {"ids": ids}) if ids else ():
+                nodes[r["n"]["id"]] = _record(model, r["n"])
+            counts[model.__name__] = self._read(cypher.count_nodes(label))[0]["c"]
+        held: dict[str, int] = dict.fromkeys(counts, 0)
+        for node in nodes.values():
+            held[type(node).__name__] = held.get(type(node).__name__, 0) + 1
+        if held != counts:
+            _log.warning("cached nodes: %s after the update, %s stored; reading them all", held, counts)
+            return None
+        return nodes
 
     def _stored_structure(self, doc_id: str, links: bool = True) -> StoredStructure:
         """The document's sections, tasks and sentences as stored and, with ``links``, what
@@ -167,7 +229,12 @@ class CypherGraphStore(ABC):
         doc_id = batch.document.id
         before = self._stored_structure(doc_id)
         statements = self._document_statements(batch, before, self._existing(batch))
-        self._commit(statements)
+        # A notice's issued documents hold tasks of their own: they change with it.
+        documents = {doc_id, *before.issued, *(d.id for d in batch.issued_documents)}
+        self._commit(statements, documents, nodes={
+            *documents, *before.sections, *before.linked, *(m.id for m in batch.sections),
+            *(m.id for _, models in _shared_models(batch) for m in models),
+            *(d.id for d in batch.cited_documents)})
         return DocumentWrite(
             doc_id=doc_id,
             removed_task_ids=sorted(before.tasks - {t.id for t in batch.tasks}),
@@ -257,7 +324,8 @@ class CypherGraphStore(ABC):
         statements = cypher.delete_document(doc_id, sorted(before.issued), section_ids, task_ids, sentence_ids,
                                             keep_node=bool(cited_by_others))
         statements.extend(cypher.prune_orphans(sorted(before.linked)))
-        self._commit(statements)
+        self._commit(statements, {doc_id, *before.issued},
+                     nodes={doc_id, *before.issued, *before.sections, *before.linked})
         return DocumentWrite(doc_id=doc_id, removed_task_ids=task_ids, removed_sentence_ids=sentence_ids)
 
     # --- reads ----------------------------------------------------------------------------
@@ -316,21 +384,76 @@ class CypherGraphStore(ABC):
     def search_snapshot(self) -> GraphSnapshot:
         snapshot = self._cached_snapshot
         if snapshot is None:
-            snapshot = GraphSnapshot(
-                nodes=self._node_records(),
-                tasks={r["n"]["id"]: _record(Task, r["n"]) for r in self._read(cypher.all_nodes("Task"))},
-                sentences=[(r["id"], r["task_id"], r["ordinal"], r["text"], r["start"], r["stop"])
-                           for r in self._read(cypher.ALL_SENTENCE_ROWS)],
-                task_links=[(r["task_id"], r["rel"], r["id"]) for r in self._read(
-                    cypher.task_context_links(self._type_function, every_task=True))],
-                mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],
-                place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
-                document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
-                    cypher.document_scope_links(self._type_function))],
-                leads=[(r["task_id"], r["id"]) for r in self._read(cypher.ALL_TASK_LEADS)],
-            )
-            self._cached_snapshot = snapshot
+            writes = self._writes
+            base, changed = self._snapshot_base, self._changed_documents
+            snapshot = self._updated_snapshot(base, changed) if base is not None else None
+            if snapshot is None:
+                snapshot = self._saved_snapshot()
+            if snapshot is None:
+                snapshot = self._read_snapshot()
+            self._cached_snapshot, self._snapshot_writes = snapshot, writes
+            self._snapshot_base, self._changed_documents = None, frozenset()
         return snapshot
+
+    def _updated_snapshot(self, base: GraphSnapshot, documents: frozenset[str]) -> GraphSnapshot | None:
+        """``base`` with ``documents`` read again, or None when the result does not hold as
+        many tasks and sentences as the graph (a write this store did not see)."""
+        # A set per kind: a notice's tree and the trees of the documents it issues share tasks.
+        rows: dict[str, set[tuple[str, str]]] = {}
+        for doc_id in sorted(documents):
+            for depth in range(cypher.MAX_SECTION_DEPTH):
+                level = self._read(cypher.document_snapshot_level(depth), {"doc": doc_id})
+                for r in level:
+                    rows.setdefault(r["kind"], set()).add((r["a"], r["b"]))
+                if not any(r["kind"] == "Section" for r in level):
+                    break
+        tasks = sorted({a for a, _ in rows.get("Task", ())})
+        sentences = sorted({a for a, _ in rows.get("Sentence", ())})
+        snapshot = base.replaced(
+            documents,
+            nodes=self._node_records(),
+            tasks={r["t"]["id"]: _record(Task, r["t"]) for r in self._read(cypher.GET_TASKS, {"ids": tasks})},
+            sentences=[(r["id"], r["task_id"], r["ordinal"], r["text"], r["start"], r["stop"])
+                       for r in self._read(cypher.SENTENCE_ROWS_BY_ID, {"ids": sentences})],
+            task_links=[(task, rel_type, node) for _, rel_type, _ in TASK_CONTEXT_EDGES
+                        for task, node in sorted(rows.get(rel_type, ()))],
+            mentions=sorted(rows.get("MENTIONS", ())),
+            place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
+            document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
+                cypher.document_scope_links(self._type_function))],
+            leads=sorted(rows.get("LED_BY", ())),
+        )
+        return snapshot if self._holds_what_is_stored(snapshot) else None
+
+    def _saved_snapshot(self) -> GraphSnapshot | None:
+        """A snapshot saved when the graph was as it is now, if the backend keeps one."""
+        return None
+
+    def _holds_what_is_stored(self, snapshot: GraphSnapshot) -> bool:
+        """Whether ``snapshot`` holds as many tasks and sentences as the graph: a check that
+        catches a write it missed, at the cost of two counts."""
+        stored = tuple(self._read(cypher.count_nodes(label))[0]["c"] for label in ("Task", "Sentence"))
+        if stored == (snapshot.task_count, snapshot.sentence_count):
+            return True
+        _log.warning("search snapshot: %d tasks and %d sentences, %d and %d stored; reading the "
+                     "whole graph", snapshot.task_count, snapshot.sentence_count, *stored)
+        return False
+
+    def _read_snapshot(self) -> GraphSnapshot:
+        """The whole graph, as search reads it."""
+        return GraphSnapshot(
+            nodes=self._node_records(),
+            tasks={r["n"]["id"]: _record(Task, r["n"]) for r in self._read(cypher.all_nodes("Task"))},
+            sentences=[(r["id"], r["task_id"], r["ordinal"], r["text"], r["start"], r["stop"])
+                       for r in self._read(cypher.ALL_SENTENCE_ROWS)],
+            task_links=[(r["task_id"], r["rel"], r["id"]) for r in self._read(
+                cypher.task_context_links(self._type_function, every_task=True))],
+            mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],
+            place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
+            document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
+                cypher.document_scope_links(self._type_function))],
+            leads=[(r["task_id"], r["id"]) for r in self._read(cypher.ALL_TASK_LEADS)],
+        )
 
     def counts(self) -> GraphCounts:
         nodes: dict[str, int] = {label: self._read(cypher.count_nodes(label))[0]["c"]

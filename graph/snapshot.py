@@ -13,9 +13,13 @@ record object per sentence cost ~2.5 KB and a pydantic construction per row (ben
 records are built for the few sentences a result page shows.
 """
 
+import os
+import pickle
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +46,7 @@ _LINKABLE_LABELS = frozenset(label for _, label in LINKABLE_EDGES)
 _SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
 #: (id, task id, ordinal, text, start, end) of a sentence, as a store reads it.
 SentenceRow = tuple[str, str, int, str, int, int]
+_FILE_FORMAT = "policykg-search-snapshot-1"  # change it when the snapshot's attributes change
 
 
 def task_contexts(task_ids: Sequence[str], tasks: Mapping[str, Task],
@@ -82,6 +87,23 @@ def _task_context(task: Task, links: Iterable[tuple[str, str]],
         documents=lists["documents"], targets=lists["targets"])
 
 
+def _grouped_links(task_links: Iterable[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for task_id, rel_type, node_id in task_links:
+        grouped.setdefault(task_id, []).append((rel_type, node_id))
+    return grouped
+
+
+def _file_format() -> tuple[str, str]:
+    """What a saved snapshot must have been written by: this format, this release (a release
+    may change the models the snapshot holds)."""
+    return _FILE_FORMAT, version("policykg")
+
+
+def _empty() -> "GraphSnapshot":
+    return GraphSnapshot(nodes={}, tasks={}, sentences=[], task_links=[], mentions=[], place_parts=[])
+
+
 class GraphSnapshot:
     """The graph as search reads it: documents, sections, entities, tasks, sentences, the
     tasks' context edges, sentence mentions and PART_OF, fixed when read."""
@@ -97,36 +119,113 @@ class GraphSnapshot:
         id); ``place_parts``: (member id, region id); ``document_links``: (document id,
         JURISDICTION or ISSUED_BY, place or institution id); ``leads``: (task id, institution
         id) of every LED_BY edge."""
+        self._set_nodes(nodes, place_parts, document_links)
+        self._tasks = dict(tasks)
+        self._load_sentences(sentences)
+        self._set_links(_grouped_links(task_links))
+        # entity -> the rows of the sentences that mention it, ascending: 4 bytes a mention
+        # (a (task, entity) -> [sentence id] map cost 117 bytes per sentence).
+        self._mention_rows: dict[str, array[int]] = {}
+        self._add_mentions(list(mentions))
+        self._led: dict[str, set[str]] = {}  # institution -> the tasks it leads
+        for task_id, institution_id in leads:
+            self._led.setdefault(institution_id, set()).add(task_id)
+
+    def replaced(self, doc_ids: Iterable[str], *, nodes: Mapping[str, Any], tasks: Mapping[str, Task],
+                 sentences: Iterable[SentenceRow], task_links: Iterable[tuple[str, str, str]],
+                 mentions: Iterable[tuple[str, str]], place_parts: Iterable[tuple[str, str]],
+                 document_links: Iterable[tuple[str, str, str]], leads: Iterable[tuple[str, str]],
+                 ) -> "GraphSnapshot":
+        """A new snapshot: this one with the documents ``doc_ids`` as they are stored now.
+        ``tasks``, ``sentences``, ``task_links``, ``mentions`` and ``leads`` are those of these
+        documents' tasks alone (none for a deleted document); ``nodes``, ``place_parts`` and
+        ``document_links`` are whole, as the constructor takes them (they are few). After a
+        write this costs the written documents plus a pass over the columns, where reading
+        every sentence row back cost the whole store (bench/snapshot_update.py)."""
+        changed = set(doc_ids)
+        gone = {t for t, task in self._tasks.items() if task.doc_id in changed}
+        new = GraphSnapshot.__new__(GraphSnapshot)
+        new._set_nodes(nodes, place_parts, document_links)
+        new._tasks = {t: task for t, task in self._tasks.items() if t not in gone}
+        new._tasks.update(tasks)
+        links = {t: edges for t, edges in self._links.items() if t not in gone}
+        links.update(_grouped_links(task_links))
+        new._set_links(links)
+        new._led = {i: led - gone for i, led in self._led.items() if led - gone}
+        for task_id, institution_id in leads:
+            new._led.setdefault(institution_id, set()).add(task_id)
+
+        # Sentence columns: the kept rows keep their order; the fresh rows, sorted, are merged
+        # in by position (both are in id order), so nothing is sorted or re-read whole.
+        count = len(self._ids)
+        keep = np.fromiter((t not in gone for t in self._task_of), dtype=bool, count=count)
+        fresh = sorted(sentences)
+        fresh_ids = np.array([r[0].encode() for r in fresh], dtype=np.bytes_)
+        kept_ids = self._ids[keep]
+        width = max(kept_ids.dtype.itemsize, fresh_ids.dtype.itemsize, 1)
+        total = len(kept_ids) + len(fresh)
+        is_fresh = np.zeros(total, dtype=bool)
+        is_fresh[np.searchsorted(kept_ids, fresh_ids) + np.arange(len(fresh))] = True
+        ids = np.empty(total, dtype=f"S{width}")
+        ids[~is_fresh], ids[is_fresh] = kept_ids, fresh_ids
+        new._ids = ids
+        task_names = {t: t for t in new._tasks}
+        task_of = np.empty(total, dtype=object)
+        task_of[~is_fresh] = np.array(self._task_of, dtype=object)[keep] if count else []
+        task_of[is_fresh] = [task_names.get(r[1], r[1]) for r in fresh]
+        new._task_of = task_of.tolist()
+        numbers = np.empty((total, 3), dtype=np.int64)
+        numbers[~is_fresh] = np.frombuffer(self._numbers, dtype=np.int64).reshape(-1, 3)[keep]
+        numbers[is_fresh] = np.array([(r[2], r[4], r[5]) for r in fresh], dtype=np.int64).reshape(-1, 3)
+        new._numbers = array("q", numbers.tobytes())
+        texts = np.empty(total, dtype=object)
+        texts[~is_fresh] = np.array(self._text.split(_SEPARATOR) if count else [], dtype=object)[keep]
+        texts[is_fresh] = [r[3].replace(_SEPARATOR, " ") for r in fresh]
+        new._set_text(texts.tolist())
+
+        # Mentions: the kept rows renumbered, then the fresh documents' mentions added.
+        renumbered = np.full(count, -1, dtype=np.int64)
+        renumbered[keep] = np.flatnonzero(~is_fresh)
+        new._mention_rows = {}
+        for entity_id, rows in self._mention_rows.items():
+            moved = renumbered[np.frombuffer(rows, dtype=np.int32)] if len(rows) else renumbered[:0]
+            moved = moved[moved >= 0]
+            if len(moved):
+                new._mention_rows[entity_id] = array("i", moved.astype(np.int32).tobytes())
+        new._add_mentions(list(mentions))
+        return new
+
+    def _set_nodes(self, nodes: Mapping[str, Any], place_parts: Iterable[tuple[str, str]],
+                   document_links: Iterable[tuple[str, str, str]]) -> None:
         self._documents_by_node: dict[str, set[str]] = {}
         for doc_id, _, node_id in document_links:
             self._documents_by_node.setdefault(node_id, set()).add(doc_id)
         self._nodes = nodes
         # Read on every search that names a place or year (document scope): listed once.
         self._documents = [n for n in nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
-        self._tasks = tasks
-        self._load_sentences(sentences)
-        self._links: dict[str, list[tuple[str, str]]] = {}
+        self._members: dict[str, list[str]] = {}
+        for member, region in place_parts:
+            self._members.setdefault(region, []).append(member)
+
+    def _set_links(self, links: dict[str, list[tuple[str, str]]]) -> None:
+        self._links = links
         self._entity_tasks: dict[str, list[str]] = {}
-        for task_id, rel_type, node_id in task_links:
-            self._links.setdefault(task_id, []).append((rel_type, node_id))
-            if rel_type in _LINKABLE_TYPES:
-                self._entity_tasks.setdefault(node_id, []).append(task_id)
-        # entity -> the rows of the sentences that mention it, ascending: 4 bytes a mention
-        # (a (task, entity) -> [sentence id] map cost 117 bytes per sentence).
-        pairs = list(mentions)
+        for task_id, edges in links.items():
+            for rel_type, node_id in edges:
+                if rel_type in _LINKABLE_TYPES:
+                    self._entity_tasks.setdefault(node_id, []).append(task_id)
+
+    def _add_mentions(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Add (sentence id, entity id) pairs to the rows per entity; unknown sentences are
+        left out."""
         rows = self._rows_of([sentence_id for sentence_id, _ in pairs]).tolist()
         mentioned: dict[str, set[int]] = {}
         for (_, entity_id), row in zip(pairs, rows, strict=True):
             if row >= 0:
                 mentioned.setdefault(entity_id, set()).add(row)
-        self._mention_rows: dict[str, array[int]] = {
-            entity_id: array("i", sorted(found)) for entity_id, found in mentioned.items()}
-        self._led: dict[str, set[str]] = {}  # institution -> the tasks it leads
-        for task_id, institution_id in leads:
-            self._led.setdefault(institution_id, set()).add(task_id)
-        self._members: dict[str, list[str]] = {}
-        for member, region in place_parts:
-            self._members.setdefault(region, []).append(member)
+        for entity_id, found in mentioned.items():
+            found.update(self._mention_rows.get(entity_id, ()))
+            self._mention_rows[entity_id] = array("i", sorted(found))
 
     def _load_sentences(self, sentences: Iterable[SentenceRow]) -> None:
         """The columns, in sentence id order. Every text in one string: a verbatim search is
@@ -138,13 +237,15 @@ class GraphSnapshot:
         self._ids: npt.NDArray[np.bytes_] = np.array([r[0].encode() for r in ordered], dtype=np.bytes_)
         self._task_of: list[str] = [task_ids.get(r[1], r[1]) for r in ordered]
         self._numbers = array("q", [n for r in ordered for n in (r[2], r[4], r[5])])  # ordinal, start, end
-        self._text = _SEPARATOR.join(r[3].replace(_SEPARATOR, " ") for r in ordered)
-        self._starts = array("q")
-        position = 0
-        for r in ordered:
-            self._starts.append(position)
-            position += len(r[3]) + 1
-        self._starts.append(position)  # the end of the last text, plus one
+        self._set_text([r[3].replace(_SEPARATOR, " ") for r in ordered])
+
+    def _set_text(self, texts: list[str]) -> None:
+        """The texts (free of the separator) in row order, as one string and each one's start."""
+        self._text = _SEPARATOR.join(texts)
+        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        self._starts = array("q", starts.tobytes())  # and the end of the last text, plus one
 
     def _rows_of(self, sentence_ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """The row of each sentence id; -1 for an unknown one."""
@@ -165,9 +266,43 @@ class GraphSnapshot:
             id=self._id(row), task_id=self._task_of[row], ordinal=ordinal,
             text=self._text[self._starts[row]:self._starts[row + 1] - 1], start=start, end=end)
 
+    def save(self, path: Path, token: str) -> None:
+        """Write the snapshot to ``path``, tagged with ``token`` (what the store's write
+        marker says of the graph it was read from), durably: a temporary file, synced, then
+        renamed. Pickled: the file sits beside the database, and whoever can write one can
+        write the other."""
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("wb") as file:
+            pickle.dump((*_file_format(), token), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self.__dict__, file, protocol=pickle.HIGHEST_PROTOCOL)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path, token: str) -> "GraphSnapshot | None":
+        """The snapshot saved at ``path`` when it is tagged with ``token``; None when there is
+        none, or it is another one (the graph was written since, or an older format)."""
+        try:
+            with path.open("rb") as file:
+                if pickle.load(file) != (*_file_format(), token):
+                    return None
+                state = pickle.load(file)
+        except FileNotFoundError:
+            return None
+        if not isinstance(state, dict) or state.keys() != _empty().__dict__.keys():
+            return None
+        snapshot = cls.__new__(cls)
+        snapshot.__dict__.update(state)
+        return snapshot
+
     @property
     def sentence_count(self) -> int:
         return len(self._ids)
+
+    @property
+    def task_count(self) -> int:
+        return len(self._tasks)
 
     def documents(self) -> list[PolicyDocument]:
         """The ingested documents (not those known only from citations), in no order."""

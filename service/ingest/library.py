@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -203,12 +203,16 @@ class Library:
                 self._search = search
 
     @contextmanager
-    def _next_generation(self) -> Iterator[Ingestor]:
+    def _next_generation(self, elsewhere: Iterable[str] | None = ()) -> Iterator[Ingestor]:
         """An ingestor over copies of both indexes. When the block ends, a search service over
         the copies and a graph snapshot read afresh is built and warmed up (the BM25 matrix,
         the entity names), then swapped in at once. Until then searches answer from the
         current generation: they never wait for a write. After an exception the copies are
-        dropped and the current generation stays (the caller undoes the graph)."""
+        dropped and the current generation stays (the caller undoes the graph).
+
+        ``elsewhere``: the documents another process changed (None: unknown). The snapshot is
+        the last one with those and this process's own writes read again; with None, the
+        whole graph is read."""
         c = self._components
         vectors, lexical = c.vectors.copy(), c.lexical.copy()
         ingestor = build_ingestor(replace(c, vectors=vectors, lexical=lexical))
@@ -216,7 +220,7 @@ class Library:
             yield ingestor
         finally:
             self._own_generations |= ingestor.published
-        c.store.forget_cached_reads()
+        c.store.forget_cached_reads(elsewhere)
         search = self._search.next_generation(vectors, lexical, c.store.search_snapshot())
         search.warm_up()
         with self.gate.write():
@@ -234,7 +238,7 @@ class Library:
             generation = shared.search_generation()  # before the diff: later changes follow
             stale = build_ingestor(self._components).stale_documents()
             if stale:
-                with self._next_generation() as ingestor:
+                with self._next_generation(stale) as ingestor:
                     ingestor.follow(stale)
             self.generation = max(self.generation, generation)
         return len(stale)
@@ -248,16 +252,18 @@ class Library:
         with self._writer:
             generation, changes = shared.search_changes(self.generation)
             docs = {c.doc_id for c in changes if c.generation not in self._own_generations}
+            elsewhere: set[str] | None = docs
             if not self.generation <= generation <= self.generation + SEARCH_CHANGES_KEPT:
                 # The marker went back (a restored backup, an emptied database) or this
                 # replica fell behind what the graph keeps: compare everything.
                 self.generation = 0
                 self._own_generations.clear()
                 docs = build_ingestor(self._components).stale_documents()
+                elsewhere = None  # and the snapshot reads the whole graph
             if docs:
                 synced = False
                 try:
-                    with self._next_generation() as ingestor:
+                    with self._next_generation(elsewhere) as ingestor:
                         ingestor.follow(docs)
                     synced = True
                 finally:
@@ -358,7 +364,7 @@ class Library:
                 return "nothing to undo: the graph was not changed"
             original = (self._originals.original_of(before)
                         if before is not None and before.ingested else None)
-            with self._next_generation() as ingestor:
+            with self._next_generation(None) as ingestor:  # after a failure: read it all
                 if original is not None:
                     ingestor.ingest_loaded(load_bytes(*original))
                     return "restored the previous version"
