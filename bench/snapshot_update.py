@@ -101,7 +101,9 @@ def measure(scale: int, corpus: Path, progress: bool = True) -> dict[str, Any]:
     return {"scale": scale, "sentences": sentences, "tasks": whole.task_count, "whole_s": whole_s,
             "update_s": updates,
             "whole_at_1e6_s": whole_s * 1e6 / sentences,
-            "update_at_1e6_s": max(updates.values()) * 1e6 / sentences,
+            # The first update of a process also prepares its statements (once): the steady
+            # cost is the later ones'.
+            "update_at_1e6_s": max(updates["changed document"], updates["deleted document"]) * 1e6 / sentences,
             "save_s": saved_s, "load_s": load_s, "file_bytes": file_bytes,
             "load_at_1e6_s": load_s * 1e6 / sentences}
 
@@ -118,7 +120,10 @@ def write_report(out: Path, rows: list[dict[str, Any]], flags: str) -> None:
         "",
         f"CPU flags: {flags}. Embedded backend, graph writes only. Update: the store's last snapshot "
         "with the written document read again (`GraphSnapshot.replaced`); each update was checked "
-        "against a whole read's counts. Linear projection to 10^6 sentences in the last columns.",
+        "against a whole read's counts. The first update of a process also prepares LadybugDB's "
+        "statements for it (once): whole / update and the projection use the later two. Linear "
+        "projection to 10^6 sentences in the last columns (for the update, an upper bound: only "
+        "its pass over the columns grows with the store).",
         "",
         "| scale | sentences | whole read s | update s: new / changed / deleted document | "
         "whole / update | whole at 10^6 s | update at 10^6 s |",
@@ -135,11 +140,11 @@ def write_report(out: Path, rows: list[dict[str, Any]], flags: str) -> None:
     ]
     for r in rows:
         u = r["update_s"]
-        worst = max(u.values())
+        steady = max(u["changed document"], u["deleted document"])
         lines.append(
             f"| {r['scale']}x | {r['sentences']:,} | {r['whole_s']:.2f} | "
             f"{u['new document']:.3f} / {u['changed document']:.3f} / {u['deleted document']:.3f} | "
-            f"{r['whole_s'] / worst:.1f} | {r['whole_at_1e6_s']:.1f} | {r['update_at_1e6_s']:.1f} |")
+            f"{r['whole_s'] / steady:.1f} | {r['whole_at_1e6_s']:.1f} | {r['update_at_1e6_s']:.1f} |")
         saved.append(
             f"| {r['scale']}x | {r['save_s']:.2f} | {r['file_bytes'] / 1e6:.1f} "
             f"({r['file_bytes'] / r['sentences']:.0f}) | {r['load_s']:.2f} | "
@@ -152,9 +157,17 @@ def write_report(out: Path, rows: list[dict[str, Any]], flags: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", default="1,10")
+    parser.add_argument("--report-only", type=Path, help="rewrite the report from this JSON")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads(args.report_only.read_text("utf-8"))
+        for row in saved["rows"]:
+            u = row["update_s"]
+            row["update_at_1e6_s"] = max(u["changed document"], u["deleted document"]) * 1e6 / row["sentences"]
+        write_report(args.out, saved["rows"], saved["cpu"])
+        return
     rows = [measure(int(s), args.corpus) for s in args.scales.split(",")]
     write_report(args.out, rows, cpu_flags())
 
