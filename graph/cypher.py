@@ -353,10 +353,11 @@ SENTENCE_ROWS_BY_ID = ("UNWIND $ids AS i MATCH (s:Sentence {id: i}) RETURN s.id 
 ALL_PLACE_PARTS = "MATCH (p:Place)-[:PART_OF]->(r:Place) RETURN p.id AS id, r.id AS region"
 
 
-def document_scope_links(type_function: str) -> str:
-    """Every document's jurisdictions and issuers, as (document, type, node id): what a
-    question can scope a search by (issue 13)."""
-    return ("MATCH (d:PolicyDocument)-[r:JURISDICTION|ISSUED_BY]->(n) "
+def document_links(type_function: str) -> str:
+    """Every document's edges out (issuers, recipients, jurisdictions, citations, the documents
+    a notice issues), as (document, type, node id): what a question can scope a search by
+    (issue 13: JURISDICTION and ISSUED_BY), and what a document's write may prune."""
+    return (f"MATCH (d:PolicyDocument)-[r:{'|'.join(DOCUMENT_OUT_TYPES)}]->(n) "
             f"RETURN d.id AS doc_id, {type_function}(r) AS rel, n.id AS id")
 
 

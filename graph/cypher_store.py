@@ -90,7 +90,7 @@ class CypherGraphStore(ABC):
     # with these documents read again (GraphSnapshot.replaced), not the whole graph re-read.
     _snapshot_base: GraphSnapshot | None = None
     _changed_documents: frozenset[str] = frozenset()
-    _nodes_base: dict[str, Any] | None = None  # the same for the cached nodes
+    _nodes_base: Mapping[str, Any] | None = None  # the same for the cached nodes
     _changed_nodes: frozenset[str] = frozenset()
     # This store's commits, and how many there were when the cached snapshot was read: a
     # snapshot read after the last one holds what the graph holds (a store that may save its
@@ -175,7 +175,7 @@ class CypherGraphStore(ABC):
             self._nodes_base, self._changed_nodes = None, frozenset()
         return cached
 
-    def _updated_nodes(self, base: dict[str, Any], changed: frozenset[str]) -> dict[str, Any] | None:
+    def _updated_nodes(self, base: Mapping[str, Any], changed: frozenset[str]) -> dict[str, Any] | None:
         """``base`` with the nodes ``changed`` read again (gone when no longer stored), or None
         when a label then counts other than the graph's (a write this store did not see)."""
         nodes = {k: v for k, v in base.items() if k not in changed}
@@ -409,6 +409,18 @@ class CypherGraphStore(ABC):
                     break
         tasks = sorted({a for a, _ in rows.get("Task", ())})
         sentences = sorted({a for a, _ in rows.get("Sentence", ())})
+        if self._cached_nodes is None and self._nodes_base is None:
+            # Written elsewhere (a replica that follows): the nodes those documents touched are
+            # the ones they linked to before, as ``base`` saw them, and link to now.
+            sections = {a for a, _ in rows.get("Section", ())}
+            linked = {b for kind, pairs in rows.items() if kind not in ("Section", "Task", "Sentence")
+                      for _, b in pairs}
+            for doc_id in documents:  # issuers, recipients, citations of the document itself
+                linked.update(r["id"] for r in self._read(cypher.LINKED_BY_DOCUMENT, {"doc": doc_id}))
+            self._nodes_base = base.nodes
+            self._changed_nodes = frozenset(base.document_nodes(documents) | documents | sections | linked)
+        if self._cached_nodes is None and self._nodes_base is not None:
+            self._changed_nodes |= base.places_around(self._changed_nodes)
         snapshot = base.replaced(
             documents,
             nodes=self._node_records(),
@@ -420,7 +432,7 @@ class CypherGraphStore(ABC):
             mentions=sorted(rows.get("MENTIONS", ())),
             place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
             document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
-                cypher.document_scope_links(self._type_function))],
+                cypher.document_links(self._type_function))],
             leads=sorted(rows.get("LED_BY", ())),
         )
         return snapshot if self._holds_what_is_stored(snapshot) else None
@@ -451,7 +463,7 @@ class CypherGraphStore(ABC):
             mentions=[(r["sentence_id"], r["entity_id"]) for r in self._read(cypher.ALL_MENTIONS)],
             place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
             document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
-                cypher.document_scope_links(self._type_function))],
+                cypher.document_links(self._type_function))],
             leads=[(r["task_id"], r["id"]) for r in self._read(cypher.ALL_TASK_LEADS)],
         )
 

@@ -43,6 +43,7 @@ LINKABLE_EDGES: tuple[tuple[str, NodeLabel], ...] = tuple(
 _CONTEXT_KEY: dict[str, str] = {rel_type: key for key, rel_type, _ in TASK_CONTEXT_EDGES}
 _LINKABLE_TYPES = frozenset(rel_type for rel_type, _ in LINKABLE_EDGES)
 _LINKABLE_LABELS = frozenset(label for _, label in LINKABLE_EDGES)
+_SCOPE_TYPES = frozenset({"JURISDICTION", "ISSUED_BY"})  # the document edges a question scopes by
 _SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
 #: (id, task id, ordinal, text, start, end) of a sentence, as a store reads it.
 SentenceRow = tuple[str, str, int, str, int, int]
@@ -117,7 +118,8 @@ class GraphSnapshot:
         ordinal, text, start, end) of every sentence; ``task_links``: (task id,
         relationship type, node id) for every context edge; ``mentions``: (sentence id, entity
         id); ``place_parts``: (member id, region id); ``document_links``: (document id,
-        JURISDICTION or ISSUED_BY, place or institution id); ``leads``: (task id, institution
+        type, node id) of every edge out of a document (JURISDICTION and ISSUED_BY scope
+        searches); ``leads``: (task id, institution
         id) of every LED_BY edge."""
         self._set_nodes(nodes, place_parts, document_links)
         self._tasks = dict(tasks)
@@ -195,11 +197,51 @@ class GraphSnapshot:
         new._add_mentions(list(mentions))
         return new
 
+    def document_nodes(self, doc_ids: Iterable[str]) -> set[str]:
+        """The documents, their sections, the nodes their tasks link to (context edges and
+        leads; every mention has such an edge) and the nodes they link to (issuers, recipients,
+        jurisdictions, citations): what a write
+        of these documents may have changed or pruned, as this snapshot saw them."""
+        docs = set(doc_ids)
+        tasks = {t for t, task in self._tasks.items() if task.doc_id in docs}
+        found = set(docs)
+        found.update(n.id for n in self._nodes.values() if getattr(n, "doc_id", None) in docs)
+        found.update(node for t in tasks for _, node in self._links.get(t, ()))
+        found.update(i for i, led in self._led.items() if not led.isdisjoint(tasks))
+        found.update(n for d in docs for n in self._document_nodes.get(d, ()))
+        return found
+
+    def places_around(self, place_ids: Iterable[str]) -> set[str]:
+        """The places a write that takes these places' edges away may prune with them
+        (``cypher.prune_orphans``): their direct members (上海 stands by 江浙沪), and the regions
+        of both, directly or not (江苏 stands by 太仓)."""
+        regions_by_member: dict[str, list[str]] = {}
+        for region, members in self._members.items():
+            for member in members:
+                regions_by_member.setdefault(member, []).append(region)
+        places = set(place_ids)
+        found = {m for p in places for m in self._members.get(p, ())}
+        stack = [*places, *found]
+        while stack:
+            for region in regions_by_member.get(stack.pop(), ()):
+                if region not in found:
+                    found.add(region)
+                    stack.append(region)
+        return found - places
+
+    @property
+    def nodes(self) -> Mapping[str, Any]:
+        """Documents, sections and entities by id, as read with this snapshot."""
+        return self._nodes
+
     def _set_nodes(self, nodes: Mapping[str, Any], place_parts: Iterable[tuple[str, str]],
                    document_links: Iterable[tuple[str, str, str]]) -> None:
-        self._documents_by_node: dict[str, set[str]] = {}
-        for doc_id, _, node_id in document_links:
-            self._documents_by_node.setdefault(node_id, set()).add(doc_id)
+        self._documents_by_node: dict[str, set[str]] = {}  # what scopes a search
+        self._document_nodes: dict[str, set[str]] = {}  # every edge out of a document
+        for doc_id, rel_type, node_id in document_links:
+            if rel_type in _SCOPE_TYPES:
+                self._documents_by_node.setdefault(node_id, set()).add(doc_id)
+            self._document_nodes.setdefault(doc_id, set()).add(node_id)
         self._nodes = nodes
         # Read on every search that names a place or year (document scope): listed once.
         self._documents = [n for n in nodes.values() if isinstance(n, PolicyDocument) and n.ingested]

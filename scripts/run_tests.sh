@@ -59,7 +59,14 @@ for ((i = 0; i < workers; i++)); do
     bash scripts/neo4j_start.sh &
   pids+=($!)
 done
-for pid in "${pids[@]}"; do wait "$pid"; done  # set -e: a server that did not start fails the run
+# Every start is waited for before a failure stops the run: the EXIT trap then stops the servers
+# that did start (stopping at the first failure left a server still starting behind, running).
+started=1
+for pid in "${pids[@]}"; do wait "$pid" || started=0; done
+if ((started == 0)); then
+  echo "run_tests: a Neo4j server did not start (see above)" >&2
+  exit 1
+fi
 export NEO4J_WORKER_URIS="${uris[*]}"
 
 if ((workers > 1)); then

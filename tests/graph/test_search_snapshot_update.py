@@ -12,7 +12,7 @@ import pytest
 from graph.base import GraphStore
 from graph.snapshot import GraphSnapshot
 from loaders.files import load_bytes, load_file
-from tests.conftest import CORPUS, SAMPLE
+from tests.conftest import CORPUS, SAMPLE, connect_neo4j, wipe_neo4j
 
 SECOND = CORPUS / "shanghai_2025_government-work-report.txt"
 NOTICE = CORPUS / "nantong_2018_school-aesthetic-and-pe-implementation-opinions.txt"  # issues two opinions
@@ -68,8 +68,13 @@ def whole_reads(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> list[int]
     return calls
 
 
+def no_fallback(caplog: pytest.LogCaptureFixture) -> bool:
+    """No update fell back to a whole read (each says so in a warning)."""
+    return not [r for r in caplog.records if r.name == "policykg.graph"]
+
+
 def test_writes_update_the_snapshot_to_what_a_whole_read_holds(
-        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     first = store.search_snapshot()
     calls = whole_reads(store, monkeypatch)
     # A new document, a notice with the two opinions it issues, a changed one and a deleted one,
@@ -92,6 +97,7 @@ def test_writes_update_the_snapshot_to_what_a_whole_read_holds(
     assert len(calls) == 1  # the comparison's own read above
     assert_same(updated, read_whole(store))
     assert updated.sentence_count == len(changed.sentences)
+    assert no_fallback(caplog)
 
 
 def test_an_update_that_misses_a_write_reads_the_whole_graph(
@@ -139,3 +145,57 @@ def test_an_update_of_the_nodes_that_misses_a_write_reads_them_all(store: GraphS
     store._changed_nodes = frozenset()  # type: ignore[attr-defined]  # as if written elsewhere
     nodes = store._node_records()  # type: ignore[attr-defined]
     assert nodes == read_whole(store)._nodes
+
+
+def test_documents_written_elsewhere_update_the_snapshot_and_the_nodes_they_touched(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """``forget_cached_reads(documents)``, as a replica that follows another's writes calls it:
+    the written documents' rows and the nodes they linked to before and link to now are read
+    again, nothing whole."""
+    store.search_snapshot()
+    notice = load_file(NOTICE).batch
+    store.write_document(notice)
+    store.forget_cached_reads([notice.document.id])  # as if written elsewhere: nodes unknown
+    calls = whole_reads(store, monkeypatch)
+    reads: list[str] = []
+    read = store._read  # type: ignore[attr-defined]
+
+    def recording(query: str, parameters: object = None) -> object:
+        reads.append(query)
+        return read(query, parameters)
+
+    monkeypatch.setattr(store, "_read", recording)
+    updated = store.search_snapshot()
+    assert calls == [] and not any(q.startswith("MATCH (n:Institution) RETURN properties") for q in reads)
+    monkeypatch.setattr(store, "_read", read)
+    assert_same(updated, read_whole(store))
+
+    second = load_file(SECOND).batch.document.id
+    store.delete_document(second)  # its own institutions and programmes are pruned
+    store.forget_cached_reads([second])
+    assert_same(store.search_snapshot(), read_whole(store))
+    assert no_fallback(caplog)
+
+
+def test_a_replica_updates_its_snapshot_with_the_documents_another_one_wrote(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Two stores on one Neo4j, as two replicas: the one that follows is told which documents
+    changed (the change log) and updates its snapshot to what a whole read holds."""
+    follower = connect_neo4j()  # first: it skips (or fails under make test) without a server
+    wipe_neo4j()
+    writer = connect_neo4j()
+    try:
+        follower.ensure_schema()
+        sample = load_file(SAMPLE).batch
+        follower.write_document(sample)
+        follower.write_document(load_file(SECOND).batch)
+        follower.search_snapshot()
+        notice = load_file(NOTICE).batch
+        writer.write_document(notice)
+        writer.delete_document(sample.document.id)
+        follower.forget_cached_reads([notice.document.id, sample.document.id])
+        assert_same(follower.search_snapshot(), read_whole(follower))
+        assert no_fallback(caplog)
+    finally:
+        follower.close()
+        writer.close()
