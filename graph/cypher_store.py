@@ -409,16 +409,17 @@ class CypherGraphStore(ABC):
                     break
         tasks = sorted({a for a, _ in rows.get("Task", ())})
         sentences = sorted({a for a, _ in rows.get("Sentence", ())})
+        document_links = [(r["doc_id"], r["rel"], r["id"])
+                          for r in self._read(cypher.document_links(self._type_function))]
         if self._cached_nodes is None and self._nodes_base is None:
             # Written elsewhere (a replica that follows): the nodes those documents touched are
             # the ones they linked to before, as ``base`` saw them, and link to now.
-            sections = {a for a, _ in rows.get("Section", ())}
-            linked = {b for kind, pairs in rows.items() if kind not in ("Section", "Task", "Sentence")
-                      for _, b in pairs}
-            for doc_id in documents:  # issuers, recipients, citations of the document itself
-                linked.update(r["id"] for r in self._read(cypher.LINKED_BY_DOCUMENT, {"doc": doc_id}))
+            now = {section for section, _ in rows.get("Section", ())}
+            now.update(node for kind, pairs in rows.items() if kind not in ("Section", "Task", "Sentence")
+                       for _, node in pairs)
+            now.update(node for doc_id, _, node in document_links if doc_id in documents)
             self._nodes_base = base.nodes
-            self._changed_nodes = frozenset(base.document_nodes(documents) | documents | sections | linked)
+            self._changed_nodes = frozenset(base.document_nodes(documents) | documents | now)
         if self._cached_nodes is None and self._nodes_base is not None:
             self._changed_nodes |= base.places_around(self._changed_nodes)
         snapshot = base.replaced(
@@ -431,8 +432,7 @@ class CypherGraphStore(ABC):
                         for task, node in sorted(rows.get(rel_type, ()))],
             mentions=sorted(rows.get("MENTIONS", ())),
             place_parts=[(r["id"], r["region"]) for r in self._read(cypher.ALL_PLACE_PARTS)],
-            document_links=[(r["doc_id"], r["rel"], r["id"]) for r in self._read(
-                cypher.document_links(self._type_function))],
+            document_links=document_links,
             leads=sorted(rows.get("LED_BY", ())),
         )
         return snapshot if self._holds_what_is_stored(snapshot) else None
