@@ -29,7 +29,7 @@ from graph.base import (
     TaskDetail,
 )
 from graph.errors import QueryError
-from graph.ids import normalise_doc_number
+from graph.ids import normalise_doc_number, section_id
 from graph.models import (
     RELATIONSHIP_SCHEMA,
     TASK_CONTEXT_EDGES,
@@ -174,6 +174,16 @@ class CypherGraphStore(ABC):
             self._cached_nodes = cached
             self._nodes_base, self._changed_nodes = None, frozenset()
         return cached
+
+    def _nodes_read_again(self, ids: set[str]) -> dict[str, Any]:
+        """The cached nodes, a new dict, with ``ids`` read again (or added)."""
+        nodes = dict(self._node_records())
+        for label in cypher.CACHED_LABELS:
+            model = cypher.NODE_MODELS[label]
+            for r in self._read(cypher.nodes_by_id(label), {"ids": sorted(ids)}):
+                nodes[r["n"]["id"]] = _record(model, r["n"])
+        self._cached_nodes = nodes
+        return nodes
 
     def _updated_nodes(self, base: Mapping[str, Any], changed: frozenset[str]) -> dict[str, Any] | None:
         """``base`` with the nodes ``changed`` read again (gone when no longer stored), or None
@@ -373,9 +383,13 @@ class CypherGraphStore(ABC):
         rows = self._read(cypher.task_context_links(self._type_function), {"ids": ids})
         nodes = self._node_records()
         needed = {r["id"] for r in rows} | {t.doc_id for t in tasks.values()}
-        if not needed <= nodes.keys():  # another process wrote since the cache was read
-            self.forget_cached_reads()
-            nodes = self._node_records()
+        if not needed <= nodes.keys():
+            # Another process wrote since the cache was read (a replica syncing what another
+            # published): these tasks' nodes are read again, the rest stay until a write names
+            # them, and the search snapshot's base stays (forgetting everything here made each
+            # followed change read the whole graph).
+            sections = {section_id(t.doc_id, t.path.rsplit("/", 1)[0]) for t in tasks.values() if "/" in t.path}
+            nodes = self._nodes_read_again(needed | sections)
         links: dict[str, list[tuple[str, str]]] = {}
         for r in rows:
             links.setdefault(r["task_id"], []).append((r["rel"], r["id"]))
