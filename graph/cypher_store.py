@@ -44,7 +44,7 @@ from graph.models import (
     TaskBrief,
     TaskContext,
 )
-from graph.snapshot import GraphSnapshot, task_contexts
+from graph.snapshot import GraphSnapshot, collector_paused, task_contexts
 
 _log = logging.getLogger("policykg.graph")
 
@@ -400,11 +400,12 @@ class CypherGraphStore(ABC):
         if snapshot is None:
             writes = self._writes
             base, changed = self._snapshot_base, self._changed_documents
-            snapshot = self._updated_snapshot(base, changed) if base is not None else None
-            if snapshot is None:
-                snapshot = self._saved_snapshot()
-            if snapshot is None:
-                snapshot = self._read_snapshot()
+            with collector_paused():
+                snapshot = self._updated_snapshot(base, changed) if base is not None else None
+                if snapshot is None:
+                    snapshot = self._saved_snapshot()
+                if snapshot is None:
+                    snapshot = self._read_snapshot()
             self._cached_snapshot, self._snapshot_writes = snapshot, writes
             self._snapshot_base, self._changed_documents = None, frozenset()
         return snapshot

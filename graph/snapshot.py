@@ -13,11 +13,13 @@ record object per sentence cost ~2.5 KB and a pydantic construction per row (ben
 records are built for the few sentences a result page shows.
 """
 
+import gc
 import os
 import pickle
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -93,6 +95,20 @@ def _grouped_links(task_links: Iterable[tuple[str, str, str]]) -> dict[str, list
     for task_id, rel_type, node_id in task_links:
         grouped.setdefault(task_id, []).append((rel_type, node_id))
     return grouped
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a snapshot's many objects are made: the collector
+    walked every object alive again and again as they were allocated, which took half of a
+    load from a saved file (bench/snapshot_update.py)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _file_format() -> tuple[str, str]:
@@ -326,7 +342,7 @@ class GraphSnapshot:
         """The snapshot saved at ``path`` when it is tagged with ``token``; None when there is
         none, or it is another one (the graph was written since, or an older format)."""
         try:
-            with path.open("rb") as file:
+            with path.open("rb") as file, collector_paused():
                 if pickle.load(file) != (*_file_format(), token):
                     return None
                 state = pickle.load(file)
