@@ -224,6 +224,7 @@ class LexicalIndex(SavedIndex):
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
         self._own_saves: set[str] = set()
+        self._dictionary_held = False  # see hold_dictionary
 
     @classmethod
     def create(cls, directory: Path) -> "LexicalIndex":
@@ -499,10 +500,20 @@ class LexicalIndex(SavedIndex):
                     weights[token_id] = weights.get(token_id, 0.0) + weight * factor
         return weights
 
+    def hold_dictionary(self, held: bool = True) -> None:
+        """While held, this index keeps its cut when the process-wide dictionary gains words:
+        the index a server searches while a write builds the next generation, whose copy the
+        write re-cuts itself. Its searches re-cut it otherwise, under the lock every search
+        takes, with the BM25 matrix built again: at 10 times the corpus one search waited
+        30 s (bench/replicas.py). Meanwhile a question with one of the new names is cut as
+        that name, which this index does not hold as a token: its other words still count.
+        Released (a write that failed keeps this index), the next search re-cuts."""
+        self._dictionary_held = held
+
     def _sync_dictionary(self) -> None:
         """Re-cut the sentences that contain user words added since they were cut."""
         known = len(_user_words)  # user words are only ever added: same size, same words
-        if known == self._user_words_checked:
+        if known == self._user_words_checked or self._dictionary_held:
             return
         current = user_words()
         new = current - self._cut_with

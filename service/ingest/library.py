@@ -215,17 +215,22 @@ class Library:
         whole graph is read."""
         c = self._components
         vectors, lexical = c.vectors.copy(), c.lexical.copy()
-        ingestor = build_ingestor(replace(c, vectors=vectors, lexical=lexical))
+        serving = c.lexical
+        serving.hold_dictionary()  # the write's new names re-cut the copy, not this one
         try:
-            yield ingestor
+            ingestor = build_ingestor(replace(c, vectors=vectors, lexical=lexical))
+            try:
+                yield ingestor
+            finally:
+                self._own_generations |= ingestor.published
+            c.store.forget_cached_reads(elsewhere)
+            search = self._search.next_generation(vectors, lexical, c.store.search_snapshot())
+            search.warm_up()
+            with self.gate.write():
+                c.vectors, c.lexical = vectors, lexical
+                self._search = search
         finally:
-            self._own_generations |= ingestor.published
-        c.store.forget_cached_reads(elsewhere)
-        search = self._search.next_generation(vectors, lexical, c.store.search_snapshot())
-        search.warm_up()
-        with self.gate.write():
-            c.vectors, c.lexical = vectors, lexical
-            self._search = search
+            serving.hold_dictionary(False)
 
     def catch_up(self) -> int:
         """Bring the indexes in line with the shared graph (a replica starting, perhaps with

@@ -82,3 +82,41 @@ def test_uploads_and_deletes_run_on_one_thread_of_lower_priority(
     assert len(seen) > len(upload_stages)  # the delete's stages too
     assert {(thread.split("_")[0], niceness) for _, thread, niceness in seen} == {
         ("policykg-write", min(19, server_niceness + UPLOAD_NICENESS))}
+
+
+def test_a_search_during_an_upload_leaves_the_serving_index_cut_as_it_was(
+        backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload adds its names to the process-wide dictionary before the swap. A search meanwhile
+    must not re-cut the generation it reads (the upload re-cuts its own copy): that re-cut and
+    the BM25 matrix built again made one search wait 30 s at 10 times the corpus."""
+    from embeddings import lexical_index
+
+    indexed, release = threading.Event(), threading.Event()
+
+    def pause_point(stage: str) -> None:  # the new generation's indexes hold the upload
+        if stage == "indexes-updated":
+            indexed.set()
+            assert release.wait(120)
+
+    with serve_sample_on(backend, tmp_path / "data", sample=False) as client:
+        assert client.post("/documents", files={"file": ("plan4.txt", plan(4))}).status_code == 201
+        serving = client.app.state.documents.components.lexical
+        ask(client)
+        matrix, checked = serving._matrix, serving._user_words_checked
+        words = len(lexical_index._user_words)
+        monkeypatch.setattr(ingestor_module, "pause_point", pause_point)
+        # A name new to this process (the dictionary is process-wide): one per backend.
+        name = {"embedded": "青岚湾示范研究院", "neo4j": "白鹭洲示范研究院"}[backend]
+        upload = threading.Thread(target=lambda: client.post("/documents", files={"file": (
+            "plan5.txt", plan(5, extra=f"，与{name}共建实验室"))}), daemon=True)
+        upload.start()
+        try:
+            assert indexed.wait(120)
+            assert len(lexical_index._user_words) > words  # the upload brought a new name
+            ask(client, timeout_s=30)
+            assert serving._matrix is matrix and serving._user_words_checked == checked
+        finally:
+            release.set()
+            upload.join(120)
+        assert client.app.state.documents.components.lexical is not serving
+        assert any("第5号方案" in r["task"]["text"] for r in ask(client))
