@@ -177,25 +177,27 @@ class CypherGraphStore(ABC):
 
     def _nodes_read_again(self, ids: set[str]) -> dict[str, Any]:
         """The cached nodes, a new dict, with ``ids`` read again (or added)."""
-        nodes = dict(self._node_records())
-        for label in cypher.CACHED_LABELS:
-            model = cypher.NODE_MODELS[label]
-            for r in self._read(cypher.nodes_by_id(label), {"ids": sorted(ids)}):
-                nodes[r["n"]["id"]] = _record(model, r["n"])
+        nodes = {**self._node_records(), **self._nodes_by_id(ids)}
         self._cached_nodes = nodes
         return nodes
+
+    def _nodes_by_id(self, ids: Iterable[str]) -> dict[str, Any]:
+        """The documents, sections and entities among ``ids`` that are stored, by key."""
+        wanted = sorted(ids)
+        found: dict[str, Any] = {}
+        for label in cypher.CACHED_LABELS if wanted else ():
+            model = cypher.NODE_MODELS[label]
+            for r in self._read(cypher.nodes_by_id(label), {"ids": wanted}):
+                found[r["n"]["id"]] = _record(model, r["n"])
+        return found
 
     def _updated_nodes(self, base: Mapping[str, Any], changed: frozenset[str]) -> dict[str, Any] | None:
         """``base`` with the nodes ``changed`` read again (gone when no longer stored), or None
         when a label then counts other than the graph's (a write this store did not see)."""
         nodes = {k: v for k, v in base.items() if k not in changed}
-        ids = sorted(changed)
-        counts: dict[str, int] = {}
-        for label in cypher.CACHED_LABELS:
-            model = cypher.NODE_MODELS[label]
-            for r in self._read(cypher.nodes_by_id(label), {"ids": ids}) if ids else ():
-                nodes[r["n"]["id"]] = _record(model, r["n"])
-            counts[model.__name__] = self._read(cypher.count_nodes(label))[0]["c"]
+        nodes.update(self._nodes_by_id(changed))
+        counts = {cypher.NODE_MODELS[label].__name__: self._read(cypher.count_nodes(label))[0]["c"]
+                  for label in cypher.CACHED_LABELS}
         held: dict[str, int] = dict.fromkeys(counts, 0)
         for node in nodes.values():
             held[type(node).__name__] = held.get(type(node).__name__, 0) + 1
