@@ -3,9 +3,9 @@
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
@@ -49,6 +49,7 @@ from graph.snapshot import GraphSnapshot, collector_paused, task_contexts
 _log = logging.getLogger("policykg.graph")
 
 _BATCH_ROWS = 5000
+_Cached = TypeVar("_Cached")
 
 
 def _shared_models(batch: GraphBatch) -> tuple[tuple[NodeLabel, Sequence[Any]], ...]:
@@ -56,6 +57,18 @@ def _shared_models(batch: GraphBatch) -> tuple[tuple[NodeLabel, Sequence[Any]], 
     (shared between documents)."""
     return (("Section", batch.sections), ("Institution", batch.institutions), ("Programme", batch.programmes),
             ("Place", batch.places), ("Target", batch.targets))
+
+
+def _next_base(cached: _Cached | None, base: _Cached | None, changed: frozenset[str],
+               names: Iterable[str] | None) -> tuple[_Cached | None, frozenset[str]]:
+    """After a write that may change ``names`` (None: unknown), the base a cached read is next
+    updated from and what changed since it: the cached read itself when there is one, else the
+    base kept from before, with ``names`` added; none when they are unknown."""
+    if names is None:
+        return None, frozenset()
+    if cached is not None:
+        base, changed = cached, frozenset()
+    return base, (changed | frozenset(names)) if base is not None else frozenset()
 
 
 @dataclass(frozen=True)
@@ -139,22 +152,11 @@ class CypherGraphStore(ABC):
     def _forget(self, documents: Iterable[str] | None, nodes: Iterable[str] | None) -> None:
         """Drop the cached reads, keeping the last ones as the base of an update that reads
         again only what changed: the snapshot's ``documents``, the cached ``nodes``."""
-        if documents is None:
-            self._snapshot_base, self._changed_documents = None, frozenset()
-        else:
-            if self._cached_snapshot is not None:
-                self._snapshot_base, self._changed_documents = self._cached_snapshot, frozenset()
-            if self._snapshot_base is not None:
-                self._changed_documents |= frozenset(documents)
-        self._cached_snapshot = None
-        if nodes is None:
-            self._nodes_base, self._changed_nodes = None, frozenset()
-        else:
-            if self._cached_nodes is not None:
-                self._nodes_base, self._changed_nodes = self._cached_nodes, frozenset()
-            if self._nodes_base is not None:
-                self._changed_nodes |= frozenset(nodes)
-        self._cached_nodes = None
+        self._snapshot_base, self._changed_documents = _next_base(
+            self._cached_snapshot, self._snapshot_base, self._changed_documents, documents)
+        self._nodes_base, self._changed_nodes = _next_base(
+            self._cached_nodes, self._nodes_base, self._changed_nodes, nodes)
+        self._cached_snapshot = self._cached_nodes = None
 
     def _node_records(self) -> dict[str, Any]:
         """Documents, sections and entities by id, read once and kept until the next write:
@@ -215,12 +217,8 @@ class CypherGraphStore(ABC):
             # New, or cited only (no structure, no edges out): nothing to read. Most writes of
             # an ingest are of new documents, and this lookup is by key.
             return StoredStructure(set(), set(), set(), set(), set())
-        for depth in range(cypher.MAX_SECTION_DEPTH):
-            rows = self._read(cypher.document_level(depth, links), {"doc": doc_id})
-            for r in rows:
-                found[r["kind"]].add(r["id"])
-            if not any(r["kind"] == "Section" for r in rows):
-                break
+        for r in self._document_levels(doc_id, lambda depth: cypher.document_level(depth, links)):
+            found[r["kind"]].add(r["id"])
         if not links:
             return StoredStructure(found["Section"], found["Task"], found["Sentence"], set(), set())
         issued = {r["id"] for r in self._read(cypher.ISSUED_DOCUMENTS, {"doc": doc_id})}
@@ -228,6 +226,15 @@ class CypherGraphStore(ABC):
         for doc in (doc_id, *sorted(issued)):
             linked.update(r["id"] for r in self._read(cypher.LINKED_BY_DOCUMENT, {"doc": doc}))
         return StoredStructure(found["Section"], found["Task"], found["Sentence"], linked, issued)
+
+    def _document_levels(self, doc_id: str, statement: Callable[[int], str]) -> Iterator[dict[str, Any]]:
+        """The rows of ``statement(depth)`` for each level below the document, down to the
+        last that holds sections (each statement returns a ``kind``, ``Section`` among them)."""
+        for depth in range(cypher.MAX_SECTION_DEPTH):
+            rows = self._read(statement(depth), {"doc": doc_id})
+            yield from rows
+            if not any(r["kind"] == "Section" for r in rows):
+                return
 
     def _existing(self, batch: GraphBatch) -> dict[str, set[str]]:
         """Per label, which of the batch's sections and entities the store already holds."""
@@ -418,12 +425,8 @@ class CypherGraphStore(ABC):
         # A set per kind: a notice's tree and the trees of the documents it issues share tasks.
         rows: dict[str, set[tuple[str, str]]] = {}
         for doc_id in sorted(documents):
-            for depth in range(cypher.MAX_SECTION_DEPTH):
-                level = self._read(cypher.document_snapshot_level(depth), {"doc": doc_id})
-                for r in level:
-                    rows.setdefault(r["kind"], set()).add((r["a"], r["b"]))
-                if not any(r["kind"] == "Section" for r in level):
-                    break
+            for r in self._document_levels(doc_id, cypher.document_snapshot_level):
+                rows.setdefault(r["kind"], set()).add((r["a"], r["b"]))
         tasks = sorted({a for a, _ in rows.get("Task", ())})
         sentences = sorted({a for a, _ in rows.get("Sentence", ())})
         document_links = [(r["doc_id"], r["rel"], r["id"])

@@ -22,7 +22,7 @@ from graph.errors import (
 from graph.models import QueryResult
 from graph.query_worker import DEFAULT_MAX_MEMORY_BYTES, QueryWorker
 from graph.readonly import check_read_only
-from graph.snapshot import GraphSnapshot
+from graph.snapshot import GraphSnapshot, replace_durably
 
 
 class EmbeddedGraphStore(CypherGraphStore):
@@ -164,8 +164,11 @@ class EmbeddedGraphStore(CypherGraphStore):
     def _mark_writing(self) -> None:
         """Say, durably and before the graph changes, that a saved snapshot no longer holds it."""
         if not self._marked_writing:
-            _replace_durably(self._marker_file, _WRITING)
+            self._set_marker(_WRITING)
             self._marked_writing, self._saved_token = True, None
+
+    def _set_marker(self, text: str) -> None:
+        replace_durably(self._marker_file, lambda file: file.write(text.encode("utf-8")))
 
     def _saved_snapshot(self) -> GraphSnapshot | None:
         try:
@@ -194,7 +197,7 @@ class EmbeddedGraphStore(CypherGraphStore):
         token = uuid.uuid4().hex
         try:
             snapshot.save(self._snapshot_file, token)
-            _replace_durably(self._marker_file, token)
+            self._set_marker(token)
             self._marked_writing, self._saved_token = False, token
         except OSError as exc:
             _log.warning("cannot save the search snapshot to %s: %s", self._snapshot_file, exc)
@@ -212,22 +215,6 @@ class EmbeddedGraphStore(CypherGraphStore):
 
 _WRITING = "writing"
 _log = logging.getLogger("policykg.graph")
-
-
-def _replace_durably(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all, and make it survive a crash: a synced temporary
-    file renamed over it, then the directory synced."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write(text)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _rollback(conn: "ladybug.Connection") -> None:

@@ -18,11 +18,11 @@ import os
 import pickle
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -111,6 +111,22 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def replace_durably(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` whole or not at all, and make it survive a crash: ``write`` fills a
+    temporary file, which is synced and renamed over it, then the directory is synced."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as file:
+        write(file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 def _file_format() -> tuple[str, str]:
     """What a saved snapshot must have been written by: this format, this release (a release
     may change the models the snapshot holds)."""
@@ -160,8 +176,7 @@ class GraphSnapshot:
         ``document_links`` are whole, as the constructor takes them (they are few). After a
         write this costs the written documents plus a pass over the columns, where reading
         every sentence row back cost the whole store (bench/snapshot_update.py)."""
-        changed = set(doc_ids)
-        gone = {t for t, task in self._tasks.items() if task.doc_id in changed}
+        gone = self._tasks_of(doc_ids)
         new = GraphSnapshot.__new__(GraphSnapshot)
         new._set_nodes(nodes, place_parts, document_links)
         new._tasks = {t: task for t, task in self._tasks.items() if t not in gone}
@@ -169,7 +184,7 @@ class GraphSnapshot:
         links = {t: edges for t, edges in self._links.items() if t not in gone}
         links.update(_grouped_links(task_links))
         new._set_links(links)
-        new._led = {i: led - gone for i, led in self._led.items() if led - gone}
+        new._led = {i: kept for i, led in self._led.items() if (kept := led - gone)}
         for task_id, institution_id in leads:
             new._led.setdefault(institution_id, set()).add(task_id)
 
@@ -219,13 +234,17 @@ class GraphSnapshot:
         jurisdictions, citations): what a write
         of these documents may have changed or pruned, as this snapshot saw them."""
         docs = set(doc_ids)
-        tasks = {t for t, task in self._tasks.items() if task.doc_id in docs}
+        tasks = self._tasks_of(docs)
         found = set(docs)
         found.update(n.id for n in self._nodes.values() if getattr(n, "doc_id", None) in docs)
         found.update(node for t in tasks for _, node in self._links.get(t, ()))
         found.update(i for i, led in self._led.items() if not led.isdisjoint(tasks))
         found.update(n for d in docs for n in self._document_nodes.get(d, ()))
         return found
+
+    def _tasks_of(self, doc_ids: Iterable[str]) -> set[str]:
+        docs = set(doc_ids)
+        return {t for t, task in self._tasks.items() if task.doc_id in docs}
 
     def places_around(self, place_ids: Iterable[str]) -> set[str]:
         """The places a write that takes these places' edges away may prune with them
@@ -326,16 +345,13 @@ class GraphSnapshot:
 
     def save(self, path: Path, token: str) -> None:
         """Write the snapshot to ``path``, tagged with ``token`` (what the store's write
-        marker says of the graph it was read from), durably: a temporary file, synced, then
-        renamed. Pickled: the file sits beside the database, and whoever can write one can
-        write the other."""
-        temporary = path.with_name(path.name + ".tmp")
-        with temporary.open("wb") as file:
+        marker says of the graph it was read from), durably (``replace_durably``). Pickled:
+        the file sits beside the database, and whoever can write one can write the other."""
+        def write(file: BinaryIO) -> None:
             pickle.dump((*_file_format(), token), file, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(self.__dict__, file, protocol=pickle.HIGHEST_PROTOCOL)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+
+        replace_durably(path, write)
 
     @classmethod
     def load(cls, path: Path, token: str) -> "GraphSnapshot | None":

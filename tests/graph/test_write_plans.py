@@ -13,6 +13,7 @@ from pathlib import Path
 
 from graph.cypher_store import StoredStructure
 from graph.embedded import EmbeddedGraphStore
+from graph.models import GraphBatch
 from loaders.files import load_bytes, load_file
 from tests.conftest import CORPUS, SAMPLE
 
@@ -47,6 +48,30 @@ def test_the_plan_reader_sees_a_scan(tmp_path: Path) -> None:
         store.close()
 
 
+def store_with_the_sample_and_four_others(tmp_path: Path) -> tuple[EmbeddedGraphStore, GraphBatch, list[GraphBatch]]:
+    """A store that holds the sample and the corpus' first four documents (the caller closes it)."""
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    store.ensure_schema()
+    sample = load_file(SAMPLE).batch
+    others = [load_file(path).batch for path in sorted(CORPUS.glob("*.txt"))[:4]]
+    for batch in [sample, *others]:
+        store.write_document(batch)
+    return store, sample, others
+
+
+def recorded_reads(store: EmbeddedGraphStore) -> list[tuple[str, dict[str, object]]]:
+    """The store's reads from now on, each (statement, parameters), as they happen."""
+    reads: list[tuple[str, dict[str, object]]] = []
+    real_read = store._read
+
+    def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
+        reads.append((query, dict(parameters or {})))
+        return real_read(query, parameters)
+
+    store._read = recording_read  # type: ignore[method-assign]
+    return reads
+
+
 # Tables a write may scan: documents and their JURISDICTION edges (one or two per file), places
 # and their PART_OF edges (bounded by the gazetteer), and the institutions and programmes the
 # levels of a document's read link to (LadybugDB reads their ids by a scan; their number grows
@@ -59,21 +84,9 @@ def test_no_read_or_statement_of_a_document_write_scans_a_table_that_grows_with_
     """The sample rewritten into a store that holds four other documents: no operator of any
     read or statement may read a Task, Sentence, Section or Target row of theirs, nor an edge
     of a type whose table grows with the corpus."""
-    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    store, sample, others = store_with_the_sample_and_four_others(tmp_path)
     try:
-        store.ensure_schema()
-        sample = load_file(SAMPLE).batch
-        others = [load_file(path).batch for path in sorted(CORPUS.glob("*.txt"))[:4]]
-        for batch in [sample, *others]:
-            store.write_document(batch)
-        reads: list[tuple[str, dict[str, object]]] = []
-        real_read = store._read
-
-        def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
-            reads.append((query, dict(parameters or {})))
-            return real_read(query, parameters)
-
-        store._read = recording_read  # type: ignore[method-assign]
+        reads = recorded_reads(store)
         before = store._stored_structure(sample.document.id)
         assert before.tasks == {t.id for t in sample.tasks}
         assert before.sentences == {s.id for s in sample.sentences}
@@ -114,16 +127,9 @@ def test_a_new_document_is_looked_up_by_key_and_nothing_more_is_read(tmp_path: P
     try:
         store.ensure_schema()
         store.write_document(load_file(SAMPLE).batch)
-        reads: list[str] = []
-        real_read = store._read
-
-        def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
-            reads.append(query)
-            return real_read(query, parameters)
-
-        store._read = recording_read  # type: ignore[method-assign]
+        reads = recorded_reads(store)
         assert store._stored_structure("doc_not_stored") == StoredStructure(set(), set(), set(), set(), set())
-        assert len(reads) == 1 and scanned_tables(_plan(store, reads[0], {"id": "doc_not_stored"})) == set()
+        assert len(reads) == 1 and scanned_tables(_plan(store, reads[0][0], {"id": "doc_not_stored"})) == set()
     finally:
         store.close()
 
@@ -207,23 +213,11 @@ _READ_WHOLE = _SCANNABLE | {"ISSUED_BY", "SENT_TO", "COPIED_TO", "CITES", "ISSUE
 
 
 def test_the_search_snapshot_update_after_a_write_reads_the_written_document_by_key(tmp_path: Path) -> None:
-    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    store, sample, _ = store_with_the_sample_and_four_others(tmp_path)
     try:
-        store.ensure_schema()
-        sample = load_file(SAMPLE).batch
-        others = [load_file(path).batch for path in sorted(CORPUS.glob("*.txt"))[:4]]
-        for batch in [sample, *others]:
-            store.write_document(batch)
         store.search_snapshot()
         store.write_document(load_bytes(SAMPLE.name, SAMPLE.read_bytes()).batch)
-        reads: list[tuple[str, dict[str, object]]] = []
-        real_read = store._read
-
-        def recording_read(query: str, parameters: dict[str, object] | None = None) -> list[dict[str, object]]:
-            reads.append((query, dict(parameters or {})))
-            return real_read(query, parameters)
-
-        store._read = recording_read  # type: ignore[method-assign]
+        reads = recorded_reads(store)
         store.search_snapshot()
         assert not any("MATCH (s:Sentence) RETURN s.id" in q for q, _ in reads)  # no whole read
         own = Counter({"Task": len(sample.tasks), "Sentence": len(sample.sentences),
