@@ -39,6 +39,7 @@ from loaders.entities import (
     locality_of,
     place_entry,
 )
+from loaders.entities.document_names import with_document_names
 from loaders.entities.gazetteer import DIVISION_LEVELS
 from loaders.entities.institutions import canonical_body, institution_type, resolve
 from loaders.entities.jurisdiction import CHINA, CHINA_EN, Jurisdiction, document_level, jurisdiction_of
@@ -296,13 +297,15 @@ def _year(issued_date: str | None, title: str, notice_title: str | None, doc_num
 def task_mentions(parsed: ParsedDocument, spans_by_task: dict[str, list[SentenceSpan]],
                   locality: Locality | None) -> dict[str, list[list[Mention]]]:
     """The entity mentions of each task's sentences, by task path, as the graph records them:
-    a list's year reaches its targets, and a review of past work sets no targets."""
+    a company the document names is found wherever it recurs (``document_names``), a list's
+    year reaches its targets, and a review of past work sets no targets."""
     header = parsed.header
     # The document's own titles, printed over its text without 《》 (a title of 5 characters or
     # fewer is too short to tell from a phrase of the text).
     titles = [t for t in (header.title, header.notice_title) if t and len(t) > 5]
-    out = {path: _with_list_years([extract_mentions(span.text, locality, titles) for span in spans],
-                                  [span.text for span in spans])
+    texts = [span.text for spans in spans_by_task.values() for span in spans]
+    found = iter(with_document_names(texts, [extract_mentions(text, locality, titles) for text in texts]))
+    out = {path: _with_list_years([next(found) for _ in spans], [span.text for span in spans])
            for path, spans in spans_by_task.items()}
     for path in _reviewed_task_paths(parsed):
         # A review (2023年工作回顾) reports results; the quantities there are not targets.

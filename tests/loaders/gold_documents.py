@@ -5,7 +5,8 @@ A predicted mention matches a gold mention of its label when their spans overlap
 name the same thing: the same gazetteer place, the same body (``canonical_body``), the same
 programme or title (NFKC, no spaces), the same 文号, or for a target the same bounds. Each
 gold mention matches at most one prediction. Mentions are scored in the document's body,
-the text of its tasks; the header's names (title lines, signature) are document facts.
+the text of its tasks; the header's names (title lines, signature) are document facts. A
+gold file with an ``extent`` annotates only that excerpt: the sentences inside it are scored.
 """
 
 import json
@@ -136,6 +137,10 @@ def score(paths: list[Path]) -> dict[str, LabelScore]:
         gold = json.loads(gold_path.read_text("utf-8"))
         found, spans = predictions(document_path(gold))
         text = document_path(gold).read_text(encoding="utf-8")
+        extent = gold.get("extent", {"start": 0, "end": len(text)})
+        # An excerpt's gold scores the sentences that lie wholly inside it.
+        spans = [(s, e) for s, e in spans if extent["start"] <= s and e <= extent["end"]]
+        found = [p for p in found if any(s <= p.start and p.end <= e for s, e in spans)]
         in_body = [g for g in gold["mentions"]
                    if any(s <= g["start"] and g["end"] <= e for s, e in spans)]
         taken: set[int] = set()

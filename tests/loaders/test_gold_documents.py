@@ -29,9 +29,11 @@ def test_a_gold_file_is_well_formed(path: Path) -> None:
     assert gold["facts"]["level"] in {"national", "provincial", "municipal", "county"}
     if gold["path"] == "docs":
         assert len(gold["source"]["commit"]) == 40 and gold["source"]["repo"]
+    extent = gold.get("extent", {"start": 0, "end": len(body)})
     by_label: dict[str, list[tuple[int, int]]] = {}
     for m in gold["mentions"]:
         assert m["label"] in LABELS
+        assert extent["start"] <= m["start"] < m["end"] <= extent["end"], m
         assert body[m["start"]:m["end"]] == m["text"], m
         by_label.setdefault(m["label"], []).append((m["start"], m["end"]))
     for spans in by_label.values():
