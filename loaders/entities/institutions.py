@@ -385,6 +385,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
                 and not has_locality(norm[start:end]):
             continue  # a goal (打造西部金融中心; 建设包头市政务大数据中心 names its own)
         if _accept(name, head, k):
+            if k == "company" and not has_locality(name) and (prefix := _list_locality(norm, start, found, head)):
+                name = prefix + name  # 省发展改革委、水利厅、电力公司: the province's power company
             found.append((start, end, name, k))
         elif (inner := _locality_inside(norm, start, end - len(head))) > start and _accept(norm[inner:end], head, k):
             found.append((inner, end, norm[inner:end], k))  # 周家龙安徽银保监局: the name opens at its place
