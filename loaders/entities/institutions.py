@@ -372,6 +372,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if kind in _LOCALITY_NAMED and head not in {"管委会", "管理委员会"}:
             start = _locality_start(norm, start, end - len(head))
         name = norm[start:end]
+        if (central := _central_tail(name)) and not _is_locality(name[:-len(central)]):
+            start, name = end - len(central), central  # 陇南获生态环境部激励: the ministry, not a 陇南 one
         if name.startswith(QUOTE_OPEN) and QUOTE_CLOSE not in name:
             start += 1
             name = name[1:]
@@ -449,6 +451,14 @@ def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str,
 # 中央 coordinated with party committees (中央和省委、市委的部署) is the Party's central committee;
 # alone it is an adjective (中央财政, 中央预算内投资).
 _CENTRE_WITH_COMMITTEES = re.compile(r"(?<![党共])中央(?=[和与及、](?:省委|市委|县委|区委|自治区党委))")
+
+
+def _central_tail(name: str) -> str | None:
+    """The longest national body that ends ``name`` (a ministry is only ever the nation's: a
+    name that ends in one and opens with something other than a locality runs on from the
+    clause before it)."""
+    bodies = national_bodies()
+    return next((name[i:] for i in range(len(name) - 2) if name[i:] in bodies), None)
 
 
 @lru_cache(maxsize=1)
