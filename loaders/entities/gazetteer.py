@@ -375,6 +375,10 @@ def gazetteer() -> Gazetteer:
             if member in entries and entry.name not in entries[member].parents:
                 entries[member].parents.append(entry.name)
 
+    for form, province in data["province_nicknames"]["forms"].items():
+        forms[form] = province  # over a county's short form (龙江 for 龙江县, which keeps its full name)
+        short_forms.add(form)
+
     skip = set(data["country_skip"]["codes"])
     aliases_by_code: dict[str, list[str]] = defaultdict(list)
     for alias, code in data["country_aliases"].items():

@@ -98,6 +98,7 @@ class _AllEdges:
 # (滨州|黄河|大桥, 滨州|民用|运输|机场, 泉州市|教育资源|公共服务|平台): nouns, not verbs or particles.
 _NAME_WORD_TAGS = frozenset({"n", "nz", "ns", "nt", "ng", "vn", "b", "j", "a", "an"})
 _NAME_REACH = 10  # characters between the place and the head: a name, not a clause
+_LEVEL_WORDS = ("国家级", "省级", "市级", "县级", "区级")
 
 
 def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges | _AllEdges") -> bool:
@@ -111,6 +112,8 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     heads = word_list("facility_heads.txt")
     if any(norm.startswith(h, end) and edges.word(end, end + len(h)) for h in heads):
         return True
+    if norm.startswith(_LEVEL_WORDS, end):
+        return False  # 邹平省级高新区: the level separates the owner from its zone
     if isinstance(edges, _AllEdges):
         return False
     stop = next((k for k in range(end, min(len(norm), end + _NAME_REACH + 4)) if norm[k] in _CLAUSE_ENDS),
