@@ -423,6 +423,22 @@ def gazetteer() -> Gazetteer:
                      ambiguous=dict(ambiguous), local=dict(local), towns=dict(towns))
 
 
+@lru_cache(maxsize=1)
+def _children() -> dict[str, list[str]]:
+    g = gazetteer()
+    out: dict[str, list[str]] = defaultdict(list)
+    for full, _type, _level, parent, _province in _divisions():
+        if parent and full in g.forms:
+            out[parent].append(full)
+    return dict(out)
+
+
+def children(parent: str) -> list[str]:
+    """The full names of the divisions right below a division given by its full name (山东省 ->
+    济南市, …; 滨州市 -> 滨城区, …), those the gazetteer matches."""
+    return _children().get(parent, [])
+
+
 def place_entry(name: str) -> PlaceEntry | None:
     """The gazetteer entry for a canonical name or any matched form (上海市 -> 上海)."""
     g = gazetteer()

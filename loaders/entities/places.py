@@ -30,7 +30,15 @@ Rules (the gazetteer module says which names and forms exist):
 
 from functools import lru_cache
 
-from loaders.entities.gazetteer import DIVISION_LEVELS, PROVINCE_LEVELS, PlaceEntry, gazetteer, place_entry
+from loaders.entities.gazetteer import (
+    DIVISION_LEVELS,
+    PROVINCE_LEVELS,
+    PlaceEntry,
+    children,
+    gazetteer,
+    place_entry,
+    short_division,
+)
 from loaders.entities.lexicon import is_cjk, is_verb_like, quoted_spans, tokens, word_list, word_tag
 from loaders.entities.mention import Mention
 
@@ -348,6 +356,11 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                              or _county_supported(g.forms[form], norm, mentions, i, i + length, region)):
                     found = length
                     break
+        if not found and words and region and (composite := _composite(norm, i, region, edges, blocked)):
+            length, entry = composite
+            mentions.append(_mention(entry, sentence, i, i + length))
+            i += length
+            continue
         if not found and region and norm[i] in _regional_starts() and not blocked[i]:
             for length in _regional_lengths():
                 name = norm[i:i + length]
@@ -385,6 +398,66 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             mentions.append(_mention(g.entries[division], sentence, i, i + 1))
         i += 1
     return mentions
+
+
+_COMPOSITE_LENGTHS = (5, 4, 3)
+
+
+@lru_cache(maxsize=64)
+def _first_characters(region: tuple[str, ...]) -> dict[str, str]:
+    """The divisions one level below each of the region's levels (a city's counties and
+    districts, a province's cities), by the first character of their short names: a character
+    that opens the names of two of them at one level names neither."""
+    g = gazetteer()
+    out: dict[str, str] = {}
+    for parent in region:
+        by_char: dict[str, list[str]] = {}
+        for full in children(parent):
+            by_char.setdefault(short_division(full)[0], []).append(g.forms[full])
+        for char, names in by_char.items():
+            if len(names) == 1:
+                out.setdefault(char, names[0])
+    return out
+
+
+@lru_cache(maxsize=64)
+def _name_characters(region: tuple[str, ...]) -> frozenset[str]:
+    """Every character of the short names of the divisions right below the region's levels: an
+    abbreviation may take any of them (莞 for 东莞), so a run of first characters that one of
+    them follows is only part of a longer abbreviation (广深佛惠莞中)."""
+    return frozenset(ch for parent in region for full in children(parent) for ch in short_division(full))
+
+
+def _composite(norm: str, i: int, region: tuple[str, ...], edges: "_WordEdges | _AllEdges",
+               blocked: bytearray) -> tuple[int, PlaceEntry] | None:
+    """A grouping named by the first characters of its members (滨沾博惠 in a 滨州 document:
+    滨城, 沾化, 博兴, 惠民; 金白兰武 in a 甘肃 one), at ``i``: three to five characters, each
+    opening the name of a different division of the document's region, a word of its own that
+    the dictionary does not know, not part of a longer abbreviation, a quoted name or a
+    facility's name. Its entry has those divisions as members."""
+    firsts = _first_characters(region)
+    if blocked[i] or norm[i] not in firsts or (i > 0 and norm[i - 1] in firsts):
+        return None
+    g = gazetteer()
+    for length in _COMPOSITE_LENGTHS:
+        run = norm[i:i + length]
+        if len(run) < length or not all(ch in firsts for ch in run) or any(blocked[i:i + length]):
+            continue
+        members = [firsts[ch] for ch in run]
+        if len(set(members)) < length or not edges[i] or not edges[i + length] \
+                or (i + length < len(norm) and norm[i + length] in _name_characters(region)) \
+                or word_tag(run) is not None \
+                or any(run[k:k + n] in g.forms for k in range(length) for n in range(2, length + 1 - k)) \
+                or _opens_a_facility_name(norm, i, i + length, edges) or _in_longer_quotation(norm, i, i + length):
+            continue
+        name_en = "-".join(g.entries[m].name_en for m in members)
+        return length, PlaceEntry(name=run, name_en=name_en, level="region", members=members)
+    return None
+
+
+def _in_longer_quotation(norm: str, start: int, end: int) -> bool:
+    """Whether the span is inside a quotation that holds more than it (“乌阿海满” for 阿海满)."""
+    return any(s < start and end < e and (s + 1, e - 1) != (start, end) for s, e in quoted_spans(norm))
 
 
 def _abbreviated_division(char: str, region: tuple[str, ...]) -> str | None:

@@ -71,3 +71,37 @@ def test_a_town_is_a_place_in_its_own_county_or_citys_documents() -> None:
                   if m.label == "Place"]
     assert in_hailaer == ["海拉尔建设街道"]  # one of 17 建设街道: the document's own
     assert [m.name for m in extract_mentions(sentence) if m.label == "Place"] == []
+
+
+def _places_in(sentence: str, issuer: str) -> list[tuple[str, str]]:
+    return [(m.text, m.name) for m in extract_mentions(sentence, locality_of(issuer)) if m.label == "Place"]
+
+
+def test_a_grouping_named_by_its_members_first_characters_is_one_place() -> None:
+    found = [m for m in extract_mentions("持续推进“滨沾博惠”同城化发展", locality_of("滨州市人民政府"))
+             if m.label == "Place"]
+    assert [(m.name, m.members) for m in found] == [("滨沾博惠", ("滨城区", "沾化区", "博兴", "惠民县"))]
+    assert _places_in("加快金白兰武有色金属集群建设", "甘肃省人民政府") == [("金白兰武", "金白兰武")]
+    # Only in the region's own documents, as a word of its own, and not part of a longer one.
+    assert _places_in("加快金白兰武有色金属集群建设", "江苏省人民政府") == []
+    assert _places_in("主动融入“乌阿海满”旅游一体化发展", "呼伦贝尔市海拉尔区人民政府") == []
+    assert _places_in("建成广佛东环城际", "广东省人民政府") == []
+
+
+@pytest.mark.parametrize(("sentence", "places"), [
+    ("对东盟、中东出口分别增长9%", [("东盟", "东盟"), ("中东", "中东")]),
+    ("推动东北地区等老工业基地振兴", [("东北地区", "东北")]),
+    ("在西部地区率先组建营商环境建设局", [("西部地区", "西部地区")]),
+    ("习近平总书记亲切关怀龙江振兴发展", [("龙江", "黑龙江")]),  # a province's literary name
+    ("齐齐哈尔市龙江县", [("齐齐哈尔市", "齐齐哈尔"), ("龙江县", "龙江")]),  # the county keeps its full name
+    ("给2400多万陇原儿女无限温暖", [("陇原", "甘肃")]),
+    ("对俄进出口增速高于全国", [("俄", "俄罗斯")]),
+    ("向驻川人民解放军指战员致以崇高敬意", [("川", "四川")]),
+    ("兰州高新区全国排名上升", []),  # a zone's name
+    ("兰州马拉松再获金标赛事", []),  # an event's name
+    ("成功举办博鳌亚洲论坛年会", []),
+])
+def test_regions_nicknames_zones_and_events(sentence: str, places: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.name) for m in extract_mentions(sentence) if m.label == "Place"] == places
+    # A level word between the place and the zone: the place owns it.
+    assert _places_in("邹平省级高新区成功获批", "滨州市人民政府") == [("邹平", "邹平")]
