@@ -91,6 +91,9 @@ class Gazetteer:
     # canonical name) of each that has the name: named only in its own county's or city's
     # documents, where it cannot be another town (towns.tsv.gz).
     towns: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    # Counties whose full name has two characters (康县, 和县): a level word before the 县 may
+    # belong to another word (各市和县), so they are not matched after a division's type.
+    two_character_counties: frozenset[str] = frozenset()
 
 
 def _regions_data() -> dict[str, Any]:
@@ -284,6 +287,7 @@ def gazetteer() -> Gazetteer:
     overrides = {k: v for k, v in data["province_names_en"].items() if not k.startswith("_")}
 
     short_forms: set[str] = set()
+    two_character_counties: set[str] = set()
     ambiguous: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     local: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 
@@ -325,6 +329,11 @@ def gazetteer() -> Gazetteer:
         entries[canonical] = PlaceEntry(name=canonical, name_en=name_en, level=level, aliases=aliases)
         if parent is None or (full_count[full] == 1 and len(full) >= 3 and not romanise.is_common_word(full)):
             add_form(full, canonical)
+        elif full_count[full] == 1 and len(full) == 2 and full.endswith("县") and level == "county":
+            # 康县, 文县: matched where the context supports a county (``places._county_supported``).
+            add_form(full, canonical)
+            short_forms.add(full)
+            two_character_counties.add(full)
         if full.endswith("自治州") and full_count[full] == 1:
             add_form(short + "州", canonical)  # 阿坝州, 延边州: how documents name them
         if short_ok:
@@ -420,7 +429,8 @@ def gazetteer() -> Gazetteer:
                      common_words=frozenset(romanise.cedict.common_words),
                      verbs=frozenset(romanise.cedict.verbs),
                      proper_names=frozenset(romanise.cedict.proper_names - forms.keys()),
-                     ambiguous=dict(ambiguous), local=dict(local), towns=dict(towns))
+                     ambiguous=dict(ambiguous), local=dict(local), towns=dict(towns),
+                     two_character_counties=frozenset(two_character_counties))
 
 
 @lru_cache(maxsize=1)

@@ -248,6 +248,9 @@ def _county_supported(name: str, norm: str, before: list[Mention], start: int, e
         return True
     if previous is not None and previous.end == start - 1 and norm[start - 1] in _LINKS:
         return True
+    if previous is not None and previous.end == start and previous.level in ("county", "district") \
+            and _province_of(previous.name) == province:
+        return True  # 甘肃岷县漳县: a run of the province's counties
     g = gazetteer()
     return end + 1 < len(norm) and norm[end] in _LINKS and any(
         norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1], ()))
@@ -292,6 +295,20 @@ def _local(name: str, region: tuple[str, ...]) -> str | None:
     (滨城 in a 滨州 document is 滨城区)."""
     found = [c for parent, _, c in gazetteer().local.get(name, []) if parent in region[:-1]]
     return found[0] if len(found) == 1 else None
+
+
+def _listed_in_province(name: str, region: tuple[str, ...], norm: str, start: int, end: int,
+                        before: list[Mention]) -> str | None:
+    """A district's short form in a list of places of the document's province (凉州、陇西、康县3县区;
+    镇原、崆峒2个产业园 in a 甘肃 document): the province's only division of that name."""
+    g = gazetteer()
+    found = [c for _parent, province, c in g.local.get(name, []) if province == region[-1]]
+    if len(found) != 1:
+        return None
+    listed_after = before and before[-1].end == start - 1 and norm[start - 1] == "、"
+    listed_before = norm[end:end + 1] == "、" and any(
+        norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1:end + 2], ()))
+    return found[0] if listed_after or listed_before else None
 
 
 def _in_region(name: str, region: tuple[str, ...]) -> str | None:
@@ -346,6 +363,9 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                 form = norm[i:i + length]
                 if len(form) == 2 and form[0] in _DETERMINERS and form[1] in _DIVISION_TYPES:
                     continue  # 全州, 本市: "the whole prefecture", not 全州 county
+                if form in g.two_character_counties and i > 0 and norm[i - 1] in _DIVISION_TYPES \
+                        and not (mentions and mentions[-1].end == i):
+                    continue  # 各市和县: cities and counties, not 和县 (甘肃岷县漳县 names two)
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
                         and edges[i] and edges[i + length] \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
@@ -365,7 +385,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             for length in _regional_lengths():
                 name = norm[i:i + length]
                 canonical = _in_region(name, region) if name in g.ambiguous else \
-                    _local(name, region) if name in g.local else \
+                    (_local(name, region) or _listed_in_province(name, region, norm, i, i + length, mentions)) \
+                    if name in g.local else \
                     _town(name, region) if name in g.towns else None
                 if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length]:
                     if name_quotes is None or not name_quotes.encloses(i, i + length):
@@ -375,6 +396,9 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             if found:
                 i -= found
                 continue
+        if found and words and _part_of_a_province(norm, i, norm[i:i + found]):
+            i += found  # 川东北, 粤东西北: a part of a province, not the region of China
+            continue
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
             i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
             continue
@@ -453,6 +477,18 @@ def _composite(norm: str, i: int, region: tuple[str, ...], edges: "_WordEdges | 
         name_en = "-".join(g.entries[m].name_en for m in members)
         return length, PlaceEntry(name=run, name_en=name_en, level="region", members=members)
     return None
+
+
+_DIRECTIONS = frozenset("东西南北中")
+
+
+def _part_of_a_province(norm: str, start: int, form: str) -> bool:
+    """A direction region (东北, 西北) right after a province's one-character name or another
+    direction names a part of that province (川东北, 粤东西北), not the region of China."""
+    g = gazetteer()
+    entry = g.entries[g.forms[form]]
+    return entry.level == "region" and form[0] in _DIRECTIONS and start > 0 \
+        and (norm[start - 1] in g.division_abbreviations or norm[start - 1] in _DIRECTIONS)
 
 
 def _in_longer_quotation(norm: str, start: int, end: int) -> bool:

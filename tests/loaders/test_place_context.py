@@ -105,3 +105,17 @@ def test_regions_nicknames_zones_and_events(sentence: str, places: list[tuple[st
     assert [(m.text, m.name) for m in extract_mentions(sentence) if m.label == "Place"] == places
     # A level word between the place and the zone: the place owns it.
     assert _places_in("邹平省级高新区成功获批", "滨州市人民政府") == [("邹平", "邹平")]
+
+
+def test_counties_named_in_two_characters_and_districts_listed_in_a_provinces_document() -> None:
+    gansu = "甘肃省人民政府"
+    assert _places_in("凉州、陇西、康县3县区完成改革", gansu) == [("凉州", "凉州区"), ("陇西", "陇西"), ("康县", "康县")]
+    assert _places_in("文县入选中国传统村落", gansu) == [("文县", "文县")]
+    assert _places_in("各市和县要加强领导", "安徽省人民政府") == []  # not 和县
+    assert [m.name for m in extract_mentions("发生甘肃岷县漳县地震") if m.label == "Place"] == ["甘肃", "岷县", "漳县"]
+    assert _places_in("凉州历史悠久", "江苏省人民政府") == []  # no list, not its own province
+
+
+def test_a_direction_after_a_provinces_name_is_part_of_that_province() -> None:
+    assert [m.name for m in extract_mentions("出台支持川东北经济区发展的意见") if m.label == "Place"] == []
+    assert [m.name for m in extract_mentions("推动东北振兴取得新突破") if m.label == "Place"] == ["东北"]
