@@ -42,6 +42,7 @@ from functools import lru_cache
 
 from loaders.entities.gazetteer import gazetteer
 from loaders.entities.lexicon import (
+    CJK,
     FUNCTION_CHARS,
     LEVEL,
     ORDINAL,
@@ -115,6 +116,9 @@ _QUANTIFIED = re.compile(_QUANTIFIER)
 # A quantifier still in front once clause words, levels and batches are stripped (建设10个省级…).
 _COUNTED_BEFORE = re.compile(rf"(?<!第){_QUANTIFIER}(?:{LEVEL.pattern}|{ORDINAL.pattern})*$")
 _COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
+_COUNTED_AFTER = re.compile(r"\d+[个所家座]")
+# Bases that produce, store or test (生产基地, 储备基地, 能源基地): places of an industry, not bodies.
+_PRODUCTION_BASE = re.compile(r"(?:生产|储备|能源|食品|测试|一体化|制造|加工|种植|养殖|供应|产业|原料|商品粮)基地$")
 # A head followed by one of these names a person in office (厅长, 局长), not the body.
 _OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
 # Kinds of body whose relative 省/市/县 prefix is the document's locality (省投资集团 in an Anhui
@@ -369,6 +373,9 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if _COLLECTIVE.search(norm, max(0, start - 3), start) \
                 or _in_collective_list(norm, start, end, head, separators):
             continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
+        if (_COUNTED_AFTER.match(norm, end) and not _names_place(norm[start:end])) \
+                or (kind == "base" and _PRODUCTION_BASE.search(norm, start, end)):
+            continue  # 一级博物馆6家: a counted kind; 绿色有机食品基地, 综合能源基地: production, not a body
         if kind in _LOCALITY_NAMED and head not in {"管委会", "管理委员会"}:
             start = _locality_start(norm, start, end - len(head))
         name = norm[start:end]
@@ -395,7 +402,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         elif (head in _SHORT_HEADS or (head in _PEOPLES_ORGANISATIONS and name == head)) \
                 and (prefix := _list_locality(norm, start, found, head)) and _accept(prefix + name, head, k):
             found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
-    return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked)
+    return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked) \
+        + _trade_named_companies(norm, blocked)
 
 
 # A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.
@@ -432,6 +440,45 @@ def _listed_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, st
     return found
 
 
+# A company named by a trade name and its industry (飞鹤乳业, 中裕食品, 向海新能源): at the start of
+# a clause or a list item, where nothing else can be its subject's modifier.
+_INDUSTRIES = ("乳业", "药业", "纸业", "酒业", "种业", "牧业", "矿业", "煤业", "铝业", "铜业", "实业", "食品",
+               "生物", "机械", "化工", "电子", "电气", "电器", "光电", "能源", "新能源", "材料", "新材料",
+               "钢铁", "重工", "制药", "医药", "物流", "股份", "控股")
+_INDUSTRY = "|".join(sorted(_INDUSTRIES, key=len, reverse=True))
+_TRADE_NAMED = re.compile(rf"(?:^|(?<=[、，。；：,;:（(]))([{CJK}]{{2,3}}?)(?:{_INDUSTRY})"
+                          r"(?=[、，。；：,;:等]|分获|进入|成为|入选|获评|荣获|实现|跻身)")
+
+
+_NOT_IN_TRADE_NAMES = frozenset({"v", "vn", "d", "ad", "p", "c", "u", "uj", "r"})
+
+
+def _not_in_a_trade_name(word: str) -> bool:
+    """A clause word: a verb, adverb, preposition or conjunction. A single character the
+    dictionary tags as a verb is only a fragment of the unknown name (鸿|展, 蒙|拓) unless it is a
+    function word (并, 在, 和)."""
+    if len(word) == 1:
+        return word in FUNCTION_CHARS or is_verb_like(word) or word_tag(word) in {"c", "p", "d", "u", "uj"}
+    return is_verb_like(word) or word_tag(word) in _NOT_IN_TRADE_NAMES
+
+
+def _trade_named_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:
+    """Companies named by a trade name the dictionary does not know as a common word (or knows
+    as a proper name) and an industry word, as a clause's or a list's item (飞鹤乳业、鸿展生物进入
+    …; not 绿色食品, 合成生物, 甘肃能源: common words and places modify an industry)."""
+    found = []
+    g = gazetteer()
+    for m in _TRADE_NAMED.finditer(norm):
+        trade = m.group(1)
+        words = tokens(m.group(0))
+        if (word_tag(trade) in (None, *_PROPER_TAGS) and trade not in g.forms and trade not in g.words
+                and "".join(words[:-1]) == trade  # the industry is a word of its own (not 发展畜|牧业)
+                and not any(_not_in_a_trade_name(w) for w in words[:-1])
+                and not blocked.overlaps(m.start(), m.end())):
+            found.append((m.start(), m.end(), m.group(0), "company"))
+    return found
+
+
 def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:
     """National bodies named by their own name, which no head ends (国务院, 党中央): a
     longest match over ``national_bodies.txt``."""
@@ -448,9 +495,11 @@ def _national_candidates(norm: str, blocked: Spans) -> list[tuple[int, int, str,
     return found
 
 
-# 中央 coordinated with party committees (中央和省委、市委的部署) is the Party's central committee;
-# alone it is an adjective (中央财政, 中央预算内投资).
-_CENTRE_WITH_COMMITTEES = re.compile(r"(?<![党共])中央(?=[和与及、](?:省委|市委|县委|区委|自治区党委))")
+# 中央 coordinated with party committees (中央和省委、市委的部署) or holding a work conference
+# (中央经济工作会议) is the Party's central committee; alone it is an adjective (中央财政,
+# 中央预算内投资).
+_CENTRE_WITH_COMMITTEES = re.compile(r"(?<![党共])中央(?=[和与及、](?:省委|市委|县委|区委|自治区党委)|"
+                                     r"(?:经济|农村|城市|金融|外事|民族|统战|人才|政法)?工作会议)")
 
 
 def _central_tail(name: str) -> str | None:

@@ -1,0 +1,35 @@
+"""Institutions read in context (issue 14, item 4): central bodies by their usual names and in
+work conferences, companies by a trade name and an industry, and what is not a body (counted
+kinds, production bases)."""
+
+import pytest
+
+from loaders.entities import extract_mentions, locality_of
+
+
+def _institutions(sentence: str, issuer: str | None = None) -> list[str]:
+    locality = locality_of(issuer) if issuer else None
+    return [m.name for m in extract_mentions(sentence, locality) if m.label == "Institution"]
+
+
+@pytest.mark.parametrize(("sentence", "names"), [
+    ("深入落实中央经济工作会议精神", ["党中央"]),
+    ("中央财政加大转移支付力度", []),  # an adjective
+    ("碳离子治疗系统获国家药监局注册", ["国家药监局"]),
+    ("陇南获生态环境部激励表扬", ["生态环境部"]),  # the ministry, not a 陇南 one
+    ("天有为公司上交所主板上市通过中国证监会注册", ["天有为公司", "中国证监会"]),
+    ("飞鹤乳业、鸿展生物进入中国品牌价值榜", ["飞鹤乳业", "鸿展生物"]),  # trade name + industry
+    ("发展绿色食品、合成生物等产业", []),  # common words before the industry
+    ("推动磷化工、煤化工、氟化工产业发展", []),
+    ("甘肃能源借助资本市场实现融资", []),  # a place before an industry
+    ("新晋国家一级博物馆6家", []),  # a counted kind
+    ("绿色有机食品基地面积稳定在1亿亩以上", []),  # a production base
+    ("建好建强国家重要商品粮生产基地", []),
+])
+def test_institutions_in_context(sentence: str, names: list[str]) -> None:
+    assert _institutions(sentence) == names
+
+
+def test_a_company_in_a_list_of_the_provinces_bodies_is_the_provinces() -> None:
+    found = _institutions("（省发展改革委、住房城乡建设厅、水利厅、电力公司按职责分工负责）", "河南省人民政府办公厅")
+    assert found == ["河南省发展改革委", "河南省住房城乡建设厅", "河南省水利厅", "河南省电力公司"]
