@@ -55,12 +55,18 @@ _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", 
                 "枢纽工程", "整治工程", "道路工程", "桥梁工程", "管网工程", "景观工程", "绿化工程",
                 "配套工程", "扩建工程", "大修工程", "安装工程", "装修工程", "课程计划", "使用计划",
                 "经费计划", "预算计划")
+# Physical works named by what they build or carry (引洮二期配套农业灌溉工程, 河西走廊水资源配置工程,
+# 陇电入鲁工程: power sent to Shandong): construction, not a programme.
+_PHYSICAL_WORKS = re.compile(rf"(?:灌溉|水利|供水|引水|调水|输水|输电|电网|航道|水库|管道|配置|电入[{CJK}])工程$")
 # Scope words in front of a name: the levels and the people a programme is for (教师国培计划 and
 # 国培计划 are one programme; 学生美育素养提升计划 -> 美育素养提升计划).
 _SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级|各类|我市|我省|教师和学生|师生|教师|学生|幼儿)")
 # A name made of these parts alone says what kind of plan it is, not which (全年计划: a time;
 # 系列专项行动: a quantity; 提升工程: a verb).
 _NOT_NAME_TAGS = frozenset({"t", "m", "q", "mq", "v", "vd", "d", "ad", "r"})
+# What a pilot's name may be followed by: the units it designates, its work and its progress
+# (产融合作试点城市, 算电融合试点布局省份, 改革试点任务完成, 创新试点取得积极成效).
+_AFTER_PILOT = ("工作", "城市", "地区", "省份", "布局", "县", "任务", "取得", "扎实", "成效")
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 _DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
 
@@ -133,8 +139,8 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if not _head_ok(norm, end) or blocked.overlaps(m.start(), end):
             continue
         if m.group(0) == "试点" and end < len(norm) and norm[end] not in ",。;、:)" \
-                and not norm.startswith("工作", end):
-            continue
+                and not norm.startswith(_AFTER_PILOT, end):
+            continue  # 试点学校: a kind of school; 试点城市, 试点任务: the pilot's units and work
         start = scan_left(norm, m.start(), quotes=False) if m.start() else 0
         if start > 0 and norm[start - 1] in "”\"":
             continue  # the quoted rule owns “…”X计划
@@ -148,14 +154,16 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if ends:
             start = ends[-1]
         start = strip_qualifiers(norm, start, end, keep=len(m.group(0)) + 2)
+        if m.group(0) == "试点" and norm.startswith(("国家", "全国"), start) and end - start - 2 >= 4:
+            start += 2  # 国家再生水试点: the level of the pilot, not its name
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]
         modifier = name[: -len(m.group(0))]
-        if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) \
+        if len(name) < len(m.group(0)) + 2 or name.endswith(_GENERIC_END) or _PHYSICAL_WORKS.search(name) \
                 or uncovered(modifier) < 2 or _DURATION.fullmatch(modifier) \
                 or any(name[k:] in gazetteer().common_words for k in range(len(modifier) - 1)) \
-                or all(word_tag(t) in _NOT_NAME_TAGS for t in tokens(modifier)) \
+                or _names_no_plan(tokens(modifier)) \
                 or word_tag(tokens(modifier)[-1]) in ("d", "ad"):  # 全社会共同行动: an adverb, a clause
             continue  # 形象工程 ends it, a word (a vanity project); 全年计划, 提升工程 name no plan
         surface = norm[surface_start:end]
@@ -163,6 +171,15 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         out.append(Mention(label="Programme", name=name, text=sentence[start:end], start=start,
                            end=end, aliases=aliases))
     return out
+
+
+def _names_no_plan(words: list[str]) -> bool:
+    """Whether a name's modifier says only what kind of plan it is (全年计划: a time; 系列专项行动:
+    a quantity; 提升工程: one verb). Two verbs or more are a campaign's own phrase (治理欠薪行动)."""
+    tags = [word_tag(w) for w in words]
+    if not all(t in _NOT_NAME_TAGS for t in tags):
+        return False
+    return len(words) == 1 or any(t not in ("v", "vd") for t in tags)
 
 
 _GENERIC_NAME = re.compile(r"^[“\"]?(?:[一二三四五六七八九十两百千万]+[大个项类]?|[省市县区])")

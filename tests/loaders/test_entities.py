@@ -71,6 +71,9 @@ def test_nothing_else_is_found_inside_a_title() -> None:
     ("完善“体育艺术2+1工程”，重点推进", "体育艺术2+1工程"),
     ("实施初中强校计划，制订三年推进目标措施", "初中强校计划"),
     ("开展德育导师制试点工作", "德育导师制试点"),
+    ("兰州新区入选国家产融合作试点城市", "产融合作试点"),  # the level and the designated unit stay out
+    ("农村宅基地制度改革试点任务完成", "农村宅基地制度改革试点"),
+    ("扎实开展治理欠薪行动，为农民工追回工资", "治理欠薪行动"),  # a campaign's verb phrase
 ])
 def test_named_programmes(sentence: str, name: str) -> None:
     assert names(sentence, "Programme") == [name]
@@ -110,6 +113,10 @@ def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
     "严控新建楼堂馆所，不得搞形象工程。",  # a clause that forbids names what to avoid
     "切实防止出现“半拉子”工程。",
     "坚决杜绝劳民伤财的形象工程、徒有其表的面子工程。",
+    "以实际行动坚定拥护“两个确立”",  # a generic phrase
+    "开工建设引洮二期配套农业灌溉工程",  # physical works named by what they build or carry
+    "加快推进陇电入浙工程",
+    "深化河西走廊水资源配置工程规划论证",
 ])
 def test_slogans_abbreviations_events_and_generic_plans_are_not_programmes(sentence: str) -> None:
     assert names(sentence, "Programme") == []
