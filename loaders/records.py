@@ -104,13 +104,15 @@ class _Entities:
             aliases=_merged_aliases(m.name, m.aliases, old.aliases if old else []))
         return node_id
 
-    def place(self, name: str, *, role: str = "mentioned", depth: int = 0) -> str:
+    def place(self, name: str, *, role: str = "mentioned", depth: int = 0,
+              mentioned: PlaceEntry | None = None) -> str:
         """The place node and its PART_OF edges: a mentioned place links to every ancestor
         (太仓 -> 苏州 -> 江苏 -> 长三角) and, for a grouping, from its members (江浙沪 <- 上海);
         an ancestor links to its own ancestors; a member only to the grouping. Exactly the
         places the store keeps when it prunes (``graph.cypher.prune_orphans``)."""
         node_id = ids.entity_id("Place", name)
-        entry = place_entry(name)
+        # A grouping the text composes (滨沾博惠) is no gazetteer entry: the mention's own is used.
+        entry = place_entry(name) or mentioned
         if node_id not in self.places:
             if entry is None and name == CHINA:  # a jurisdiction only: text names China rarely as a place
                 entry = PlaceEntry(name=CHINA, name_en=CHINA_EN, level="country")
@@ -161,7 +163,9 @@ class _Entities:
         if m.label == "Programme":
             return self.programme(m)
         if m.label == "Place":
-            return self.place(m.name)
+            own = PlaceEntry(name=m.name, name_en=m.name_en or m.name, level=m.level or "region",
+                             parents=list(m.parents), members=list(m.members))
+            return self.place(m.name, mentioned=own)
         if m.label == "Target":
             return self.target(m)
         return self.cited_document(m)

@@ -134,3 +134,13 @@ def test_a_central_bodys_relative_names_point_to_no_city() -> None:
     assert _locality(loaded.parsed) is None
     names = [i.name for i in loaded.batch.institutions]
     assert not [n for n in names if n.startswith("北京市")]
+
+
+def test_a_composed_grouping_is_a_place_whose_members_are_part_of_it() -> None:
+    text = "滨州市人民政府关于印发2024年重点工作的通知\n一、加快同城化\n持续推进“滨沾博惠”同城化发展。\n"
+    batch = load_bytes("binzhou.txt", text.encode()).batch
+    names = {p.id: p for p in batch.places}
+    grouping = next(p for p in batch.places if p.name == "滨沾博惠")
+    members = sorted(names[r.start_id].name for r in batch.relations
+                     if r.type == "PART_OF" and r.end_id == grouping.id)
+    assert (grouping.level, members) == ("region", ["博兴", "惠民县", "沾化区", "滨城区"])
