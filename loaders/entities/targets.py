@@ -114,6 +114,17 @@ _OBJECT_VERBS = ("开展", "完成", "实施", "建成", "组织", "举办")
 _PERIODS = frozenset({"工作日", "日", "天", "月", "年", "周", "星期", "季度", "小时", "分钟"})
 
 
+_COORDINATORS = frozenset({"和", "、", "与", "及", ",", "，"})
+
+
+def _number_end(norm: str, target: Mention) -> int:
+    """Where a target's quantity ends: its span's end, or, when what it counts is written
+    before the number (城乡居民收入分别增长5%), the end of its unit and comparator words."""
+    at = norm.rfind(target.unit or "", target.start, target.end)
+    end = at + len(target.unit or "") if at >= 0 else target.end
+    return next((end + len(w) for w in _EDGE_WORDS if norm.startswith(w, end)), end)
+
+
 def _format(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
@@ -321,7 +332,7 @@ def _bounds(norm: str, start: int, end: int, low: float, high: float, *, more: b
 
 
 def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> list[Mention]:
-    out = []
+    out: list[Mention] = []
     blocked = Spans(taken)
     quotations = quoted_spans(norm)
     year_ends, year_values = [], []
@@ -361,7 +372,10 @@ def extract_targets(sentence: str, norm: str, taken: list[tuple[int, int]]) -> l
         if ((unit in _MONEY_UNITS or unit == "%") and _SUPPORT.search(_support_clause(norm, s, e))
                 and not _RAISED_TO.search(norm, 0, s)):
             continue
-        bounded = low_bound is None or high_bound is None
+        # 收入分别增长5%和7%左右, 分别下降23%、15%、18%: a quantity coordinated with the target
+        # before it is one too, though what it counts is not named (分别: each its own noun).
+        bounded = low_bound is None or high_bound is None or (
+            out and out[-1].unit == unit and norm[_number_end(norm, out[-1]):s] in _COORDINATORS)
         if len(counts) < 2 or _only_verbs(counts):
             if not bounded or unit in _MONEY_UNITS:
                 continue

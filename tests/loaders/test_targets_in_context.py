@@ -1,6 +1,7 @@
 """Targets as the graph records them (issue 14, item 3): estimates, the year a list states
 once, and no targets in a review of past work."""
 
+from loaders.entities import extract_mentions
 from loaders.files import load_bytes
 
 PLAN = """关于推进工作的意见
@@ -38,3 +39,11 @@ def test_a_number_past_floats_range_is_no_target_and_the_document_loads() -> Non
     huge = "9" * 400
     plan = f"关于推进工作的意见\n一、主要目标\n到2025年，建成{huge}所学校；培训200名教师；覆盖率达{huge}%以上。\n"
     assert _targets(plan) == {"200名教师": (2025, False)}
+
+
+def test_a_quantity_coordinated_with_a_target_is_one_though_it_names_nothing() -> None:
+    found = [(m.name, m.value_min, m.value_max, m.approximate)
+             for m in extract_mentions("城乡居民收入分别增长5%和7%左右。") if m.label == "Target"]
+    assert found == [("5%城乡居民收入", 5.0, 5.0, False), ("7%", 7.0, 7.0, True)]
+    # A bare amount of money beside another still sets nothing.
+    assert [m.name for m in extract_mentions("分别突破2000亿元、1600亿元") if m.label == "Target"] == []
