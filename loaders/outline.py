@@ -273,6 +273,9 @@ class _Marker:
 def _markers(lines: list[str]) -> list[_Marker]:
     numbers = number_lines(lines)
     markers: list[_Marker] = []
+    # An unnumbered heading that names no document (2023年工作回顾) makes its like-shaped
+    # siblings headings of the same report (2024年工作安排), not titles of printed documents.
+    report_headings = False
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -286,9 +289,12 @@ def _markers(lines: list[str]) -> list[_Marker]:
         elif _APPENDIX.match(line):
             name = line.rstrip("：:").strip()
             markers.append(_Marker(start=i, size=size, kind=name, title=name))
-        elif title_size := _document_title(lines, numbers, i):
+        elif not (report_headings and _HEADING.match(line)) and (title_size := _document_title(lines, numbers, i)):
             size = title_size
             markers.append(_Marker(start=i, size=size, kind="文件", title="".join(lines[i:i + size])))
+        elif numbers[i] is None and _HEADING.match(line) and (i == 0 or _ends_sentence(lines[i - 1])) \
+                and not _DOC_KIND.search(line):
+            report_headings = True
         i += size
     return markers
 

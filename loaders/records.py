@@ -213,7 +213,8 @@ def build_batch(parsed: ParsedDocument, source_name: str, content: bytes) -> Gra
         for jurisdiction in jurisdictions:
             batch.relations.append(_relation("JURISDICTION", "PolicyDocument", node.id, "Place",
                                              entities.place(jurisdiction.place, role="jurisdiction")))
-    for issued_document, part in zip(batch.issued_documents, issued, strict=True):
+    # One printed part is no notice of several documents: it has no node of its own.
+    for issued_document, part in zip(batch.issued_documents, issued if len(issued) > 1 else [], strict=True):
         batch.relations.append(_relation("ISSUES", "PolicyDocument", doc_id, "PolicyDocument",
                                          issued_document.id))
         batch.relations.append(_relation("HAS_SECTION", "PolicyDocument", issued_document.id, "Section",

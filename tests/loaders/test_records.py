@@ -144,3 +144,22 @@ def test_a_composed_grouping_is_a_place_whose_members_are_part_of_it() -> None:
     members = sorted(names[r.start_id].name for r in batch.relations
                      if r.type == "PART_OF" and r.end_id == grouping.id)
     assert (grouping.level, members) == ("region", ["博兴", "惠民县", "沾化区", "滨城区"])
+
+
+def test_a_body_with_one_printed_title_after_it_loads_as_one_document() -> None:
+    # Untitled text, then one document title that restarts the numbering: one printed part,
+    # which is no notice of several documents (this raised ValueError in build_batch).
+    text = ("各单位：\n现将有关事项通知如下。\n一、提高认识\n要充分认识美育工作的重要意义。\n"
+            "关于加强学校美育工作的实施意见\n一、总体要求\n全面加强美育工作。\n二、主要任务\n建设100个美育社团。\n")
+    loaded = load_bytes("notice.txt", text.encode())
+    assert loaded.batch.issued_documents == []
+    assert not [r for r in loaded.batch.relations if r.type == "ISSUES"]
+    assert len(loaded.parsed.tasks) >= 2
+
+
+def test_a_reports_unnumbered_headings_are_sections_not_printed_documents() -> None:
+    text = ("各位代表：\n现在，我代表市人民政府向大会报告工作。\n2023年工作回顾\n过去一年，新建学校12所。\n"
+            "2024年工作安排\n今年是关键一年。\n一、建强产业体系\n新建学校10所。\n二、保障民生\n培训教师500名。\n")
+    loaded = load_bytes("report.txt", text.encode())
+    assert [s.title for s in loaded.parsed.sections if "/" not in s.path] == ["2023年工作回顾", "2024年工作安排"]
+    assert loaded.batch.issued_documents == []
