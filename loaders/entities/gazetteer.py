@@ -349,6 +349,9 @@ def gazetteer() -> Gazetteer:
             add_form(short_of[parent] + full, canonical)
             if len(full) >= 3 and not romanise.is_common_word(full):
                 ambiguous[full].append((parent, province or parent, canonical))
+            elif len(full) >= 3:
+                # 市中区 is also a common phrase: the district only in its own city's documents.
+                local[full].append((parent, province or parent, canonical))
     canonical_of_full = {full: c for (full, *_), c in zip(rows, canonical_of_row, strict=True)
                          if full_count[full] == 1}
     for (_full, _type, _level, parent, _province), canonical in zip(rows, canonical_of_row, strict=True):

@@ -133,6 +133,8 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     for token in tokens(norm[end:stop]):
         if position > end and (token in heads or token.endswith(long_heads)):
             return True  # 平台, or a word that ends in one (开放平台)
+        if word_tag(token) in ("p", "c", "u", "uj"):
+            return False  # 乐山籍运动员在大运会: a preposition or a conjunction ends the name
         verb = (is_verb_like(token) or word_tag(token) == "v") and token not in strong \
             and not any(ch in _LINKS for ch in token)
         noun = word_tag(token) in _NAME_WORD_TAGS and not verb
@@ -388,7 +390,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                     (_local(name, region) or _listed_in_province(name, region, norm, i, i + length, mentions)) \
                     if name in g.local else \
                     _town(name, region) if name in g.towns else None
-                if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length]:
+                if canonical and not any(blocked[i:i + length]) and edges[i] and edges[i + length] \
+                        and not _opens_a_facility_name(norm, i, i + length, edges):
                     if name_quotes is None or not name_quotes.encloses(i, i + length):
                         mentions.append(_mention(g.entries[canonical], sentence, i, i + length))
                     found = -length

@@ -17,6 +17,7 @@ from typing import Any
 
 from graph.ids import normalise_doc_number, normalise_key, normalise_title
 from loaders.entities import place_entry
+from loaders.entities.gazetteer import gazetteer
 from loaders.entities.institutions import canonical_body
 from loaders.files import LoadedDocument, load_bytes
 from loaders.records import _locality, task_mentions
@@ -70,8 +71,13 @@ class Predicted:
 
 
 def _place_key(name: str) -> str:
+    """The canonical place a name denotes: a gazetteer form, else a short form that only one
+    division has (the gold's 峨边 is the gazetteer's 峨边彝族自治县)."""
     entry = place_entry(name)
-    return entry.name if entry else normalise_key(name)
+    if entry:
+        return entry.name
+    local = gazetteer().local.get(name, [])
+    return local[0][2] if len(local) == 1 else normalise_key(name)
 
 
 def _key(label: str, name: str) -> str:
