@@ -28,6 +28,7 @@ Rules (the gazetteer module says which names and forms exist):
   administrative parent and its groupings) and, for a grouping, its ``members``.
 """
 
+import re
 from functools import lru_cache
 
 from loaders.entities.gazetteer import (
@@ -39,7 +40,7 @@ from loaders.entities.gazetteer import (
     place_entry,
     short_division,
 )
-from loaders.entities.lexicon import is_cjk, is_verb_like, quoted_spans, tokens, word_list, word_tag
+from loaders.entities.lexicon import CJK, is_cjk, is_verb_like, quoted_spans, tokens, word_list, word_tag
 from loaders.entities.mention import Mention
 
 _NUMERALS = frozenset("一二三四五六七八九十两百千万")
@@ -369,7 +370,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (mentions and mentions[-1].end == i):
                     continue  # 各市和县: cities and counties, not 和县 (甘肃岷县漳县 names two)
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and edges[i] and edges[i + length] \
+                        and edges[i] and (edges[i + length] or (words and _region_head_end(norm, i + length,
+                                                                                            blocked))) \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
                         and not _opens_a_facility_name(norm, i, i + length, edges) \
                         and not (words and g.entries[g.forms[form]].level != "region"
@@ -401,6 +403,12 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                 continue
         if found and words and _part_of_a_province(norm, i, norm[i:i + found]):
             i += found  # 川东北, 粤东西北: a part of a province, not the region of China
+            continue
+        if found and words and (region_end := _region_head_end(norm, i + found, blocked)):
+            # 武汉城市圈, 成都平原经济区: the region the place gives its name to
+            entry = _named_region(g.entries[g.forms[norm[i:i + found]]], norm[i:region_end])
+            mentions.append(_mention(entry, sentence, i, region_end))
+            i = region_end
             continue
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
             i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
@@ -480,6 +488,32 @@ def _composite(norm: str, i: int, region: tuple[str, ...], edges: "_WordEdges | 
         name_en = "-".join(g.entries[m].name_en for m in members)
         return length, PlaceEntry(name=run, name_en=name_en, level="region", members=members)
     return None
+
+
+# Heads of a region named after a place or a grouping (武汉城市圈, 成都平原经济区, 成渝地区双城经济圈).
+_REGION_HEADS = {"双城经济圈": "Twin-City Economic Circle", "城市圈": "Metropolitan Circle",
+                 "都市圈": "Metropolitan Area", "城市群": "City Cluster", "经济圈": "Economic Circle",
+                 "经济区": "Economic Zone", "经济带": "Economic Belt"}
+_REGION_HEAD = re.compile(rf"([{CJK}]{{0,4}}?)({'|'.join(sorted(_REGION_HEADS, key=len, reverse=True))})")
+
+
+def _region_head_end(norm: str, end: int, blocked: bytearray) -> int | None:
+    """Where a region named after the place that ends at ``end`` ends: a region head right
+    after it or after a few nouns (平原, 地区), none of them a verb."""
+    m = _REGION_HEAD.match(norm, end)
+    if not m or any(blocked[end:m.end()]):
+        return None
+    if m.group(2) == "经济区" and m.group(1) not in ("", "平原", "地区"):
+        return None  # 湛江临港经济区: a development zone, not a planning region
+    if m.group(1) and any(is_verb_like(w) or word_tag(w) in ("v", "p", "c", "u", "uj") for w in tokens(m.group(1))):
+        return None
+    return m.end()
+
+
+def _named_region(place: PlaceEntry, name: str) -> PlaceEntry:
+    head = next(h for h in sorted(_REGION_HEADS, key=len, reverse=True) if name.endswith(h))
+    return PlaceEntry(name=name, name_en=f"{place.name_en} {_REGION_HEADS[head]}", level="region",
+                      members=[place.name])
 
 
 _DIRECTIONS = frozenset("东西南北中")

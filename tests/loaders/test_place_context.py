@@ -119,3 +119,18 @@ def test_counties_named_in_two_characters_and_districts_listed_in_a_provinces_do
 def test_a_direction_after_a_provinces_name_is_part_of_that_province() -> None:
     assert [m.name for m in extract_mentions("出台支持川东北经济区发展的意见") if m.label == "Place"] == []
     assert [m.name for m in extract_mentions("推动东北振兴取得新突破") if m.label == "Place"] == ["东北"]
+
+
+@pytest.mark.parametrize(("sentence", "name", "members"), [
+    ("打造武汉城市圈节点城市", "武汉城市圈", ("武汉",)),
+    ("积极融入成渝地区双城经济圈建设", "成渝地区双城经济圈", ("成渝",)),
+    ("推动成都平原经济区一体化发展", "成都平原经济区", ("成都",)),
+])
+def test_a_region_named_after_a_place_is_one_place_with_it_as_member(sentence: str, name: str,
+                                                                      members: tuple[str, ...]) -> None:
+    found = [(m.name, m.members) for m in extract_mentions(sentence) if m.label == "Place"]
+    assert found == [(name, members)]
+
+
+def test_a_development_zone_is_no_planning_region() -> None:
+    assert [m.name for m in extract_mentions("加快湛江临港经济区建设") if m.label == "Place"] == ["湛江"]

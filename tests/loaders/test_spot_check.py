@@ -141,6 +141,9 @@ SUPERSEDED = {
     ("jiangsu_2025_government-work-report", "Place", "江苏", "“江苏医惠保1号”"):
         "a place inside a quoted brand, campaign or slogan is part of that name, not a place "
         "mention (tests/loaders/gold/CONVENTIONS.md, Places)",
+    ("shanghai_2025_government-work-report", "Place", "上海", "上海大都市圈"):
+        "a region named after a place (上海大都市圈, 武汉城市圈) is one place, a grouping with that "
+        "place as its member (tests/loaders/gold/CONVENTIONS.md, Places)",
 }
 
 
