@@ -411,12 +411,22 @@ _COMPANY_LIST_END = re.compile(r"等[^\W\d_]{0,6}?(?:企业|公司|集团)")
 _PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
 
 
+def _unknown_name(item: str) -> bool:
+    """A list item made of no word the dictionary knows but proper names (景域, 美团): a trade
+    name, where 负极、隔膜、电解液 or 新能源汽车 are kinds of product."""
+    words = tokens(item)
+    return not any(len(w) > 1 and word_tag(w) not in _PROPER_TAGS | {"ns"} for w in words) \
+        and not all(len(w) == 1 and word_tag(w) in ("m", "q", "f") for w in words)
+
+
 def _listed_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, str]]:
     """Companies named by their trade names alone in a list that says what they are: 魏桥、京博、
     滨化等链主企业. An item counts when it reads as a proper name, its first word a name the
     dictionary tags as such (钢铁、化工等传统企业 lists industries, 青岛、烟台等企业 places)."""
     found = []
     for end_match in _COMPANY_LIST_END.finditer(norm):
+        if any(w in end_match.group(0) for w in ("领域", "行业", "产业", "方面")):
+            continue  # 交通、物流、能矿等领域省属企业: a list of fields, not of companies
         clause = end_match.start()
         while clause > 0 and norm[clause - 1] not in "，。；：,;:！？（）()\n":
             clause -= 1
@@ -433,7 +443,7 @@ def _listed_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, st
             start, end = position, position + len(item)
             position = end + 1
             if 2 <= len(item) <= 8 and all(is_cjk(ch) for ch in item) \
-                    and word_tag(tokens(item)[0]) in _PROPER_TAGS | {"ns"} \
+                    and (word_tag(tokens(item)[0]) in _PROPER_TAGS | {"ns"} or _unknown_name(item)) \
                     and not extract_places(item, item, [], words=False) \
                     and not blocked.overlaps(start, end):
                 found.append((start, end, item, "company"))

@@ -33,3 +33,9 @@ def test_institutions_in_context(sentence: str, names: list[str]) -> None:
 def test_a_company_in_a_list_of_the_provinces_bodies_is_the_provinces() -> None:
     found = _institutions("（省发展改革委、住房城乡建设厅、水利厅、电力公司按职责分工负责）", "河南省人民政府办公厅")
     assert found == ["河南省发展改革委", "河南省住房城乡建设厅", "河南省水利厅", "河南省电力公司"]
+
+
+def test_a_list_of_trade_names_the_dictionary_does_not_know_names_companies() -> None:
+    assert {"美团", "景域"} <= set(_institutions("推动携程、美团、景域等企业在本市设立区域总部"))
+    assert _institutions("大力引进负极、隔膜、电解液等关键材料企业") == []  # kinds of product
+    assert _institutions("支持交通、物流、能矿、文化等领域省属企业改革") == []  # fields
