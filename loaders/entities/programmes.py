@@ -57,7 +57,8 @@ _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", 
                 "经费计划", "预算计划")
 # Physical works named by what they build or carry (引洮二期配套农业灌溉工程, 河西走廊水资源配置工程,
 # 陇电入鲁工程: power sent to Shandong): construction, not a programme.
-_PHYSICAL_WORKS = re.compile(rf"(?:灌溉|水利|供水|引水|调水|输水|输电|电网|航道|水库|管道|配置|电入[{CJK}])工程$")
+_PHYSICAL_WORKS = re.compile(rf"(?:灌溉|水利|供水|引水|调水|输水|输电|输变电|电网|航道|水库|管道|配置|修缮|电入[{CJK}])"
+                             rf"[{CJK}]{{0,3}}工程$")
 # Scope words in front of a name: the levels and the people a programme is for (教师国培计划 and
 # 国培计划 are one programme; 学生美育素养提升计划 -> 美育素养提升计划).
 _SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级|各类|我市|我省|教师和学生|师生|教师|学生|幼儿)")
@@ -66,7 +67,7 @@ _SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级
 _NOT_NAME_TAGS = frozenset({"t", "m", "q", "mq", "v", "vd", "d", "ad", "r"})
 # What a pilot's name may be followed by: the units it designates, its work and its progress
 # (产融合作试点城市, 算电融合试点布局省份, 改革试点任务完成, 创新试点取得积极成效).
-_AFTER_PILOT = ("工作", "城市", "地区", "省份", "布局", "县", "任务", "取得", "扎实", "成效")
+_AFTER_PILOT = ("工作", "城市", "地区", "省份", "布局", "县", "区", "社区", "镇", "村", "任务", "取得", "扎实", "成效")
 _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 _DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
 
@@ -136,11 +137,11 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
     sorted_ends = sorted(institution_ends)
     for m in _UNQUOTED.finditer(norm):
         end = m.end()
-        if not _head_ok(norm, end) or blocked.overlaps(m.start(), end):
+        pilot_unit = m.group(0) == "试点" and norm.startswith(_AFTER_PILOT, end)
+        if not (_head_ok(norm, end) or pilot_unit) or blocked.overlaps(m.start(), end):
             continue
-        if m.group(0) == "试点" and end < len(norm) and norm[end] not in ",。;、:)" \
-                and not norm.startswith(_AFTER_PILOT, end):
-            continue  # 试点学校: a kind of school; 试点城市, 试点任务: the pilot's units and work
+        if m.group(0) == "试点" and end < len(norm) and norm[end] not in ",。;、:)" and not pilot_unit:
+            continue  # 试点学校: a kind of school; 试点城市, 试点县, 试点任务: the pilot's units and work
         start = scan_left(norm, m.start(), quotes=False) if m.start() else 0
         if start > 0 and norm[start - 1] in "”\"":
             continue  # the quoted rule owns “…”X计划
@@ -154,8 +155,9 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if ends:
             start = ends[-1]
         start = strip_qualifiers(norm, start, end, keep=len(m.group(0)) + 2)
-        if m.group(0) == "试点" and norm.startswith(("国家", "全国"), start) and end - start - 2 >= 4:
-            start += 2  # 国家再生水试点: the level of the pilot, not its name
+        if norm.startswith(("国家", "全国"), start) and end - start - 2 >= len(m.group(0)) + 2:
+            # 国家再生水试点, 全国首批碳达峰试点: the level and the batch, not the name
+            start = strip_qualifiers(norm, start + 2, end, keep=len(m.group(0)) + 2)
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]

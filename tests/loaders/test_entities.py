@@ -74,6 +74,8 @@ def test_nothing_else_is_found_inside_a_title() -> None:
     ("兰州新区入选国家产融合作试点城市", "产融合作试点"),  # the level and the designated unit stay out
     ("农村宅基地制度改革试点任务完成", "农村宅基地制度改革试点"),
     ("扎实开展治理欠薪行动，为农民工追回工资", "治理欠薪行动"),  # a campaign's verb phrase
+    ("十堰入选全国首批碳达峰试点城市", "碳达峰试点"),  # level and batch out
+    ("郧西县获评国家全域森林康养试点县", "全域森林康养试点"),  # the designated county out
 ])
 def test_named_programmes(sentence: str, name: str) -> None:
     assert names(sentence, "Programme") == [name]
@@ -117,6 +119,7 @@ def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
     "开工建设引洮二期配套农业灌溉工程",  # physical works named by what they build or carry
     "加快推进陇电入浙工程",
     "深化河西走廊水资源配置工程规划论证",
+    "实施武当山景区引水上山工程",
 ])
 def test_slogans_abbreviations_events_and_generic_plans_are_not_programmes(sentence: str) -> None:
     assert names(sentence, "Programme") == []
@@ -188,7 +191,7 @@ def test_a_name_starts_after_the_verbs_that_open_it() -> None:
 
 
 def test_a_strong_verb_opening_the_span_and_its_result_complement_are_cut() -> None:
-    assert names("入选国家重大人才工程科技类项目人数。", "Programme") == ["国家重大人才工程"]
+    assert names("入选国家重大人才工程科技类项目人数。", "Programme") == ["重大人才工程"]  # the level goes too
     text = "网格治理打造成城市治理共同体"
     assert text[cut_after_verbs(text, 0, len(text), keep=3):] == "城市治理共同体"
 
