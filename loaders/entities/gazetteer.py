@@ -94,6 +94,9 @@ class Gazetteer:
     # Counties whose full name has two characters (康县, 和县): a level word before the 县 may
     # belong to another word (各市和县), so they are not matched after a division's type.
     two_character_counties: frozenset[str] = frozenset()
+    # Short forms whose first sense is a mountain (峨眉山, 黄山, 井冈山): the division where its
+    # type is written, or in a list of places (``places._mountain_supported``).
+    mountains: frozenset[str] = frozenset()
 
 
 def _regions_data() -> dict[str, Any]:
@@ -212,6 +215,13 @@ class _Romaniser:
         readings = self.entries.get(word, [])
         return bool(readings) and all(r[:1].isupper() for r in readings)
 
+    def names_a_mountain_first(self, word: str) -> bool:
+        """Whether CC-CEDICT's first sense of the word is a mountain (峨眉山: "Mt Emei …/Emeishan
+        city"; 黄山: "Mt Huang/…/Huangshan city"), so that the bare name is the mountain."""
+        readings = self.cedict.readings.get(word, [])
+        first = readings[0][1].strip("/").split("/")[0] if readings else ""
+        return first.startswith(("Mt ", "Mount ")) or " Mountain" in first.split(",")[0]
+
     def is_division(self, word: str) -> bool:
         """Whether one of CC-CEDICT's senses of the word calls it a division before it names
         anything else (太仓: "Taicang county level city"), rather than only a natural feature or
@@ -288,6 +298,7 @@ def gazetteer() -> Gazetteer:
 
     short_forms: set[str] = set()
     two_character_counties: set[str] = set()
+    mountains: set[str] = set()
     ambiguous: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     local: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 
@@ -340,6 +351,8 @@ def gazetteer() -> Gazetteer:
             add_form(short, canonical)
             if parent is not None:
                 short_forms.add(short)
+                if romanise.names_a_mountain_first(short):
+                    mountains.add(short)
         if not short_ok and parent and level in ("district", "county") and len(short) >= 2 \
                 and short != full and not romanise.is_common_word(short):
             # 滨城 for 滨城区: not matched anywhere, but in its own city's documents (``local``).
@@ -433,7 +446,7 @@ def gazetteer() -> Gazetteer:
                      verbs=frozenset(romanise.cedict.verbs),
                      proper_names=frozenset(romanise.cedict.proper_names - forms.keys()),
                      ambiguous=dict(ambiguous), local=dict(local), towns=dict(towns),
-                     two_character_counties=frozenset(two_character_counties))
+                     two_character_counties=frozenset(two_character_counties), mountains=frozenset(mountains))
 
 
 @lru_cache(maxsize=1)

@@ -259,6 +259,22 @@ def _county_supported(name: str, norm: str, before: list[Mention], start: int, e
         norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1], ()))
 
 
+_LIST_FOLLOWERS = _LINKS | _CLAUSE_ENDS | {"", "等", "和", "及", "与"}
+
+
+def _listed(norm: str, before: list[Mention], start: int, end: int) -> bool:
+    """Whether a name stands in a list of places or a route: a place and a link right before
+    it, or a link and a place that a link or a clause end follows right after it (黄山、池州、…;
+    not 峨眉山、乐山大佛, where 乐山 opens the name of a site)."""
+    previous = before[-1] if before else None
+    if previous is not None and previous.end == start - 1 and norm[start - 1] in _LINKS:
+        return True
+    g = gazetteer()
+    return end + 1 < len(norm) and norm[end] in _LINKS and any(
+        norm[end + 1:end + 1 + k] in g.forms and norm[end + 1 + k:end + 2 + k] in _LIST_FOLLOWERS
+        for k in g.lengths.get(norm[end + 1], ()))
+
+
 def _coordinate_compound(norm: str, start: int, end: int) -> bool:
     """The place's two characters and the two after them make a coordinate compound with a
     non-place: 金山银山 (same second character), 三河三湖 (same leading numeral)."""
@@ -377,7 +393,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (words and g.entries[g.forms[form]].level != "region"
                                  and _slogan(norm, i, i + length, blocked)) \
                         and (not words or form not in g.short_forms
-                             or _county_supported(g.forms[form], norm, mentions, i, i + length, region)):
+                             or _county_supported(g.forms[form], norm, mentions, i, i + length, region)) \
+                        and (not words or form not in g.mountains or _listed(norm, mentions, i, i + length)):
                     found = length
                     break
         if not found and words and region and (composite := _composite(norm, i, region, edges, blocked)):

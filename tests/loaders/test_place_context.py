@@ -134,3 +134,15 @@ def test_a_region_named_after_a_place_is_one_place_with_it_as_member(sentence: s
 
 def test_a_development_zone_is_no_planning_region() -> None:
     assert [m.name for m in extract_mentions("加快湛江临港经济区建设") if m.label == "Place"] == ["湛江"]
+
+
+@pytest.mark.parametrize(("sentence", "places"), [
+    ("原产威士忌在峨眉山发布上市", []),  # the mountain: CC-CEDICT's first sense
+    ("峨眉山、乐山大佛两大景区接待游客", []),  # 乐山大佛 is a site
+    ("峨眉山市入选全国百强县", ["峨眉山"]),  # the city, by its full name
+    ("合肥、黄山、芜湖等市", ["合肥", "黄山", "芜湖"]),  # in a list of places
+    ("黄山、池州等市", ["黄山", "池州"]),
+])
+def test_a_city_named_after_its_mountain_is_the_mountain_unless_its_type_or_a_list_says_otherwise(
+        sentence: str, places: list[str]) -> None:
+    assert [m.name for m in extract_mentions(sentence) if m.label == "Place"] == places
