@@ -536,6 +536,10 @@ def canonical_body(name: str) -> str:
     name = _GOVERNMENT_SHORT.sub("人民政府", name)
     if name.endswith("人大") and len(name) > 2:
         name = name[:-2] + "人民代表大会"  # 市人大 and 滨州市人民代表大会: one body, named in full
+    if name.endswith("人大常委会") and len(name) > 5:
+        name = name[:-5] + "人民代表大会常务委员会"  # 省人大常委会: the standing committee in full
+    if name.startswith("国家") and name[2:] in national_bodies() and name.endswith("部"):
+        name = name[2:]  # 国家应急管理部: a ministry is the nation's; its name has no 国家
     g = gazetteer()
     for n in range(min(len(name) - 1, 12), 1, -1):
         outer = g.forms.get(name[:n])

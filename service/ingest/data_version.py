@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 5
+DATA_VERSION = 6
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -32,6 +32,12 @@ CHANGES = {
     5: "centres, companies, banks, research institutes and other bodies named with a relative 省 or 市 "
        "are the document's (省投资集团 -> 安徽省投资集团), as government bodies already were; a centre "
        "or base to be built or become is a goal, not a body (打造西部金融中心)",
+    6: "places re-read: China's macro-regions and world regions, provinces' literary names (龙江 is "
+       "黑龙江), groupings named by their members' first characters (滨沾博惠) or after a place "
+       "(武汉城市圈), two-character counties, no places inside zones, services, events and sites; "
+       "companies a document names found wherever it names them again, by trade name and industry, "
+       "and in the province's lists; standing committees and ministries named in full "
+       "(省人大常委会 -> …人民代表大会常务委员会); programme names without level and batch",
 }
 MIGRATE = "policykg migrate"
 
