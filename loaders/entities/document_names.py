@@ -8,6 +8,7 @@ opens a fuller company name the document writes (魏桥 and 魏桥创业集团) 
 Where the name recurs it must start a word of its own: 华能 is not found in 中华能源.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -30,18 +31,21 @@ def with_document_names(texts: Sequence[str], mentions: Sequence[list[Mention]])
     if not companies:
         return [list(ms) for ms in mentions]
     fuller = _fuller_names(companies)
+    # One pass per sentence over every name at once (longest first), so a document that names
+    # thousands of companies costs no more than one that names a few.
+    names = re.compile("|".join(map(re.escape, companies)))
     out = []
     for text, found in zip(texts, mentions, strict=True):
         kept = [_resolved(m, fuller) for m in found]
-        for name in companies:
-            for start in _occurrences(text, name):
-                end = start + len(name)
-                if any(m.overlaps(start, end) and m.label != "Place" for m in kept):
-                    continue
-                kept = [m for m in kept if not m.overlaps(start, end)]
-                canonical = fuller.get(name, name)
-                kept.append(Mention(label="Institution", name=canonical, text=name, start=start, end=end,
-                                    aliases=(name,) if canonical != name else (), kind=_COMPANY))
+        for match in names.finditer(text):
+            start, end, name = match.start(), match.end(), match.group(0)
+            if not _starts_a_word(text, start) \
+                    or any(m.overlaps(start, end) and m.label != "Place" for m in kept):
+                continue
+            kept = [m for m in kept if not m.overlaps(start, end)]
+            canonical = fuller.get(name, name)
+            kept.append(Mention(label="Institution", name=canonical, text=name, start=start, end=end,
+                                aliases=(name,) if canonical != name else (), kind=_COMPANY))
         out.append(sorted(kept, key=lambda m: (m.start, m.end)))
     return out
 
@@ -49,13 +53,12 @@ def with_document_names(texts: Sequence[str], mentions: Sequence[list[Mention]])
 def _fuller_names(companies: list[str]) -> dict[str, str]:
     """Each trade name that opens exactly one longer company name of the document that ends in
     a word for a company -> that name (大唐 -> 大唐集团; 华润 is not 华润雪花, one of its brands)."""
-    out = {}
-    for name in companies:
-        longer = [other for other in companies
-                  if len(other) > len(name) and other.startswith(name) and other.endswith(_COMPANY_HEADS)]
-        if len(longer) == 1:
-            out[name] = longer[0]
-    return out
+    opening: dict[str, list[str]] = {}
+    for other in companies:
+        if other.endswith(_COMPANY_HEADS):
+            for k in range(_SHORTEST, len(other)):
+                opening.setdefault(other[:k], []).append(other)
+    return {name: opening[name][0] for name in companies if len(opening.get(name, [])) == 1}
 
 
 def _resolved(mention: Mention, fuller: dict[str, str]) -> Mention:
@@ -64,17 +67,11 @@ def _resolved(mention: Mention, fuller: dict[str, str]) -> Mention:
     return replace(mention, name=fuller[mention.text], aliases=(mention.text,))
 
 
-def _occurrences(text: str, name: str) -> list[int]:
-    """Where ``name`` starts a word of the text: no dictionary word runs across its first
-    character from the text before it (中华 in 中华能源 takes 华 from 华能). Its end is not
+def _starts_a_word(text: str, at: int) -> bool:
+    """Whether a name at ``at`` starts a word of the text: no dictionary word runs across its
+    first character from the text before it (中华 in 中华能源 takes 华 from 华能). Its end is not
     checked: an unknown name leaves jieba cutting its last character into the next word (京博
     动能 -> 京, 博动, 能)."""
-    out = []
-    at = text.find(name)
-    while at >= 0:
-        if not any(word_tag(text[at - before:at + after])
+    return not any(word_tag(text[at - before:at + after])
                    for before in range(1, min(at, _LONGEST_WORD - 1) + 1)
-                   for after in range(1, _LONGEST_WORD - before + 1)):
-            out.append(at)
-        at = text.find(name, at + 1)
-    return out
+                   for after in range(1, _LONGEST_WORD - before + 1))
