@@ -119,7 +119,10 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     if start > 0 and norm[start - 1] in "至—－-":
         return False
     heads = word_list("facility_heads.txt")
-    if any(norm.startswith(h, end) and edges.word(end, end + len(h)) for h in heads):
+    # A head of three characters or more is one even where the dictionary cuts it (经|开|区).
+    if any(norm.startswith(h, end) and (edges.word(end, end + len(h))
+                                        or (len(h) >= 3 and edges[end] and edges[end + len(h)]))
+           for h in heads):
         return True
     if norm.startswith(_LEVEL_WORDS, end):
         return False  # 邹平省级高新区: the level separates the owner from its zone

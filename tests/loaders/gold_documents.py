@@ -80,6 +80,19 @@ def _place_key(name: str) -> str:
     return local[0][2] if len(local) == 1 else normalise_key(name)
 
 
+def _gold_place_key(gold: dict[str, Any]) -> str:
+    """A gold place's canonical name; one named with ``within`` (市中区 within 乐山) is the
+    division of that name under that place."""
+    within = gold.get("within")
+    if within:
+        g = gazetteer()
+        named = [c for parent, _, c in [*g.local.get(gold["name"], []), *g.ambiguous.get(gold["name"], [])]
+                 if parent.startswith(within)]
+        if len(named) == 1:
+            return named[0]
+    return _place_key(gold["name"])
+
+
 def _key(label: str, name: str) -> str:
     if label == "Place":
         return _place_key(name)
@@ -100,6 +113,8 @@ def _same(gold: dict[str, Any], p: Predicted) -> bool:
     if p.label == "PolicyDocument" and p.doc_number and \
             normalise_doc_number(p.doc_number) == normalise_doc_number(gold["text"]):
         return True
+    if p.label == "Place":
+        return _place_key(p.name) == _gold_place_key(gold)
     return _key(p.label, p.name) == _key(gold["label"], gold["name"])
 
 
