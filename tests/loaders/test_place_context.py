@@ -100,6 +100,7 @@ def test_a_grouping_named_by_its_members_first_characters_is_one_place() -> None
     ("兰州高新区全国排名上升", []),  # a zone's name
     ("兰州马拉松再获金标赛事", []),  # an event's name
     ("成功举办博鳌亚洲论坛年会", []),
+    ("大力弘扬大庆精神、铁人精神", []),  # a named spirit
 ])
 def test_regions_nicknames_zones_and_events(sentence: str, places: list[tuple[str, str]]) -> None:
     assert [(m.text, m.name) for m in extract_mentions(sentence) if m.label == "Place"] == places
