@@ -195,6 +195,10 @@ def _dictionary() -> tuple[Any, frozenset[str], frozenset[str]]:
         tokenizer.initialize()
     finally:
         logger.setLevel(level)
+    # Zones the dictionary lacks (经开区, 自创区) are words: otherwise 经 reads as a verb.
+    for head in word_list("facility_heads.txt"):
+        if len(head) >= 3 and head.endswith("区") and head not in tokenizer.FREQ:
+            tokenizer.add_word(head)
     verbs = set()
     verbal_nouns = set()
     path = resources.files("jieba").joinpath("dict.txt")
