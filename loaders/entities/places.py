@@ -29,6 +29,7 @@ Rules (the gazetteer module says which names and forms exist):
 """
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from loaders.entities.gazetteer import (
@@ -375,6 +376,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         blocked[s:e] = b"\x01" * (e - s)
     edges: _WordEdges | _AllEdges = _WordEdges(norm, blocked) if words else _AllEdges()
     name_quotes = _NameQuotes(norm) if words else None
+    quotations = quoted_spans(norm) if words and "“" in norm else []
     mentions: list[Mention] = []
     i, n = 0, len(norm)
     while i < n:
@@ -400,7 +402,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and (not words or form not in g.mountains or _listed(norm, mentions, i, i + length)):
                     found = length
                     break
-        if not found and words and region and (composite := _composite(norm, i, region, edges, blocked)):
+        if not found and words and region and (composite := _composite(norm, i, region, edges, blocked, quotations)):
             length, entry = composite
             mentions.append(_mention(entry, sentence, i, i + length))
             i += length
@@ -484,7 +486,7 @@ def _name_characters(region: tuple[str, ...]) -> frozenset[str]:
 
 
 def _composite(norm: str, i: int, region: tuple[str, ...], edges: "_WordEdges | _AllEdges",
-               blocked: bytearray) -> tuple[int, PlaceEntry] | None:
+               blocked: bytearray, quotations: list[tuple[int, int]]) -> tuple[int, PlaceEntry] | None:
     """A grouping named by the first characters of its members (滨沾博惠 in a 滨州 document:
     滨城, 沾化, 博兴, 惠民; 金白兰武 in a 甘肃 one), at ``i``: three to five characters, each
     opening the name of a different division of the document's region, a word of its own that
@@ -503,7 +505,8 @@ def _composite(norm: str, i: int, region: tuple[str, ...], edges: "_WordEdges | 
                 or (i + length < len(norm) and norm[i + length] in _name_characters(region)) \
                 or word_tag(run) is not None \
                 or any(run[k:k + n] in g.forms for k in range(length) for n in range(2, length + 1 - k)) \
-                or _opens_a_facility_name(norm, i, i + length, edges) or _in_longer_quotation(norm, i, i + length):
+                or _opens_a_facility_name(norm, i, i + length, edges) \
+                or _in_longer_quotation(quotations, i, i + length):
             continue
         name_en = "-".join(g.entries[m].name_en for m in members)
         return length, PlaceEntry(name=run, name_en=name_en, level="region", members=members)
@@ -548,9 +551,14 @@ def _part_of_a_province(norm: str, start: int, form: str) -> bool:
         and (norm[start - 1] in g.division_abbreviations or norm[start - 1] in _DIRECTIONS)
 
 
-def _in_longer_quotation(norm: str, start: int, end: int) -> bool:
-    """Whether the span is inside a quotation that holds more than it (“乌阿海满” for 阿海满)."""
-    return any(s < start and end < e and (s + 1, e - 1) != (start, end) for s, e in quoted_spans(norm))
+def _in_longer_quotation(quotations: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether the span is inside a quotation (``quoted_spans`` of the sentence, in order, not
+    nested) that holds more than it (“乌阿海满” for 阿海满)."""
+    k = bisect_right(quotations, (start, 1 << 62)) - 1  # the last quotation opening at or before start
+    if k < 0:
+        return False
+    s, e = quotations[k]
+    return s < start and end < e and (s + 1, e - 1) != (start, end)
 
 
 def _abbreviated_division(char: str, region: tuple[str, ...]) -> str | None:
