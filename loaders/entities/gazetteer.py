@@ -95,7 +95,7 @@ class Gazetteer:
     # belong to another word (各市和县), so they are not matched after a division's type.
     two_character_counties: frozenset[str] = frozenset()
     # Short forms whose first sense is a mountain (峨眉山, 黄山, 井冈山): the division where its
-    # type is written, or in a list of places (``places._mountain_supported``).
+    # type is written, or in a list of places (``places._listed``).
     mountains: frozenset[str] = frozenset()
 
 

@@ -194,11 +194,11 @@ class _NameQuotes:
 
     def __init__(self, norm: str) -> None:
         self._norm = norm
-        self._spans = quoted_spans(norm) if "“" in norm else []
+        self.spans = quoted_spans(norm) if "“" in norm else []  # in order, not nested
         self._judged: dict[int, bool] = {}
 
     def encloses(self, start: int, end: int) -> bool:
-        for k, (s, e) in enumerate(self._spans):
+        for k, (s, e) in enumerate(self.spans):
             if s < start and end < e:
                 if k not in self._judged:
                     self._judged[k] = not _only_places(self._norm[s + 1:e - 1])
@@ -253,29 +253,29 @@ def _county_supported(name: str, norm: str, before: list[Mention], start: int, e
     if previous is not None and previous.end == start and \
             (previous.name in entry.parents or previous.name == province):
         return True
-    if previous is not None and previous.end == start - 1 and norm[start - 1] in _LINKS:
-        return True
     if previous is not None and previous.end == start and previous.level in ("county", "district") \
             and _province_of(previous.name) == province:
         return True  # 甘肃岷县漳县: a run of the province's counties
-    g = gazetteer()
-    return end + 1 < len(norm) and norm[end] in _LINKS and any(
-        norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1], ()))
+    return _listed(norm, before, start, end)
 
 
 _LIST_FOLLOWERS = _LINKS | _CLAUSE_ENDS | {"", "等", "和", "及", "与"}
+_ENUMERATION = frozenset("、")
 
 
-def _listed(norm: str, before: list[Mention], start: int, end: int) -> bool:
+def _listed(norm: str, before: list[Mention], start: int, end: int, *,
+            links: frozenset[str] = _LINKS, closed: bool = False) -> bool:
     """Whether a name stands in a list of places or a route: a place and a link right before
-    it, or a link and a place that a link or a clause end follows right after it (黄山、池州、…;
-    not 峨眉山、乐山大佛, where 乐山 opens the name of a site)."""
+    it, or a link and a place form right after it. With ``closed`` that form must itself be
+    followed by a link or a clause end (黄山、池州、…; not 峨眉山、乐山大佛, where 乐山 opens
+    the name of a site)."""
     previous = before[-1] if before else None
-    if previous is not None and previous.end == start - 1 and norm[start - 1] in _LINKS:
+    if previous is not None and previous.end == start - 1 and norm[start - 1] in links:
         return True
     g = gazetteer()
-    return end + 1 < len(norm) and norm[end] in _LINKS and any(
-        norm[end + 1:end + 1 + k] in g.forms and norm[end + 1 + k:end + 2 + k] in _LIST_FOLLOWERS
+    return end + 1 < len(norm) and norm[end] in links and any(
+        norm[end + 1:end + 1 + k] in g.forms
+        and (not closed or norm[end + 1 + k:end + 2 + k] in _LIST_FOLLOWERS)
         for k in g.lengths.get(norm[end + 1], ()))
 
 
@@ -326,12 +326,7 @@ def _listed_in_province(name: str, region: tuple[str, ...], norm: str, start: in
     镇原、崆峒2个产业园 in a 甘肃 document): the province's only division of that name."""
     g = gazetteer()
     found = [c for _parent, province, c in g.local.get(name, []) if province == region[-1]]
-    if len(found) != 1:
-        return None
-    listed_after = before and before[-1].end == start - 1 and norm[start - 1] == "、"
-    listed_before = norm[end:end + 1] == "、" and any(
-        norm[end + 1:end + 1 + k] in g.forms for k in g.lengths.get(norm[end + 1:end + 2], ()))
-    return found[0] if listed_after or listed_before else None
+    return found[0] if len(found) == 1 and _listed(norm, before, start, end, links=_ENUMERATION) else None
 
 
 def _in_region(name: str, region: tuple[str, ...]) -> str | None:
@@ -376,7 +371,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         blocked[s:e] = b"\x01" * (e - s)
     edges: _WordEdges | _AllEdges = _WordEdges(norm, blocked) if words else _AllEdges()
     name_quotes = _NameQuotes(norm) if words else None
-    quotations = quoted_spans(norm) if words and "“" in norm else []
+    quotations = name_quotes.spans if name_quotes else []
     mentions: list[Mention] = []
     i, n = 0, len(norm)
     while i < n:
@@ -391,15 +386,15 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (mentions and mentions[-1].end == i):
                     continue  # 各市和县: cities and counties, not 和县 (甘肃岷县漳县 names two)
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and edges[i] and (edges[i + length] or (words and _region_head_end(norm, i + length,
-                                                                                            blocked))) \
+                        and edges[i] and (edges[i + length] or (words and _region_head(norm, i + length, blocked))) \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
                         and not _opens_a_facility_name(norm, i, i + length, edges) \
                         and not (words and g.entries[g.forms[form]].level != "region"
                                  and _slogan(norm, i, i + length, blocked)) \
                         and (not words or form not in g.short_forms
                              or _county_supported(g.forms[form], norm, mentions, i, i + length, region)) \
-                        and (not words or form not in g.mountains or _listed(norm, mentions, i, i + length)):
+                        and (not words or form not in g.mountains
+                             or _listed(norm, mentions, i, i + length, closed=True)):
                     found = length
                     break
         if not found and words and region and (composite := _composite(norm, i, region, edges, blocked, quotations)):
@@ -426,11 +421,11 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         if found and words and _part_of_a_province(norm, i, norm[i:i + found]):
             i += found  # 川东北, 粤东西北: a part of a province, not the region of China
             continue
-        if found and words and (region_end := _region_head_end(norm, i + found, blocked)):
+        if found and words and (head := _region_head(norm, i + found, blocked)):
             # 武汉城市圈, 成都平原经济区: the region the place gives its name to
-            entry = _named_region(g.entries[g.forms[norm[i:i + found]]], norm[i:region_end])
-            mentions.append(_mention(entry, sentence, i, region_end))
-            i = region_end
+            entry = _named_region(g.entries[g.forms[norm[i:i + found]]], norm[i:head.end()], head.group(2))
+            mentions.append(_mention(entry, sentence, i, head.end()))
+            i = head.end()
             continue
         if found and any(norm[i:i + k] in g.proper_names for k in range(found + 1, min(9, n - i + 1))):
             i += found  # 苏州河, 上海话: the place opens the name of something else (a river, a dialect)
@@ -520,9 +515,9 @@ _REGION_HEADS = {"双城经济圈": "Twin-City Economic Circle", "城市圈": "M
 _REGION_HEAD = re.compile(rf"([{CJK}]{{0,4}}?)({'|'.join(sorted(_REGION_HEADS, key=len, reverse=True))})")
 
 
-def _region_head_end(norm: str, end: int, blocked: bytearray) -> int | None:
-    """Where a region named after the place that ends at ``end`` ends: a region head right
-    after it or after a few nouns (平原, 地区), none of them a verb."""
+def _region_head(norm: str, end: int, blocked: bytearray) -> re.Match[str] | None:
+    """The head of a region named after the place that ends at ``end`` (group 2; the match
+    ends the region's name): right after it or after a few nouns (平原, 地区), none a verb."""
     m = _REGION_HEAD.match(norm, end)
     if not m or any(blocked[end:m.end()]):
         return None
@@ -530,11 +525,10 @@ def _region_head_end(norm: str, end: int, blocked: bytearray) -> int | None:
         return None  # 湛江临港经济区: a development zone, not a planning region
     if m.group(1) and any(is_verb_like(w) or word_tag(w) in ("v", "p", "c", "u", "uj") for w in tokens(m.group(1))):
         return None
-    return m.end()
+    return m
 
 
-def _named_region(place: PlaceEntry, name: str) -> PlaceEntry:
-    head = next(h for h in sorted(_REGION_HEADS, key=len, reverse=True) if name.endswith(h))
+def _named_region(place: PlaceEntry, name: str, head: str) -> PlaceEntry:
     return PlaceEntry(name=name, name_en=f"{place.name_en} {_REGION_HEADS[head]}", level="region",
                       members=[place.name])
 

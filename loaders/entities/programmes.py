@@ -60,8 +60,9 @@ _GENERIC_END = ("招生计划", "教学计划", "工作计划", "实施计划", 
 _PHYSICAL_WORKS = re.compile(rf"(?:灌溉|水利|供水|引水|调水|输水|输电|输变电|电网|航道|水库|管道|配置|修缮|电入[{CJK}])"
                              rf"[{CJK}]{{0,3}}工程$")
 # Scope words in front of a name: the levels and the people a programme is for (教师国培计划 and
-# 国培计划 are one programme; 学生美育素养提升计划 -> 美育素养提升计划).
-_SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|各级|各类|我市|我省|教师和学生|师生|教师|学生|幼儿)")
+# 国培计划 are one programme; 学生美育素养提升计划 -> 美育素养提升计划; 国家再生水试点, 全国首批碳达峰
+# 试点: the level and the batch after it).
+_SCOPE = re.compile(r"(?:中小学生?|全市|全省|全区|全县|全国|国家|各级|各类|我市|我省|教师和学生|师生|教师|学生|幼儿)")
 # A name made of these parts alone says what kind of plan it is, not which (全年计划: a time;
 # 系列专项行动: a quantity; 提升工程: a verb).
 _NOT_NAME_TAGS = frozenset({"t", "m", "q", "mq", "v", "vd", "d", "ad", "r"})
@@ -155,9 +156,6 @@ def _unquoted(sentence: str, norm: str, taken: list[tuple[int, int]],
         if ends:
             start = ends[-1]
         start = strip_qualifiers(norm, start, end, keep=len(m.group(0)) + 2)
-        if norm.startswith(("国家", "全国"), start) and end - start - 2 >= len(m.group(0)) + 2:
-            # 国家再生水试点, 全国首批碳达峰试点: the level and the batch, not the name
-            start = strip_qualifiers(norm, start + 2, end, keep=len(m.group(0)) + 2)
         while (sm := _SCOPE.match(norm, start)) and end - sm.end() >= len(m.group(0)) + 2:
             start = strip_qualifiers(norm, sm.end(), end, keep=len(m.group(0)) + 2)
         name = norm[start:end]

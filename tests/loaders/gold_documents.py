@@ -70,32 +70,26 @@ class Predicted:
     doc_number: str | None = None
 
 
-def _place_key(name: str) -> str:
+def _place_key(name: str, within: str | None = None) -> str:
     """The canonical place a name denotes: a gazetteer form, else a short form that only one
-    division has (the gold's 峨边 is the gazetteer's 峨边彝族自治县)."""
-    entry = place_entry(name)
-    if entry:
-        return entry.name
-    local = gazetteer().local.get(name, [])
-    return local[0][2] if len(local) == 1 else normalise_key(name)
-
-
-def _gold_place_key(gold: dict[str, Any]) -> str:
-    """A gold place's canonical name; one named with ``within`` (市中区 within 乐山) is the
-    division of that name under that place."""
-    within = gold.get("within")
+    division has (the gold's 峨边 is the gazetteer's 峨边彝族自治县). A gold name given
+    ``within`` (市中区 within 乐山) is the division of that name under that place."""
+    g = gazetteer()
     if within:
-        g = gazetteer()
-        named = [c for parent, _, c in [*g.local.get(gold["name"], []), *g.ambiguous.get(gold["name"], [])]
+        named = [c for parent, _, c in [*g.local.get(name, []), *g.ambiguous.get(name, [])]
                  if parent.startswith(within)]
         if len(named) == 1:
             return named[0]
-    return _place_key(gold["name"])
+    entry = place_entry(name)
+    if entry:
+        return entry.name
+    local = g.local.get(name, [])
+    return local[0][2] if len(local) == 1 else normalise_key(name)
 
 
-def _key(label: str, name: str) -> str:
+def _key(label: str, name: str, within: str | None = None) -> str:
     if label == "Place":
-        return _place_key(name)
+        return _place_key(name, within)
     if label == "Institution":
         return canonical_body(normalise_key(name))
     if label == "PolicyDocument":
@@ -113,9 +107,7 @@ def _same(gold: dict[str, Any], p: Predicted) -> bool:
     if p.label == "PolicyDocument" and p.doc_number and \
             normalise_doc_number(p.doc_number) == normalise_doc_number(gold["text"]):
         return True
-    if p.label == "Place":
-        return _place_key(p.name) == _gold_place_key(gold)
-    return _key(p.label, p.name) == _key(gold["label"], gold["name"])
+    return _key(p.label, p.name) == _key(gold["label"], gold["name"], gold.get("within"))
 
 
 @lru_cache(maxsize=32)
