@@ -20,6 +20,13 @@ class _Request:
     vectors: Vectors | None = None
     error: BaseException | None = None
 
+    def result(self) -> Vectors:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.vectors is not None
+        return self.vectors
+
 
 class QueryLane:
     """An embedder whose ``embed_queries`` runs on one worker thread: the questions that arrive
@@ -51,8 +58,15 @@ class QueryLane:
         self._closed = False
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.submit(texts)()
+
+    def submit(self, texts: Sequence[str]) -> Callable[[], Vectors]:
+        """Queue ``texts`` for the model and return at once: calling the result waits for
+        their vectors (or raises the model's error). A search does its other channels'
+        work meanwhile, on the core the model's call leaves."""
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+            empty = np.zeros((0, self.dimension), dtype=np.float32)
+            return lambda: empty
         request = _Request(list(texts))
         with self._lock:
             if self._closed:
@@ -62,11 +76,7 @@ class QueryLane:
                                                 daemon=True)
                 self._worker.start()
             self._requests.put(request)
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
-        assert request.vectors is not None
-        return request.vectors
+        return request.result
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         return self.embedder.embed_passages(texts)
@@ -120,3 +130,11 @@ class QueryLane:
             request.vectors = vectors[start:start + len(request.texts)]
             start += len(request.texts)
             request.done.set()
+
+
+def submit_queries(embedder: Embedder, texts: Sequence[str]) -> Callable[[], Vectors]:
+    """``texts``' query vectors, to be collected by calling the result: computed meanwhile on
+    a query lane, or when collected by any other embedder."""
+    if isinstance(embedder, QueryLane):
+        return embedder.submit(texts)
+    return lambda: embedder.embed_queries(texts)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+import numpy.typing as npt
 
 from embeddings.base import Vectors
 from embeddings.errors import IndexCorruptError, IndexMismatchError
@@ -26,6 +27,7 @@ from embeddings.index_dir import (
 )
 
 FORMAT_VERSION = 1
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class VectorIndex(SavedIndex):
         self._entries = entries
         self._row_of: dict[str, int] | None = None  # sentence id -> row of the flat index (_rows())
         self._row_entries: list[VectorEntry] | None = None  # row -> its entry (_rows())
+        self._task_rows: dict[str, npt.NDArray[np.int64]] | None = None  # (_rows_of_tasks())
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
         self._own_saves: set[str] = set()
@@ -110,7 +113,7 @@ class VectorIndex(SavedIndex):
     def _reload(self) -> None:
         fresh = VectorIndex.open(self.directory, self.model, self.dimension)
         self._index, self._entries, self._generation = fresh._index, fresh._entries, fresh._generation
-        self._row_of = self._row_entries = None
+        self._forget_rows()
 
     def copy(self) -> "VectorIndex":
         """An independent copy (the next generation, changed while this one serves)."""
@@ -153,14 +156,14 @@ class VectorIndex(SavedIndex):
         faiss_ids = np.array([_faiss_id(e.sentence_id) for e in entries], dtype=np.int64)
         self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
         self._entries.update(zip(faiss_ids.tolist(), entries, strict=True))
-        self._row_of = self._row_entries = None
+        self._forget_rows()
         self.changed = True
 
     def clear(self) -> None:
         """Remove every vector (the saved index stays until ``save``)."""
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
         self._entries = {}
-        self._row_of = self._row_entries = None
+        self._forget_rows()
         self.changed = True
 
     def remove(self, sentence_ids: Iterable[str]) -> int:
@@ -174,7 +177,7 @@ class VectorIndex(SavedIndex):
         removed = int(self._index.remove_ids(np.array(faiss_ids, dtype=np.int64)))  # type: ignore[arg-type]
         for i in faiss_ids:
             del self._entries[i]
-        self._row_of = self._row_entries = None
+        self._forget_rows()
         return removed
 
     def search(self, query: Vectors, k: int, doc_ids: set[str] | None = None) -> list[VectorHit]:
@@ -205,6 +208,35 @@ class VectorIndex(SavedIndex):
         found = [s for s in sentence_ids if s in row_of]
         rows = np.asarray([row_of[s] for s in found], dtype=np.int64)
         return found, self._matrix()[rows].copy()
+
+    def task_cosines(self, query: Vectors, task_ids: Sequence[str]
+                     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The cosines to ``query`` of the stored sentences of each of ``task_ids``, one
+        array in task order, and how many each task has (0: none stored). A reranker's
+        task-level similarity: one gather and one product, no per-sentence lookups."""
+        task_rows = self._rows_of_tasks()
+        parts = [task_rows.get(t, _NO_ROWS) for t in task_ids]
+        counts = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
+        rows = np.concatenate(parts) if parts else _NO_ROWS
+        cosines = self._matrix()[rows] @ np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        return cosines, counts
+
+    def _forget_rows(self) -> None:
+        """Drop what was derived from the rows' order (after a change)."""
+        self._row_of = self._row_entries = self._task_rows = None
+
+    def _rows_of_tasks(self) -> dict[str, npt.NDArray[np.int64]]:
+        """Task id -> its sentences' rows of the flat storage (built on a reranker's first
+        use after a change)."""
+        task_rows = self._task_rows
+        if task_rows is None:
+            _, entries = self._rows()
+            grouped: dict[str, list[int]] = {}
+            for row, entry in enumerate(entries):
+                grouped.setdefault(entry.task_id, []).append(row)
+            task_rows = {t: np.asarray(rows, dtype=np.int64) for t, rows in grouped.items()}
+            self._task_rows = task_rows
+        return task_rows
 
     def _rows(self) -> tuple[dict[str, int], list[VectorEntry]]:
         """Sentence id -> row of the flat storage, and each row's entry: rebuilt after a change

@@ -58,7 +58,6 @@ def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: V
              lexical: LexicalIndex) -> npt.NDArray[np.float64]:
     """One row of ``FEATURES`` per candidate."""
     task_ids = [c.task_id for c in candidates]
-    sentences = lexical.task_sentences(task_ids)
     table = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
         return table
@@ -66,13 +65,14 @@ def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: V
     column = {name: i for i, name in enumerate(FEATURES)}
     table[:, column["first_stage"]] = [c.score / best if best > 0 else 0.0 for c in candidates]
     if query.vector is not None:
-        ids, matrix = vectors.vectors([s.sentence_id for t in task_ids for s in sentences.get(t, ())])
-        cosine = dict(zip(ids, (matrix @ query.vector.astype(np.float32)).tolist(), strict=True))
-        for i, task_id in enumerate(task_ids):
-            scores = [cosine[s.sentence_id] for s in sentences.get(task_id, ()) if s.sentence_id in cosine]
-            if scores:
-                table[i, column["dense_max"]] = max(scores)
-                table[i, column["dense_mean"]] = sum(scores) / len(scores)
+        cosines, counts = vectors.task_cosines(query.vector, task_ids)
+        found = counts > 0
+        if found.any():
+            # Each found task's slice of ``cosines`` starts where the previous tasks' end.
+            starts = (np.cumsum(counts) - counts)[found]
+            table[found, column["dense_max"]] = np.maximum.reduceat(cosines, starts)
+            table[found, column["dense_mean"]] = (
+                np.add.reduceat(cosines.astype(np.float64), starts) / counts[found])
         for name in ("dense_max", "dense_mean"):
             table[:, column[name]] = _min_max(table[:, column[name]])
     bm25 = lexical.task_scores(query.lexical, task_ids)
@@ -80,6 +80,7 @@ def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: V
     table[:, column["lexical_task"]] = [bm25[t] / top if top > 0 else 0.0 for t in task_ids]
     asked = quantities(query.text)
     if asked:
+        sentences = lexical.task_sentences(task_ids)
         table[:, column["quantities"]] = [
             share_found(asked, _task_quantities(" ".join(s.text for s in sentences.get(t, ())))) for t in task_ids]
     table[:, column["entities"]] = [query.entity_tasks.get(t, 0.0) for t in task_ids]

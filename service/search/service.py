@@ -3,12 +3,13 @@
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.base import Embedder, Vectors
 from embeddings.lexical_index import LexicalIndex, Query
+from embeddings.query_lane import submit_queries
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.ids import normalise_doc_number
@@ -251,22 +252,29 @@ class SearchService:
 
     def retrieve(self, normalised: str, doc_ids: set[str] | None,
                  channels: Sequence[Channel] = ALL_CHANNELS, entities: EntityMatch | None = None,
-                 bridge_dense: bool = True, feedback: bool = False) -> Retrieval:
+                 bridge_dense: bool = True, feedback: bool = False,
+                 question_vector: Callable[[], Vectors] | None = None) -> Retrieval:
         """Each channel's task ranking; ``feedback``: for an English question, the lexical channel
-        runs a second time with the first pass's key words (see ``FEEDBACK_TERMS``)."""
+        runs a second time with the first pass's key words (see ``FEEDBACK_TERMS``).
+        ``question_vector``: the dense channel's query vector, already submitted to the model
+        (``submit_dense``); the lexical channel runs while the model embeds it."""
         rankings: dict[Channel, list[TaskCandidate]] = {}
         query_vector = None
         lexical_query: Query = self.lexical_query(normalised)
-        if "dense" in channels:
-            with time_stage("dense"):
-                text = self.dense_query(normalised) if bridge_dense else normalised
-                query_vector = self._embedder.embed_queries([text])[0]
-                dense = self._vectors.search(query_vector, _SENTENCE_POOL, doc_ids=doc_ids)
-                rankings["dense"] = aggregate(dense, "dense")
+        if "dense" in channels and question_vector is None:
+            question_vector = self.submit_dense(normalised, bridge_dense)
+        first_lexical: list[TaskCandidate] | None = None
         if "lexical" in channels:
             with time_stage("lexical"):
                 lexical = self._lexical.search(lexical_query, _SENTENCE_POOL, doc_ids=doc_ids)
-                rankings["lexical"] = aggregate(lexical, "lexical")
+                first_lexical = aggregate(lexical, "lexical")
+        if "dense" in channels and question_vector is not None:
+            with time_stage("dense"):
+                query_vector = question_vector()[0]
+                dense = self._vectors.search(query_vector, _SENTENCE_POOL, doc_ids=doc_ids)
+                rankings["dense"] = aggregate(dense, "dense")
+        if first_lexical is not None:
+            rankings["lexical"] = first_lexical
             if feedback and self.bridged_terms(normalised):
                 with time_stage("feedback"):
                     lexical_query = self._with_feedback(lexical_query, rankings)
@@ -278,6 +286,11 @@ class SearchService:
             order = {c.task_id: i for i, c in enumerate(fuse(rankings))}
             rankings["entity"] = entities.ranking(order)
         return Retrieval(rankings, query_vector, lexical_query)
+
+    def submit_dense(self, normalised: str, bridge_dense: bool = True) -> Callable[[], Vectors]:
+        """Start embedding the dense channel's query (``dense_query``); call the result for it."""
+        text = self.dense_query(normalised) if bridge_dense else normalised
+        return submit_queries(self._embedder, [text])
 
     def _with_feedback(self, query: Query, rankings: dict[Channel, list[TaskCandidate]]) -> Query:
         """``query`` plus the key words of the first pass's best sentences: for each of the
@@ -343,11 +356,14 @@ class SearchService:
         with time_stage("filters"):
             doc_ids = _allowed_documents(snapshot, filters) if filters else None
             task_ids = self._allowed_tasks(snapshot, filters) if filters else None
+        # The model embeds the question while the entities and the lexical channel are found.
+        question_vector = self.submit_dense(normalised, bridge_dense) if "dense" in channels else None
         entities = None
         if "entity" in channels:
             with time_stage("entities"):
                 entities = self.match_entities(normalised, snapshot)
-        retrieval = self.retrieve(normalised, doc_ids, channels, entities, bridge_dense, feedback)
+        retrieval = self.retrieve(normalised, doc_ids, channels, entities, bridge_dense, feedback,
+                                  question_vector)
         with time_stage("fusion"):
             candidates = fuse(retrieval.rankings)
             factors: dict[str, float] = {}
@@ -470,13 +486,16 @@ def _allowed_documents(snapshot: GraphSnapshot, filters: SearchFilters) -> set[s
 def _results(snapshot: GraphSnapshot, page: list[TaskCandidate], max_task_chars: int
              ) -> list[SearchResult]:
     contexts = snapshot.task_contexts([c.task_id for c in page])
+    # Evidence of equal score (every sentence an entity link found scores the same) in reading
+    # order: the same answer whatever order a set of sentence ids was built in.
+    sentences = snapshot.sentences([sid for c in page for sid in c.sentence_scores])
     results = []
     for candidate in page:
         context = contexts.get(candidate.task_id)
         if context is None:
             continue  # the vector index is ahead of the graph (a delete in flight)
-        top = sorted(candidate.sentence_scores.items(), key=lambda kv: -kv[1])[:_EVIDENCE_PER_TASK]
-        sentences = snapshot.sentences([sid for sid, _ in top])
+        top = sorted(candidate.sentence_scores.items(), key=lambda kv: (
+            -kv[1], sentences[kv[0]].start if kv[0] in sentences else 0, kv[0]))[:_EVIDENCE_PER_TASK]
         evidence = [
             Evidence(sentence_id=sid, text=sentences[sid].text, start=sentences[sid].start,
                      end=sentences[sid].end, score=round(score, 4))

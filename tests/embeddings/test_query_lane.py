@@ -98,3 +98,22 @@ def test_on_start_runs_once_on_the_lanes_thread_before_its_first_call() -> None:
     lane.embed_queries(["二"])
     lane.close()
     assert seen == ["policykg-query-lane"]
+
+
+
+def test_a_submitted_question_is_embedded_while_the_caller_goes_on() -> None:
+    model = SlowEmbedder()
+    lane = QueryLane(model)
+    collect = lane.submit(["双元制"])
+    deadline = time.monotonic() + 10
+    while not model.calls and time.monotonic() < deadline:  # nobody has asked for the vectors yet
+        time.sleep(0.001)
+    assert model.calls == [1]
+    assert np.allclose(collect(), HashEmbedder().embed_queries(["双元制"]))
+    lane.close()
+    model.fail_next = True
+    failing = QueryLane(model)
+    collect = failing.submit(["双元制"])
+    with pytest.raises(RuntimeError, match="the model failed"):
+        collect()
+    failing.close()

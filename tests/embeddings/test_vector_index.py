@@ -92,3 +92,21 @@ def test_interrupted_save_recovers_the_previous_index(tmp_path: Path,
     # A crash between the two renames of save(): only the old copy is left.
     (tmp_path / "vectors").rename(tmp_path / ".vectors.old")
     assert VectorIndex.open(tmp_path / "vectors", embedder.name, embedder.dimension).count == 7
+
+
+def test_task_cosines_are_each_tasks_sentences_and_follow_a_change(tmp_path: Path,
+                                                                   embedder: HashEmbedder) -> None:
+    index = build(tmp_path, embedder)
+    passages = embedder.embed_passages(TEXTS)
+    q = embedder.embed_queries(["上海 学校 教师"])[0]
+    tasks = ["task_2", "task_unknown", "task_0"]
+    cosines, counts = index.task_cosines(q, tasks)
+    # entries(): sentence i belongs to task_{i % 3}
+    expected = {t: sorted(float(passages[i] @ q) for i in range(len(TEXTS)) if f"task_{i % 3}" == t)
+                for t in tasks}
+    assert counts.tolist() == [len(expected[t]) for t in tasks] == [2, 0, 3]
+    split = [sorted(part.tolist()) for part in (cosines[:2], cosines[2:2], cosines[2:])]
+    for got, task in zip(split, tasks, strict=True):
+        assert got == pytest.approx(expected[task], abs=1e-5)
+    index.remove(["sent_doc_a_0"])  # a task_0 sentence: the grouping is rebuilt
+    assert index.task_cosines(q, ["task_0"])[1].tolist() == [2]

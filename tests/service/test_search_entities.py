@@ -2,6 +2,7 @@
 embedder: the graph does the work here, not the model)."""
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 
@@ -160,3 +161,17 @@ def test_an_english_question_spelling_out_a_body_links_it() -> None:
     # One term is not a composition, and terms that leave a character uncovered link nothing.
     assert linker.link("education bureau", [], ["教育局"]) == []
     assert linker.link("education bureau", [], ["教育", "局"]) == []
+
+
+
+def test_evidence_of_equal_score_comes_in_reading_order(search: SearchService) -> None:
+    """Every sentence an entity link finds scores the same: they come in the order of the text,
+    not in the order a set of sentence ids happened to iterate (which changed from one server
+    process to the next with Python's hash seed)."""
+    ties = 0
+    for question in ("哪些任务涉及太仓", "哪些任务涉及长三角", "list all tasks about Shanghai"):
+        for result in search.search(question, k=50, channels=("entity",)).results:
+            keys = [(-e.score, e.start) for e in result.evidence]
+            assert keys == sorted(keys), (question, result.task.number)
+            ties += sum(a[0] == b[0] for a, b in pairwise(keys))
+    assert ties  # the questions do reach tasks with equally scored evidence
