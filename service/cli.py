@@ -648,8 +648,11 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     except (AuthError, GraphError, ServiceError) as exc:
         raise _fail(str(exc)) from exc
     address = f"[{host}]" if ":" in host else host
+    # access_log off: the app's JSON access log (service/api/request_context.py) writes one line
+    # per request with its id, route and key; uvicorn's plain line repeated it, question included.
     _run_announcing(uvicorn.Config(application, host=host, port=port, log_level="info",
-                                   **settings.proxy_options()), f"http://{address}:{port}/")
+                                   access_log=False, **settings.proxy_options()),
+                    f"http://{address}:{port}/")
 
 
 @app.command()
