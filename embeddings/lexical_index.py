@@ -224,6 +224,7 @@ class _Matrix:
     # Task id -> its sentences' tokens as one int32 bag, filled as reranked tasks are scored:
     # the same candidates come back question after question.
     task_bags: dict[str, bytes] = field(default_factory=dict)
+    task_texts: dict[str, str] = field(default_factory=dict)  # likewise, each task's sentences joined
 
     def task_bag(self, task_id: str) -> bytes:
         bag = self.task_bags.get(task_id)
@@ -231,6 +232,13 @@ class _Matrix:
             bag = b"".join(self.rows[i].token_ids for i in self.task_rows.get(task_id, ()))
             self.task_bags[task_id] = bag
         return bag
+
+    def task_text(self, task_id: str) -> str:
+        text = self.task_texts.get(task_id)
+        if text is None:
+            text = " ".join(self.rows[i].text for i in self.task_rows.get(task_id, ()))
+            self.task_texts[task_id] = text
+        return text
 
 
 Query = str | Sequence[str] | Mapping[str, float]
@@ -438,15 +446,11 @@ class LexicalIndex(SavedIndex):
         bm25 = (query_weights * idf * tf * (_K1 + 1) / (tf + norm[:, None])).sum(axis=1)
         return {t: float(score) for t, score in zip(task_ids, bm25.tolist(), strict=True)}
 
-    def task_sentences(self, task_ids: Sequence[str]) -> dict[str, list[LexicalEntry]]:
-        """The indexed sentences of each of ``task_ids`` (in insertion order; unknown tasks
-        are left out)."""
+    def task_texts(self, task_ids: Sequence[str]) -> list[str]:
+        """Each task's indexed sentences joined by a space, in insertion order ("" for an
+        unknown task)."""
         matrix = self._built() if self._rows else None
-        if matrix is None:
-            return {}
-        return {t: [LexicalEntry(matrix.sentence_ids[i], matrix.rows[i].task_id, matrix.rows[i].doc_id,
-                                 matrix.rows[i].text) for i in matrix.task_rows[t]]
-                for t in task_ids if t in matrix.task_rows}
+        return [matrix.task_text(t) for t in task_ids] if matrix is not None else [""] * len(task_ids)
 
     def key_terms(self, sentence_ids: Sequence[str], n: int, exclude: Query = ()) -> dict[str, float]:
         """The ``n`` most telling words of these sentences (pseudo-relevance feedback): words of

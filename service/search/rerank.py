@@ -80,9 +80,8 @@ def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: V
     table[:, column["lexical_task"]] = [bm25[t] / top if top > 0 else 0.0 for t in task_ids]
     asked = quantities(query.text)
     if asked:
-        sentences = lexical.task_sentences(task_ids)
         table[:, column["quantities"]] = [
-            share_found(asked, _task_quantities(" ".join(s.text for s in sentences.get(t, ())))) for t in task_ids]
+            share_found(asked, _task_quantities(text)) for text in lexical.task_texts(task_ids)]
     table[:, column["entities"]] = [query.entity_tasks.get(t, 0.0) for t in task_ids]
     return table
 
