@@ -105,6 +105,13 @@ def _regions_data() -> dict[str, Any]:
     return data
 
 
+def english_variants() -> dict[str, list[str]]:
+    """A word of the places' English names -> other spellings of it in common use (Macao ->
+    Macau): a question may spell a place either way."""
+    table = _regions_data()["english_variants"]
+    return {word: list(others) for word, others in table.items() if not word.startswith("_")}
+
+
 def _town_rows() -> list[tuple[str, str, str, str]]:
     """(province, city, county, town) full names of every town and street (乡镇级)."""
     raw = resources.files("loaders.entities").joinpath("data").joinpath("towns.tsv.gz").read_bytes()

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from graph.models import EntityNames, NodeLabel
+from loaders.entities.gazetteer import english_variants
 from service.search.text_norm import normalise_query
 
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
@@ -66,6 +67,22 @@ def _surface(text: str) -> str:
     return normalise_query(text).translate(_QUOTES)
 
 
+def _english_spellings(name_en: str | None) -> list[str]:
+    """An English name and its spellings with a word spelled another common way
+    (``gazetteer.english_variants``: Hong Kong and Macao, Hong Kong and Macau)."""
+    if not name_en:
+        return []
+    spellings = [name_en]
+    for word, others in _ENGLISH_VARIANTS.items():
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        spellings += [pattern.sub(other, spelling) for spelling in spellings if pattern.search(spelling)
+                      for other in others]
+    return spellings
+
+
+_ENGLISH_VARIANTS = english_variants()
+
+
 class EntityLinker:
     """An in-memory dictionary of the graph's entity names; rebuild it when the graph changes."""
 
@@ -82,8 +99,8 @@ class EntityLinker:
                 surface = _surface(name)
                 if len(surface) >= _MIN_CHARS:
                     self._by_surface[surface].append(entity)
-            if entity.name_en:
-                self._english[entity.name_en.lower()].append(entity)
+            for spelling in _english_spellings(entity.name_en):
+                self._english[spelling.lower()].append(entity)
         self._lengths = sorted({len(s) for s in self._by_surface}, reverse=True)
         # Names an English question may spell out word by word: 3+ characters, a body's or a
         # programme's (a place has an English name of its own).

@@ -175,3 +175,15 @@ def test_evidence_of_equal_score_comes_in_reading_order(search: SearchService) -
             assert keys == sorted(keys), (question, result.task.number)
             ties += sum(a[0] == b[0] for a, b in pairwise(keys))
     assert ties  # the questions do reach tasks with equally scored evidence
+
+
+def test_a_place_is_linked_by_another_common_spelling_of_its_english_name() -> None:
+    linker = EntityLinker([
+        EntityNames(id="p1", label="Place", name="澳门", name_en="Macao"),
+        EntityNames(id="r1", label="Place", name="港澳", name_en="Hong Kong and Macao"),
+    ])
+    assert [e.id for e in linker.link("items concerning Macau")] == ["p1"]
+    assert [e.id for e in linker.link("cooperation with Hong Kong and Macau")] == ["r1"]
+    assert [e.id for e in linker.link("cooperation with Macao")] == ["p1"]
+    assert "macau" in linker.english_names()  # the bridge reads it as 澳门 too
+    assert [e.id for e in linker.link("Macaue")] == []  # whole words only
