@@ -378,6 +378,15 @@ class GraphSnapshot:
     def task_count(self) -> int:
         return len(self._tasks)
 
+    def sentence_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(sentence id, task id, document id, text) of every sentence, in id order, from the
+        columns: what a server's start-up check compares its indexes with, without reading the
+        graph again or making a record per sentence."""
+        texts = self._text.split(_SEPARATOR) if len(self._ids) else []
+        for raw_id, task_id, text in zip(self._ids.tolist(), self._task_of, texts, strict=True):
+            task = self._tasks.get(task_id)
+            yield raw_id.decode(), task_id, task.doc_id if task else "", text
+
     def documents(self) -> list[PolicyDocument]:
         """The ingested documents (not those known only from citations), in no order."""
         return list(self._documents)

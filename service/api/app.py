@@ -57,7 +57,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         library.catch_up()
         shared = shared_search(ready.store) is not None
         library.warm_up(parse=app.state.keyring.accepts_writes)
-        library.check_consistency()  # /health's status until the first write
+        library.check_at_start()  # /health's status until the first write
         follower = ChangeFollower(library, settings.follow_interval_s) if shared else None
         if follower is not None:
             follower.start()

@@ -153,6 +153,11 @@ class SearchService:
         twin._bridge = self._bridge
         return twin
 
+    @property
+    def snapshot(self) -> GraphSnapshot:
+        """The graph as this service's searches read it."""
+        return self._graph()
+
     def _graph(self) -> GraphSnapshot:
         return self._snapshot if self._snapshot is not None else self._store.search_snapshot()
 

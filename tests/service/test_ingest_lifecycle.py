@@ -401,3 +401,41 @@ def test_the_check_after_a_write_compares_only_the_changed_documents_and_the_tot
     _, report, _ = flag.details()
     assert report is not None and report.indexes[1].missing == [victim.sentence_id]
     assert report.indexes[1].documents == [other]
+
+
+def test_the_start_up_check_against_the_search_snapshot_finds_what_the_store_check_finds(
+        graph_store: GraphStore, tmp_path: Path) -> None:
+    """A server's start-up check compares the indexes with the search snapshot's sentences
+    instead of reading every sentence back: the same reports, clean and with a stale, a missing
+    and an extra entry, and no sentence read from the store."""
+    from embeddings.lexical_index import LexicalEntry
+
+    parts = make_ingestor(graph_store, tmp_path)
+    journal = Journal(tmp_path / "indexes")
+    parts.ingestor.ingest_path(SAMPLE)
+    other = parts.ingestor.ingest_path(CORPUS / sorted(p.name for p in CORPUS.glob("*.txt"))[0]).doc_id
+    snapshot = graph_store.search_snapshot()
+
+    def both() -> tuple[dict[str, object], dict[str, object]]:
+        from_store = check_consistency(graph_store, parts.vectors, parts.lexical, journal)
+        read = graph_store.all_sentences
+        graph_store.all_sentences = lambda: pytest.fail("read every sentence")  # type: ignore[method-assign]
+        try:
+            from_snapshot = check_consistency(graph_store, parts.vectors, parts.lexical, journal,
+                                              snapshot=snapshot)
+        finally:
+            graph_store.all_sentences = read  # type: ignore[method-assign]
+        return from_store.as_json(), from_snapshot.as_json()
+
+    clean_store, clean_snapshot = both()
+    assert clean_store["ok"] and clean_snapshot == clean_store
+    stale, missing = list(parts.lexical.entries({other}))[:2]
+    parts.lexical.upsert([LexicalEntry(stale.sentence_id, stale.task_id, stale.doc_id, "改过的句子")])
+    parts.lexical.remove([missing.sentence_id])
+    parts.vectors.remove([stale.sentence_id])
+    parts.lexical.upsert([LexicalEntry("sent_extra", stale.task_id, stale.doc_id, "多出来的句子")])
+    broken_store, broken_snapshot = both()
+    assert not broken_store["ok"] and broken_snapshot == broken_store
+    lexical = broken_store["indexes"][1]  # type: ignore[index]
+    assert (lexical["stale"], lexical["missing"], lexical["extra"]) == (
+        [stale.sentence_id], [missing.sentence_id], ["sent_extra"])
