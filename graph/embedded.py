@@ -13,6 +13,7 @@ import ladybug
 
 from graph import cypher
 from graph.cypher_store import CypherGraphStore
+from graph.durable_file import replace_durably
 from graph.errors import (
     GraphError,
     GraphLockedError,
@@ -22,7 +23,7 @@ from graph.errors import (
 from graph.models import QueryResult
 from graph.query_worker import DEFAULT_MAX_MEMORY_BYTES, QueryWorker
 from graph.readonly import check_read_only
-from graph.snapshot import GraphSnapshot, replace_durably
+from graph.snapshot import GraphSnapshot
 
 
 class EmbeddedGraphStore(CypherGraphStore):

@@ -14,11 +14,10 @@ records are built for the few sentences a result page shows.
 """
 
 import gc
-import os
 import pickle
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from graph.durable_file import replace_durably
 from graph.ids import section_id
 from graph.models import (
     TASK_CONTEXT_EDGES,
@@ -109,22 +109,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def replace_durably(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write ``path`` whole or not at all, and make it survive a crash: ``write`` fills a
-    temporary file, which is synced and renamed over it, then the directory is synced."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as file:
-        write(file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _file_format() -> tuple[str, str]:

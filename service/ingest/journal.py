@@ -51,6 +51,7 @@ from typing import IO, Literal, Protocol
 from pydantic import BaseModel, Field, ValidationError
 
 from graph.base import SharedStateStore
+from graph.durable_file import fsync_directory, replace_durably
 from service.errors import ServiceError
 
 TEST_HOOK_ENV = "POLICYKG_TEST_PAUSE_AT"
@@ -149,13 +150,13 @@ class FileStorage:
 
     def write(self, name: str, text: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self._path(name), text)
+        replace_durably(self._path(name), lambda file: file.write(text.encode("utf-8")))
 
     def delete(self, name: str) -> None:
         path = self._path(name)
         if path.exists():
             path.unlink(missing_ok=True)
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
 
     def acquire(self, command: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -412,26 +413,6 @@ class Journal:
             record.attempts.pop(doc_id, None)
         self._finished.clear()
         self.storage.write("journal", json.dumps(record.model_dump(), ensure_ascii=False))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: durable when this returns, never torn."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename or unlink in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _reached: Counter[str] = Counter()

@@ -7,11 +7,10 @@ document's own name is its ``source``: see ``original_of``).
 """
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from graph.durable_file import replace_durably
 from graph.models import PolicyDocument
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -32,9 +31,9 @@ class OriginalStore:
         path = self._path(sha256)
         assert path is not None
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path.with_name(sha256 + ".name"), source_name.encode("utf-8"))
+        replace_durably(path.with_name(sha256 + ".name"), lambda file: file.write(source_name.encode("utf-8")))
         if not path.exists():
-            _write_atomically(path, content)
+            replace_durably(path, lambda file: file.write(content))
         return sha256
 
     def get(self, sha256: str) -> tuple[str, bytes] | None:
@@ -66,16 +65,3 @@ class OriginalStore:
         path.unlink()
         path.with_name(sha256 + ".name").unlink(missing_ok=True)
         return True
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
