@@ -73,14 +73,16 @@ def _english_spellings(name_en: str | None) -> list[str]:
     if not name_en:
         return []
     spellings = [name_en]
-    for word, others in _ENGLISH_VARIANTS.items():
+    for word, others in _english_variants().items():
         pattern = re.compile(rf"\b{re.escape(word)}\b")
         spellings += [pattern.sub(other, spelling) for spelling in spellings if pattern.search(spelling)
                       for other in others]
     return spellings
 
 
-_ENGLISH_VARIANTS = english_variants()
+@lru_cache(maxsize=1)
+def _english_variants() -> dict[str, list[str]]:
+    return english_variants()  # read on the first linker, not at import
 
 
 class EntityLinker:
