@@ -2,7 +2,7 @@
 the journal and the originals replace a file (the graph package is below the service)."""
 
 import os
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -14,7 +14,10 @@ def replace_durably(path: Path, write: Callable[[BinaryIO], object]) -> None:
     never part of one, and the new one survives a crash once this returns. The temporary file
     has a name of its own (replicas may write one shared directory); it is removed when
     ``write`` fails."""
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A name of its own, created as open() creates a file (the umask applies: mkstemp's files
+    # are private to their owner).
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as file:
             write(file)

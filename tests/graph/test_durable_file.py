@@ -23,3 +23,13 @@ def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_path: Path)
     replace_durably(target, lambda file: file.write(b"new"))
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["journal.json"]
+
+
+def test_the_new_file_has_the_mode_open_would_give_it(tmp_path: Path) -> None:
+    import os
+
+    target = tmp_path / "marker"
+    replace_durably(target, lambda file: file.write(b"x"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
