@@ -406,8 +406,8 @@ def test_the_check_after_a_write_compares_only_the_changed_documents_and_the_tot
 def test_the_start_up_check_against_the_search_snapshot_finds_what_the_store_check_finds(
         graph_store: GraphStore, tmp_path: Path) -> None:
     """A server's start-up check compares the indexes with the search snapshot's sentences
-    instead of reading every sentence back: the same reports, clean and with a stale, a missing
-    and an extra entry, and no sentence read from the store."""
+    instead of reading every sentence back: the same reports, clean (no sentence read from the
+    store) and with a stale, a missing and an extra entry (then confirmed against the store)."""
     from embeddings.lexical_index import LexicalEntry
 
     parts = make_ingestor(graph_store, tmp_path)
@@ -416,26 +416,31 @@ def test_the_start_up_check_against_the_search_snapshot_finds_what_the_store_che
     other = parts.ingestor.ingest_path(CORPUS / sorted(p.name for p in CORPUS.glob("*.txt"))[0]).doc_id
     snapshot = graph_store.search_snapshot()
 
-    def both() -> tuple[dict[str, object], dict[str, object]]:
+    def both() -> tuple[dict[str, object], dict[str, object], int]:
         from_store = check_consistency(graph_store, parts.vectors, parts.lexical, journal)
-        read = graph_store.all_sentences
-        graph_store.all_sentences = lambda: pytest.fail("read every sentence")  # type: ignore[method-assign]
+        read, reads = graph_store.all_sentences, []
+
+        def counted() -> list:  # type: ignore[type-arg]
+            reads.append(1)
+            return read()
+
+        graph_store.all_sentences = counted  # type: ignore[method-assign]
         try:
             from_snapshot = check_consistency(graph_store, parts.vectors, parts.lexical, journal,
                                               snapshot=snapshot)
         finally:
             graph_store.all_sentences = read  # type: ignore[method-assign]
-        return from_store.as_json(), from_snapshot.as_json()
+        return from_store.as_json(), from_snapshot.as_json(), len(reads)
 
-    clean_store, clean_snapshot = both()
-    assert clean_store["ok"] and clean_snapshot == clean_store
+    clean_store, clean_snapshot, reads = both()
+    assert clean_store["ok"] and clean_snapshot == clean_store and reads == 0
     stale, missing = list(parts.lexical.entries({other}))[:2]
     parts.lexical.upsert([LexicalEntry(stale.sentence_id, stale.task_id, stale.doc_id, "改过的句子")])
     parts.lexical.remove([missing.sentence_id])
     parts.vectors.remove([stale.sentence_id])
     parts.lexical.upsert([LexicalEntry("sent_extra", stale.task_id, stale.doc_id, "多出来的句子")])
-    broken_store, broken_snapshot = both()
-    assert not broken_store["ok"] and broken_snapshot == broken_store
+    broken_store, broken_snapshot, reads = both()
+    assert not broken_store["ok"] and broken_snapshot == broken_store and reads == 1
     lexical = broken_store["indexes"][1]  # type: ignore[index]
     assert (lexical["stale"], lexical["missing"], lexical["extra"]) == (
         [stale.sentence_id], [missing.sentence_id], ["sent_extra"])
