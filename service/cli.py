@@ -639,7 +639,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1",
     settings: Settings = get_settings()
     try:
         check_bind(settings, host)  # no keys: loopback only, unless POLICYKG_OPEN=1
-        application = create_app(settings)
+        application = create_app(settings, freeze_start_up_objects=True)
         store = build_graph_store(settings)  # refuse data of another version before starting
         try:
             check_data_version(settings.data_dir, store, writable=True)

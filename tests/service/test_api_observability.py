@@ -4,6 +4,7 @@ and an unreachable graph look like to a client."""
 import io
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from graph.neo4j_store import Neo4jGraphStore
 from service.logs import JsonFormatter
 from service.metrics import time_stage
 from service.wiring import build_components
+from tests.conftest import ROOT, SAMPLE
 from tests.service.api_support import ADMIN_KEY, make_settings, plan, serve
 
 
@@ -178,3 +180,36 @@ def test_a_closed_embedded_store_is_a_503(tmp_path: Path) -> None:
             assert response.status_code == 503 and "retry-after" in response.headers
     finally:
         components.close()
+
+
+def test_a_served_app_freezes_its_start_up_objects_and_an_app_in_tests_does_not(tmp_path: Path) -> None:
+    """`policykg serve` builds the app with ``freeze_start_up_objects``: once started, what it
+    loaded is out of the cyclic collector's way (a full collection held Python's lock ~0.3 s
+    in the middle of an upload). In a subprocess: freezing is process-wide."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import gc
+        from pathlib import Path
+        from fastapi.testclient import TestClient
+        from service.api.app import create_app
+        from service.settings import Settings
+        from service.wiring import build_components, build_ingestor
+        settings = Settings(data_dir={str(tmp_path / "data")!r}, embedder="hash", open=True)
+        components = build_components(settings)
+        build_ingestor(components).ingest_path(Path({str(SAMPLE)!r}))
+        components.close()
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/health").status_code == 200
+            plain = gc.get_freeze_count()
+        with TestClient(create_app(settings, freeze_start_up_objects=True)) as client:
+            assert client.get("/search", params={{"q": "双元制"}}).status_code == 200
+            print(plain, gc.get_freeze_count())
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={k: v for k, v in os.environ.items()
+                                        if not k.startswith("POLICYKG_")}).stdout.split()
+    plain, frozen = int(out[-2]), int(out[-1])
+    assert plain == 0 and frozen > 100_000
