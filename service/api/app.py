@@ -43,15 +43,8 @@ def create_app(settings: Settings, components: Components | None = None, *,
                freeze_start_up_objects: bool = False) -> FastAPI:
     """Build the app. ``components`` lets tests pass ready stores; otherwise the lifespan
     builds them once at start-up and closes them at shutdown. Raises
-    ``service.api.auth.KeyConfigError`` for unusable keys.
-
-    ``freeze_start_up_objects`` (``policykg serve``, one app per process): once started, the
-    objects made so far (the parser's and the bridge's dictionaries, the first generation) are
-    left out of Python's cyclic garbage collection (``gc.freeze``). A full collection walked
-    all of them, about 0.3 s with Python's lock held, and struck in the middle of an upload:
-    a search then took 255-320 ms (bench/http_load.py's upload, six runs of six); with them
-    frozen, none of two runs had it. Only cyclic garbage made before the freeze is never
-    collected, once; a process with many apps (the tests) must not freeze."""
+    ``service.api.auth.KeyConfigError`` for unusable keys. ``freeze_start_up_objects``: see
+    ``_freeze_start_up_objects`` (``policykg serve``: one app per process)."""
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -69,8 +62,7 @@ def create_app(settings: Settings, components: Components | None = None, *,
         library.warm_up(parse=app.state.keyring.accepts_writes)
         library.check_at_start()  # /health's status until the first write
         if freeze_start_up_objects:
-            gc.collect()
-            gc.freeze()
+            _freeze_start_up_objects()
         follower = ChangeFollower(library, settings.follow_interval_s) if shared else None
         if follower is not None:
             follower.start()
@@ -101,6 +93,17 @@ def create_app(settings: Settings, components: Components | None = None, *,
     install_handlers(app)
     _add_middleware(app, settings)
     return app
+
+
+def _freeze_start_up_objects() -> None:
+    """Leave the objects made so far (the parser's and the bridge's dictionaries, the first
+    generation) out of Python's cyclic garbage collection. A full collection walked all of them
+    with Python's lock held and struck in the middle of an upload: a search then took 255-320
+    ms (bench/results/http_load.md: six runs of six; none of two since). Only cyclic garbage
+    made before the freeze is never collected, once; a process with many apps (the tests) must
+    not freeze."""
+    gc.collect()
+    gc.freeze()
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
