@@ -62,8 +62,7 @@ class VectorIndex(SavedIndex):
         self.dimension = dimension
         self._index = index
         self._entries = entries
-        self._row_of: dict[str, int] | None = None  # sentence id -> row of the flat index (_rows())
-        self._row_entries: list[VectorEntry] | None = None  # row -> its entry (_rows())
+        self._row_entries: list[VectorEntry] | None = None  # row of the flat index -> its entry (_rows())
         self._task_rows: dict[str, npt.NDArray[np.int64]] | None = None  # (_rows_of_tasks())
         self.changed = False  # since opened or saved
         self._generation: str | None = None  # of the saved index this one reflects
@@ -187,7 +186,7 @@ class VectorIndex(SavedIndex):
             return []
         # One matrix-vector product over the flat storage (numpy's BLAS): faiss scans a single
         # query without BLAS, 2x slower (1.3 vs 0.5 ms at 13,587 vectors, 19.5 vs 9.1 ms at 10x).
-        _, by_row = self._rows()
+        by_row = self._rows()
         scores = self._matrix() @ np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         everything = doc_ids is not None or k >= len(scores)  # a filter may skip any of the best
         rows = np.arange(len(scores)) if everything else np.argpartition(-scores, k - 1)[:k]
@@ -200,14 +199,6 @@ class VectorIndex(SavedIndex):
             if len(hits) >= k:
                 break
         return hits
-
-    def vectors(self, sentence_ids: Sequence[str]) -> tuple[list[str], Vectors]:
-        """The stored vectors of those ``sentence_ids`` that are indexed (ids in the given
-        order, one row each): a reranker scores a few hundred known sentences without a search."""
-        row_of, _ = self._rows()
-        found = [s for s in sentence_ids if s in row_of]
-        rows = np.asarray([row_of[s] for s in found], dtype=np.int64)
-        return found, self._matrix()[rows].copy()
 
     def task_cosines(self, query: Vectors, task_ids: Sequence[str]
                      ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
@@ -223,14 +214,14 @@ class VectorIndex(SavedIndex):
 
     def _forget_rows(self) -> None:
         """Drop what was derived from the rows' order (after a change)."""
-        self._row_of = self._row_entries = self._task_rows = None
+        self._row_entries = self._task_rows = None
 
     def _rows_of_tasks(self) -> dict[str, npt.NDArray[np.int64]]:
         """Task id -> its sentences' rows of the flat storage (built on a reranker's first
         use after a change)."""
         task_rows = self._task_rows
         if task_rows is None:
-            _, entries = self._rows()
+            entries = self._rows()
             grouped: dict[str, list[int]] = {}
             for row, entry in enumerate(entries):
                 grouped.setdefault(entry.task_id, []).append(row)
@@ -238,16 +229,14 @@ class VectorIndex(SavedIndex):
             self._task_rows = task_rows
         return task_rows
 
-    def _rows(self) -> tuple[dict[str, int], list[VectorEntry]]:
-        """Sentence id -> row of the flat storage, and each row's entry: rebuilt after a change
-        (~10 ms per 10^4 sentences)."""
-        if self._row_of is None or self._row_entries is None:
+    def _rows(self) -> list[VectorEntry]:
+        """Each row's entry, in the order of the flat storage: rebuilt after a change."""
+        if self._row_entries is None:
             # The index is an IndexIDMap2 over an IndexFlatIP (see create); faiss's stubs type
             # both as Index, so their members are unknown to mypy.
             stored = faiss.vector_to_array(self._index.id_map).tolist()  # type: ignore[attr-defined]
             self._row_entries = [self._entries[fid] for fid in stored]
-            self._row_of = {entry.sentence_id: row for row, entry in enumerate(self._row_entries)}
-        return self._row_of, self._row_entries
+        return self._row_entries
 
     def _matrix(self) -> Vectors:
         """The flat storage's vectors, one row each, without a copy (valid until a change)."""

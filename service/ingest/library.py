@@ -33,6 +33,7 @@ from typing import ParamSpec, TypeVar
 
 from graph.base import SEARCH_CHANGES_KEPT
 from graph.models import PolicyDocument
+from graph.snapshot import GraphSnapshot
 from loaders.files import load_bytes, load_resources
 from service.api.auth import Principal
 from service.errors import InvalidUploadError, NotFoundError
@@ -156,19 +157,20 @@ class Library:
         """Check that graph and indexes agree, for ``health``, with the indexes held still:
         everything (after an undo, or a change another process made), or after a write that
         succeeded only the ``documents`` it changed and the totals (``HealthFlag.update``)."""
-        c = self._components
-        with self.gate.read():
-            self.health.update(c.store, c.vectors, c.lexical, journal(c.settings, c.store),
-                               documents)
+        self._update_health(documents)
 
     def check_at_start(self) -> None:
         """The start-up check: everything, against the graph snapshot ``warm_up`` pinned for
         the searches rather than every sentence read again from the store (see
         ``consistency.check_consistency``)."""
+        self._update_health(None, self._search.snapshot)
+
+    def _update_health(self, documents: Collection[str] | None,
+                       snapshot: GraphSnapshot | None = None) -> None:
         c = self._components
         with self.gate.read():
             self.health.update(c.store, c.vectors, c.lexical, journal(c.settings, c.store),
-                               snapshot=self._search.snapshot)
+                               documents, snapshot)
 
     @contextmanager
     def reading(self) -> Iterator[SearchService]:

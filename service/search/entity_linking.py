@@ -73,16 +73,17 @@ def _english_spellings(name_en: str | None) -> list[str]:
     if not name_en:
         return []
     spellings = [name_en]
-    for word, others in _english_variants().items():
-        pattern = re.compile(rf"\b{re.escape(word)}\b")
+    for pattern, others in _english_variants():
         spellings += [pattern.sub(other, spelling) for spelling in spellings if pattern.search(spelling)
                       for other in others]
     return spellings
 
 
 @lru_cache(maxsize=1)
-def _english_variants() -> dict[str, list[str]]:
-    return english_variants()  # read on the first linker, not at import
+def _english_variants() -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each word with other spellings, as a whole-word pattern: read and compiled on the first
+    linker (not at import), then shared by every name of every linker."""
+    return [(re.compile(rf"\b{re.escape(word)}\b"), others) for word, others in english_variants().items()]
 
 
 class EntityLinker:
