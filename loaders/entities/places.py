@@ -105,8 +105,9 @@ class _AllEdges:
 
 
 # jieba's tags of the words that may stand between a place and the head of the name it opens
-# (滨州|黄河|大桥, 滨州|民用|运输|机场, 泉州市|教育资源|公共服务|平台): nouns, not verbs or particles.
-_NAME_WORD_TAGS = frozenset({"n", "nz", "ns", "nt", "ng", "vn", "b", "j", "a", "an"})
+# (滨州|黄河|大桥, 滨州|民用|运输|机场, 泉州市|教育资源|公共服务|平台): nouns, not verbs or particles;
+# nr too, as jieba reads the pieces of a name it does not know as personal names (酒泉|肃|州|洪水|河水库).
+_NAME_WORD_TAGS = frozenset({"n", "nz", "nr", "ns", "nt", "ng", "vn", "b", "j", "a", "an"})
 _NAME_REACH = 10  # characters between the place and the head: a name, not a clause
 _LEVEL_WORDS = ("国家级", "省级", "市级", "县级", "区级")
 
@@ -136,8 +137,9 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
     long_heads = tuple(h for h in heads if len(h) > 1)
     after_verb = False
     for token in tokens(norm[end:stop]):
-        if position > end and (token in heads or token.endswith(long_heads)):
-            return True  # 平台, or a word that ends in one (开放平台)
+        if (position > end and token in heads) or \
+                (token.endswith(long_heads) and token not in heads and token not in gazetteer().forms):
+            return True  # 平台, or a word that ends in one (开放平台; 临夏|地质公园, but not 黄石|黄石港区)
         if word_tag(token) in ("p", "c", "u", "uj"):
             return False  # 乐山籍运动员在大运会: a preposition or a conjunction ends the name
         verb = (is_verb_like(token) or word_tag(token) == "v") and token not in strong \
@@ -160,10 +162,12 @@ _SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slog
 
 def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     """The place closes a slogan, a quality word and the place (品质滨州建设, 平安江苏和法治江苏,
-    “电动贵州”): a two-character adjective or noun of the same clause comes right before it, and
-    a clause end, a conjunction or a slogan's noun (建设, 篇章) right after it."""
-    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与的" \
-        or norm.startswith(_SLOGAN_ENDS, end) or (norm.startswith(_SLOGAN_ENDS, end + 1) and norm[end] == "新")
+    “电动贵州”): a two-character adjective or noun of the same clause, not a place, comes right
+    before it, and right after it a clause end, a conjunction, a slogan's noun (建设, 篇章) or
+    the slogan's predicate (健康乐山加快建设, 品质滨州蒸蒸日上: a verb or an adverb)."""
+    closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与的等" \
+        or norm.startswith(_SLOGAN_ENDS, end) or (norm.startswith(_SLOGAN_ENDS, end + 1) and norm[end] == "新") \
+        or _predicate_follows(norm, end, blocked)
     if not closed:
         return False
     # The two words before the place, read from a few characters of its clause (a bounded
@@ -175,12 +179,24 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     if clause == start:
         return False
     words = tokens(norm[clause:start])
-    if not closed or len(words[-1]) != 2 or word_tag(words[-1]) not in _SLOGAN_TAGS or is_verb_like(words[-1]):
-        return False  # 落地四川: a verb the dictionary also tags as a noun
+    if len(words[-1]) != 2 or word_tag(words[-1]) not in _SLOGAN_TAGS or is_verb_like(words[-1]) \
+            or words[-1] in gazetteer().forms:
+        return False  # 落地四川: a verb the dictionary also tags as a noun; 河源龙川: a place in its parent
     # The slogan opens its phrase: after a verb, a particle or a conjunction (推进平安江苏,
     # 更高水平的平安上海), not after a noun whose action the word is (人才落户太仓市).
     before = words[-2] if len(words) > 1 else None
     return before is None or is_verb_like(before) or word_tag(before) in _SLOGAN_OPENERS
+
+
+def _predicate_follows(norm: str, end: int, blocked: bytearray) -> bool:
+    """The first word after ``end`` opens a predicate: a verb or an adverb (加快, 扎实, 蒸蒸日上)."""
+    stop = end
+    while stop < min(len(norm), end + _SLOGAN_WINDOW) and norm[stop] not in _CLAUSE_ENDS and not blocked[stop]:
+        stop += 1
+    if stop == end:
+        return False
+    word = tokens(norm[end:stop])[0]
+    return is_verb_like(word) or word_tag(word) in ("v", "d", "ad", "i")
 
 
 _PLACE_LIST_LINKS = frozenset("、,，—－-+·/和与及")

@@ -33,6 +33,10 @@ def _places(sentence: str) -> list[str]:
     ("依托泉州市教育资源公共服务平台", []),
     ("支持上海建设国际金融中心", ["上海"]),  # a verb comes between: no name
     ("持续推进平安江苏和法治江苏建设", []),  # slogans: a quality word and the place
+    ("健康乐山加快建设", []),  # a slogan as the subject of its predicate
+    ("品质滨州蒸蒸日上", []),
+    ("便利澳门居民生活就业", ["澳门"]),  # 便利 acts on the residents: no slogan before a noun
+    ("推进河源龙川新城建设", ["河源", "龙川"]),  # a place before a place is its parent
     ("建设更高水平的健康上海。", []),
     ("吸引更多人才落户太仓市", ["太仓"]),  # 落户 acts on 人才: no slogan
     ("多国际经销商落地四川。", ["四川"]),
@@ -102,6 +106,10 @@ def test_a_grouping_named_by_its_members_first_characters_is_one_place() -> None
     ("兰州马拉松再获金标赛事", []),  # an event's name
     ("成功举办博鳌亚洲论坛年会", []),
     ("大力弘扬大庆精神、铁人精神", []),  # a named spirit
+    ("临夏地质公园入列世界地质公园名录", []),  # a word that ends in a head (地质公园)
+    ("武汉市武昌区、黄石市黄石港区、荆州市", [("武汉市", "武汉"), ("武昌区", "武昌区"), ("黄石市", "黄石"),
+                                       ("黄石港区", "黄石港区"), ("荆州市", "荆州")]),  # unless it is a place
+    ("建成投运酒泉肃州洪水河水库", []),  # pieces the dictionary reads as personal names (肃|州|洪水)
 ])
 def test_regions_nicknames_zones_and_events(sentence: str, places: list[tuple[str, str]]) -> None:
     assert [(m.text, m.name) for m in extract_mentions(sentence) if m.label == "Place"] == places
