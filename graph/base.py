@@ -178,6 +178,10 @@ class GraphStore(Protocol):
         twice leaves every count unchanged. On any error nothing is written.
         """
 
+    def prime_writes(self, batch: GraphBatch) -> None:
+        """Rehearse writing ``batch`` on the calling thread and undo it, so that the thread's
+        first real write finds its statements prepared. Writes nothing."""
+
     def relink_cited_document(self, old_id: str, new_id: str) -> None:
         """Merge a cited-only node into the ingested document it turned out to be: its
         incoming CITES and MENTIONS move to ``new_id``, then it is deleted."""

@@ -20,7 +20,7 @@ from graph.errors import (
     GraphUnavailableError,
     QueryError,
 )
-from graph.models import QueryResult
+from graph.models import GraphBatch, QueryResult
 from graph.query_worker import DEFAULT_MAX_MEMORY_BYTES, QueryWorker
 from graph.readonly import check_read_only
 from graph.snapshot import GraphSnapshot
@@ -137,6 +137,26 @@ class EmbeddedGraphStore(CypherGraphStore):
                     raise QueryError(f"{exc} (in: {query[:120]})") from exc
                 raise
             conn.execute("COMMIT")
+
+    def prime_writes(self, batch: GraphBatch) -> None:
+        """Run the reads and statements of writing ``batch`` on this thread's connection in a
+        transaction that is rolled back. LadybugDB prepares a statement the first time a
+        connection runs it, holding Python's lock throughout (about 0.1 s for a document's
+        statements): a server's first upload spent that while every search waited."""
+        if self._read_only:
+            return
+        with self._write_lock:
+            before = self._stored_structure(batch.document.id)
+            statements = self._document_statements(batch, before, self._existing(batch))
+            conn = self._connection()
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                for query, parameters in statements:
+                    conn.execute(query, parameters)
+            except RuntimeError as exc:
+                raise QueryError(f"{exc} (in: {query[:120]})") from exc
+            finally:
+                _rollback(conn)
 
     def ensure_schema(self) -> None:
         if self._read_only:

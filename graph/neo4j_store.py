@@ -21,7 +21,7 @@ from graph import cypher
 from graph.base import SEARCH_CHANGES_KEPT, SearchChange, StoredVector
 from graph.cypher_store import CypherGraphStore, enforce_result_size
 from graph.errors import GraphUnavailableError, QueryError, ReadOnlyViolationError
-from graph.models import QueryResult
+from graph.models import GraphBatch, QueryResult
 from graph.readonly import check_read_only
 
 
@@ -66,6 +66,9 @@ class Neo4jGraphStore(CypherGraphStore):
 
         with _translated_errors(), self._driver.session(database=self._database) as session:
             session.execute_write(work)
+
+    def prime_writes(self, batch: GraphBatch) -> None:
+        """Nothing to rehearse: the server prepares and caches statements on its side."""
 
     def ensure_schema(self) -> None:
         for statement in cypher.neo4j_schema():

@@ -32,6 +32,7 @@ from pathlib import PurePosixPath
 from typing import ParamSpec, TypeVar
 
 from graph.base import SEARCH_CHANGES_KEPT
+from graph.errors import GraphError
 from graph.models import PolicyDocument
 from graph.snapshot import GraphSnapshot
 from loaders.files import load_bytes, load_resources
@@ -203,10 +204,14 @@ class Library:
         """Pin the graph snapshot the current indexes go with (a write drops the store's own
         copy before the next generation is ready) and load what a first search would, and
         with ``parse`` what a first upload's parse would (183 MB: a server that takes no
-        uploads leaves them to a first upload)."""
+        uploads leaves them to a first upload), and rehearse a write on the writer thread."""
         c = self._components
         if parse:
-            load_resources()
+            batch = load_resources()
+            try:
+                self._background.submit(c.store.prime_writes, batch).result()
+            except GraphError as exc:  # a first upload then prepares its own statements
+                _log.warning("could not rehearse a write at start: %s", exc)
         with self._writer:
             search = self._search.next_generation(c.vectors, c.lexical, c.store.search_snapshot())
             search.warm_up()

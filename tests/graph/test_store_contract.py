@@ -324,3 +324,19 @@ def test_a_notice_that_issues_two_opinions_has_a_node_for_each(graph_store: Grap
     assert graph_store.delete_document(batch.document.id) is not None
     assert one_value(graph_store, "MATCH (d:PolicyDocument) WHERE d.notice_id IS NOT NULL RETURN count(d)") == 0
     assert one_value(graph_store, "MATCH (d:PolicyDocument {ingested: true}) RETURN count(d)") == 0
+
+
+def test_rehearsing_a_write_writes_nothing(graph_store: GraphStore) -> None:
+    """``prime_writes`` runs a write's statements only to prepare them (embedded: rolled
+    back): the graph, with or without a stored version of the document, is as it was."""
+    empty = graph_store.counts()
+    batch = sample_batch()
+    graph_store.prime_writes(batch)
+    assert graph_store.counts() == empty
+    assert graph_store.list_documents() == []
+    graph_store.write_document(batch)
+    stored = graph_store.counts()
+    changed = load_bytes("plan.txt", "一、总体要求\n1. 推进上海合作。\n".encode())
+    graph_store.prime_writes(changed.batch.model_copy(update={"document": batch.document}))
+    assert graph_store.counts() == stored
+    assert one_value(graph_store, "MATCH (t:Task {number: 20}) RETURN count(t)") == 1
