@@ -455,6 +455,11 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             mentions.append(_mention(entry, sentence, i, i + found))
             i += found
             continue
+        if words and (pair := _abbreviated_pair(norm, i, region, blocked, edges)):
+            for k, name in enumerate(pair):
+                mentions.append(_mention(g.entries[name], sentence, i + k, i + k + 1))
+            i += 2
+            continue
         abbr = g.abbreviations.get(norm[i])
         if abbr and i > 0 and norm[i - 1] in g.abbreviation_before and not blocked[i] and edges[i] \
                 and norm.startswith(g.abbreviation_after, i + 1) \
@@ -572,11 +577,31 @@ def _in_longer_quotation(quotations: list[tuple[int, int]], start: int, end: int
 
 
 def _abbreviated_division(char: str, region: tuple[str, ...]) -> str | None:
-    """The division one character names between 驻/来/在… and 单位/部队/工作… (驻滨部队, 来川工作):
-    the document's own city or district by its first character, else a province by its
-    standard abbreviation."""
+    """The division one character names between 驻/来/在… and 单位/部队/工作… (驻滨部队, 来川工作,
+    来堰游客): one of the document's own divisions, innermost first, by a character of its name
+    (滨 for 滨州, 堰 for 十堰, 龙 for 黑龙江), else a province by its standard abbreviation."""
     g = gazetteer()
-    for name in region[:-1]:
-        if name.startswith(char) and name in g.forms:
+    for name in region:
+        if name in g.forms and char in short_division(name) and char not in _DIVISION_TYPES:
             return g.forms[name]
     return g.division_abbreviations.get(char)
+
+
+# What follows two divisions named by one character each when they work together (京堰对口协作,
+# 鲁渝协作, 龙粤、深哈对口合作).
+_COOPERATION = ("对口", "协作", "合作", "帮扶", "结对")
+
+
+def _abbreviated_pair(norm: str, i: int, region: tuple[str, ...], blocked: bytearray,
+                      edges: "_WordEdges | _AllEdges") -> tuple[str, str] | None:
+    """Two divisions named by one character each (``_abbreviated_division``) right before a
+    word of their cooperation, or before another such pair and that word (龙粤、深哈对口合作): a
+    pair the dictionary does not know as a word, starting a word of the segmentation."""
+    if i + 3 > len(norm) or blocked[i] or blocked[i + 1] or not edges[i] or word_tag(norm[i:i + 2]) is not None:
+        return None
+    after = i + 2
+    if not norm.startswith(_COOPERATION, after) and not (
+            norm[after:after + 1] == "、" and norm.startswith(_COOPERATION, after + 3)):
+        return None
+    first, second = _abbreviated_division(norm[i], region), _abbreviated_division(norm[i + 1], region)
+    return (first, second) if first and second and first != second else None

@@ -82,6 +82,18 @@ def _places_in(sentence: str, issuer: str) -> list[tuple[str, str]]:
     return [(m.text, m.name) for m in extract_mentions(sentence, locality_of(issuer)) if m.label == "Place"]
 
 
+def test_two_divisions_named_by_a_character_each_before_their_cooperation() -> None:
+    assert _places_in("深化京堰对口协作", "十堰市人民政府") == [("京", "北京"), ("堰", "十堰")]
+    assert _places_in("龙粤、深哈对口合作成效明显", "黑龙江省人民政府") == [("龙", "黑龙江"), ("粤", "广东")]
+    assert _places_in("深化鲁渝协作", "江苏省人民政府") == [("鲁", "山东"), ("渝", "重庆")]
+    assert _places_in("向各驻堰机构和单位致以问候", "十堰市人民政府") == [("堰", "十堰")]
+    # Not without the cooperation, a character the document does not own, or a dictionary word.
+    assert _places_in("京堰两地", "十堰市人民政府") == []
+    assert _places_in("深化京堰对口协作", "江苏省人民政府") == []
+    assert _places_in("推动中外合作办学", "四川省人民政府") == []
+    assert _places_in("加强四方合作", "四川省人民政府") == []
+
+
 def test_a_grouping_named_by_its_members_first_characters_is_one_place() -> None:
     found = [m for m in extract_mentions("持续推进“滨沾博惠”同城化发展", locality_of("滨州市人民政府"))
              if m.label == "Place"]
