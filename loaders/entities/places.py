@@ -155,6 +155,9 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
 
 
 _SLOGAN_TAGS = frozenset({"a", "an", "n", "nz"})
+# jieba tags some quality words as names (美丽 ns, 智慧 nr, 文明 nr): a name tag counts where
+# CC-CEDICT reads the word as a common word.
+_NAME_TAGS = frozenset({"ns", "nr"})
 _SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p"})
 _SLOGAN_WINDOW = 8
 _SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slogan is followed by, besides a clause end
@@ -179,8 +182,9 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     if clause == start:
         return False
     words = tokens(norm[clause:start])
-    if len(words[-1]) != 2 or word_tag(words[-1]) not in _SLOGAN_TAGS or is_verb_like(words[-1]) \
-            or words[-1] in gazetteer().forms:
+    quality, tag = words[-1], word_tag(words[-1])
+    common = tag in _SLOGAN_TAGS or (tag in _NAME_TAGS and quality in gazetteer().common_words)
+    if len(quality) != 2 or not common or is_verb_like(quality) or quality in gazetteer().forms:
         return False  # 落地四川: a verb the dictionary also tags as a noun; 河源龙川: a place in its parent
     # The slogan opens its phrase: after a verb, a particle or a conjunction (推进平安江苏,
     # 更高水平的平安上海), not after a noun whose action the word is (人才落户太仓市).

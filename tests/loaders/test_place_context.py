@@ -34,6 +34,8 @@ def _places(sentence: str) -> list[str]:
     ("支持上海建设国际金融中心", ["上海"]),  # a verb comes between: no name
     ("持续推进平安江苏和法治江苏建设", []),  # slogans: a quality word and the place
     ("健康乐山加快建设", []),  # a slogan as the subject of its predicate
+    ("大力推动美丽北京建设", []),  # a quality word that jieba tags as a place name (美丽 ns)
+    ("功抵御乌苏里江和牡丹江流域洪水", []),  # a river's basin: the river, not the city
     ("品质滨州蒸蒸日上", []),
     ("便利澳门居民生活就业", ["澳门"]),  # 便利 acts on the residents: no slogan before a noun
     ("推进河源龙川新城建设", ["河源", "龙川"]),  # a place before a place is its parent
