@@ -345,6 +345,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         after = norm[end] if end < len(norm) else ""
         if before in _NOT_BEFORE.get(head, set()) or after in _NOT_AFTER.get(head, set()):
             continue
+        if len(head) == 1 and m.start() and word_tag(norm[m.start() - 1:end]) in ("m", "mq"):
+            continue  # 首部法规, 一部作品: the head closes a numeral's word, not a body's name
         if quotes.encloses(m.start(), end, margin=1):
             continue  # inside “莆田市学校美育指导专家库” the quotation goes on: not its head
         if head in {"人大", "政协"} and norm.startswith(_PEOPLE, end):

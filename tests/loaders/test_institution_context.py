@@ -26,6 +26,7 @@ def _institutions(sentence: str, issuer: str | None = None) -> list[str]:
     ("绿色有机食品基地面积稳定在1亿亩以上", []),  # a production base
     ("建好建强国家重要商品粮生产基地", []),
     ("加快经开区人民医院新院区建设", ["经开区人民医院"]),  # 经开区 is a word, not the verb 经
+    ("颁布全国首部省级数据流通交易条例", []),  # 首部 is a numeral's word: "the first", no ministry
 ])
 def test_institutions_in_context(sentence: str, names: list[str]) -> None:
     assert _institutions(sentence) == names
