@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 6
+DATA_VERSION = 7
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -38,6 +38,10 @@ CHANGES = {
        "companies a document names found wherever it names them again, by trade name and industry, "
        "and in the province's lists; standing committees and ministries named in full "
        "(省人大常委会 -> …人民代表大会常务委员会); programme names without level and batch",
+    7: "places re-read: no places in slogans that are a predicate's subject (健康乐山加快建设) or open "
+       "with a quality word (美丽北京), in names ending in a facility's head (临夏地质公园, 北京文化论坛) "
+       "or in a river's basin (牡丹江流域); two divisions named by a character each before their "
+       "cooperation (京堰对口协作); no body named by a numeral's word (全国首部)",
 }
 MIGRATE = "policykg migrate"
 
