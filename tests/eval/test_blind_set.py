@@ -43,7 +43,10 @@ DOC_QUESTIONS = BLIND / "doc_questions.jsonl"
 LISTING_QUESTIONS = BLIND / "listing_questions.jsonl"
 LISTING_TUNING = Path(__file__).with_name("listing_questions.jsonl")  # the one to fit on
 SOURCES = BLIND / "SOURCES.md"
-OTHER_SETS = [Path(__file__).with_name("questions.jsonl"), Path(__file__).with_name("heldout_questions.jsonl")]
+HEADER_CHARS = 400
+DOC_TUNING = Path(__file__).with_name("doc_questions_tuning.jsonl")  # the document-level set to fit on
+OTHER_SETS = [Path(__file__).with_name("questions.jsonl"), Path(__file__).with_name("heldout_questions.jsonl"),
+              DOC_TUNING]
 
 MIN_DOCUMENTS = 12
 MIN_QUESTIONS = 200
@@ -254,3 +257,16 @@ def test_listing_sets_are_balanced_and_apart() -> None:
     assert len({q.q for q in blind}) == len(blind)
     assert {q.q for q in blind} & {q.q for q in tuning} == set()
     assert {q.lang for q in tuning} == {"en", "zh"} and {q.listing for q in tuning} == {True, False}
+
+
+def test_the_document_level_tuning_set_names_one_corpus_document_per_question() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    rows = [json.loads(line) for line in DOC_TUNING.read_text("utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 40 and {r["lang"] for r in rows} == {"en", "zh"}
+    from service.search.evaluation import _folded
+
+    # The header (title, 文号) of exactly one document holds the gold name, bracket forms folded.
+    headers = {p.name: _folded(p.read_text("utf-8")[:HEADER_CHARS]) for p in [*CORPUS.glob("*.txt"), *DOCS.glob("*.txt")]}
+    owners = {r["gold_doc"]: [n for n, head in headers.items() if _folded(r["gold_doc"]) in head] for r in rows}
+    assert {g: ps for g, ps in owners.items() if len(ps) != 1} == {}
