@@ -45,7 +45,9 @@ from loaders.entities.lexicon import (
     CJK,
     FUNCTION_CHARS,
     LEVEL,
+    NAME_TAGS,
     ORDINAL,
+    PROPER_TAGS,
     QUOTE_CLOSE,
     QUOTE_OPEN,
     cut_after_dictionary_verbs,
@@ -410,14 +412,13 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
 
 # A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.
 _COMPANY_LIST_END = re.compile(r"等[^\W\d_]{0,6}?(?:企业|公司|集团)")
-_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
 
 
 def _unknown_name(item: str) -> bool:
     """A list item made of no word the dictionary knows but proper names (景域, 美团): a trade
     name, where 负极、隔膜、电解液 or 新能源汽车 are kinds of product."""
     words = tokens(item)
-    return not any(len(w) > 1 and word_tag(w) not in _PROPER_TAGS | {"ns"} for w in words) \
+    return not any(len(w) > 1 and word_tag(w) not in PROPER_TAGS for w in words) \
         and not all(len(w) == 1 and word_tag(w) in ("m", "q", "f") for w in words)
 
 
@@ -445,7 +446,7 @@ def _listed_companies(norm: str, blocked: Spans) -> list[tuple[int, int, str, st
             start, end = position, position + len(item)
             position = end + 1
             if 2 <= len(item) <= 8 and all(is_cjk(ch) for ch in item) \
-                    and (word_tag(tokens(item)[0]) in _PROPER_TAGS | {"ns"} or _unknown_name(item)) \
+                    and (word_tag(tokens(item)[0]) in PROPER_TAGS or _unknown_name(item)) \
                     and not extract_places(item, item, [], words=False) \
                     and not blocked.overlaps(start, end):
                 found.append((start, end, item, "company"))
@@ -483,7 +484,7 @@ def _trade_named_companies(norm: str, blocked: Spans) -> list[tuple[int, int, st
     for m in _TRADE_NAMED.finditer(norm):
         trade = m.group(1)
         words = tokens(m.group(0))
-        if (word_tag(trade) in (None, *_PROPER_TAGS) and trade not in g.forms and trade not in g.words
+        if (word_tag(trade) in (None, *NAME_TAGS) and trade not in g.forms and trade not in g.words
                 and "".join(words[:-1]) == trade  # the industry is a word of its own (not 发展畜|牧业)
                 and not any(_not_in_a_trade_name(w) for w in words[:-1])
                 and not blocked.overlaps(m.start(), m.end())):

@@ -122,7 +122,10 @@ def _ends_lead(text: str, pos: int) -> bool:
     return any(text.endswith(w, 0, pos) for w in word_list("lead_words.txt") if len(w) >= 2)
 
 
-_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt", "ns"})
+# jieba's tags of proper nouns: personal names (also the pieces of an unknown name), other
+# proper nouns and organisations; with place names, PROPER_TAGS.
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
+PROPER_TAGS = NAME_TAGS | {"ns"}
 
 
 def _word_at(text: str, i: int) -> str:
@@ -140,7 +143,7 @@ def _in_proper_name(text: str, i: int) -> bool:
     """Whether the character at ``i`` is inside a word that jieba's dictionary tags as a
     proper name (协和 in 北京协和医院), not a word of its own."""
     word = _word_at(text, i)
-    return len(word) > 1 and word_tag(word) in _PROPER_TAGS
+    return len(word) > 1 and word_tag(word) in PROPER_TAGS
 
 
 def inside_word(text: str, i: int) -> bool:

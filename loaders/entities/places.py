@@ -157,7 +157,7 @@ def _opens_a_facility_name(norm: str, start: int, end: int, edges: "_WordEdges |
 _SLOGAN_TAGS = frozenset({"a", "an", "n", "nz"})
 # jieba tags some quality words as names (美丽 ns, 智慧 nr, 文明 nr): a name tag counts where
 # CC-CEDICT reads the word as a common word.
-_NAME_TAGS = frozenset({"ns", "nr"})
+_QUALITY_NAME_TAGS = frozenset({"ns", "nr"})
 _SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p"})
 _SLOGAN_WINDOW = 8
 _SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slogan is followed by, besides a clause end
@@ -183,7 +183,7 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
         return False
     words = tokens(norm[clause:start])
     quality, tag = words[-1], word_tag(words[-1])
-    common = tag in _SLOGAN_TAGS or (tag in _NAME_TAGS and quality in gazetteer().common_words)
+    common = tag in _SLOGAN_TAGS or (tag in _QUALITY_NAME_TAGS and quality in gazetteer().common_words)
     if len(quality) != 2 or not common or is_verb_like(quality) or quality in gazetteer().forms:
         return False  # 落地四川: a verb the dictionary also tags as a noun; 河源龙川: a place in its parent
     # The slogan opens its phrase: after a verb, a particle or a conjunction (推进平安江苏,
@@ -218,14 +218,15 @@ class _NameQuotes:
         self._judged: dict[int, bool] = {}
 
     def encloses(self, start: int, end: int) -> bool:
-        for k, (s, e) in enumerate(self.spans):
-            if s < start and end < e:
-                if k not in self._judged:
-                    self._judged[k] = not _only_places(self._norm[s + 1:e - 1])
-                return self._judged[k]
-            if s >= end:
-                break
-        return False
+        k = bisect_right(self.spans, (start, 1 << 62)) - 1  # the last quotation opening at or before start
+        if k < 0:
+            return False
+        s, e = self.spans[k]
+        if not (s < start and end < e):
+            return False  # quotations do not nest: an earlier one closed before this one
+        if k not in self._judged:
+            self._judged[k] = not _only_places(self._norm[s + 1:e - 1])
+        return self._judged[k]
 
 
 def _only_places(text: str) -> bool:
