@@ -394,6 +394,14 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
     name_quotes = _NameQuotes(norm) if words else None
     quotations = name_quotes.spans if name_quotes else []
     mentions: list[Mention] = []
+    heads: dict[int, re.Match[str] | None] = {}
+
+    def region_head(end: int) -> re.Match[str] | None:
+        """``_region_head`` at ``end``, looked for once (the edge test and the region's name)."""
+        if end not in heads:
+            heads[end] = _region_head(norm, end, blocked)
+        return heads[end]
+
     i, n = 0, len(norm)
     while i < n:
         lengths = g.lengths.get(norm[i])
@@ -407,7 +415,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (mentions and mentions[-1].end == i):
                     continue  # 各市和县: cities and counties, not 和县 (甘肃岷县漳县 names two)
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and edges[i] and (edges[i + length] or (words and _region_head(norm, i + length, blocked))) \
+                        and edges[i] and (edges[i + length] or (words and region_head(i + length))) \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
                         and not _opens_a_facility_name(norm, i, i + length, edges) \
                         and not (words and g.entries[g.forms[form]].level != "region"
@@ -442,7 +450,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
         if found and words and _part_of_a_province(norm, i, norm[i:i + found]):
             i += found  # 川东北, 粤东西北: a part of a province, not the region of China
             continue
-        if found and words and (head := _region_head(norm, i + found, blocked)):
+        if found and words and (head := region_head(i + found)):
             # 武汉城市圈, 成都平原经济区: the region the place gives its name to
             entry = _named_region(g.entries[g.forms[norm[i:i + found]]], norm[i:head.end()], head.group(2))
             mentions.append(_mention(entry, sentence, i, head.end()))
