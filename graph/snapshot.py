@@ -380,6 +380,13 @@ class GraphSnapshot:
         rows = self._rows_of(sentence_ids).tolist()
         return {s: self._sentence(row) for s, row in zip(sentence_ids, rows, strict=True) if row >= 0}
 
+    def sentence_starts(self, sentence_ids: Sequence[str]) -> dict[str, int]:
+        """Where each sentence starts in its task, by id; unknown ids are left out. What
+        ordering evidence needs, without a record per sentence (``sentences``)."""
+        rows = self._rows_of(sentence_ids).tolist()
+        numbers = self._numbers
+        return {s: numbers[3 * row + 1] for s, row in zip(sentence_ids, rows, strict=True) if row >= 0}
+
     def task_contexts(self, task_ids: Sequence[str]) -> dict[str, TaskContext]:
         """As ``GraphStore.task_contexts``; unknown ids are left out."""
         return task_contexts(task_ids, self._tasks, self._links, self._nodes)

@@ -493,18 +493,19 @@ def _results(snapshot: GraphSnapshot, page: list[TaskCandidate], max_task_chars:
     contexts = snapshot.task_contexts([c.task_id for c in page])
     # Evidence of equal score (every sentence an entity link found scores the same) in reading
     # order: the same answer whatever order a set of sentence ids was built in.
-    sentences = snapshot.sentences([sid for c in page for sid in c.sentence_scores])
+    starts = snapshot.sentence_starts([sid for c in page for sid in c.sentence_scores])
+    tops = {c.task_id: sorted(c.sentence_scores.items(), key=lambda kv: (
+        -kv[1], starts.get(kv[0], 0), kv[0]))[:_EVIDENCE_PER_TASK] for c in page}
+    sentences = snapshot.sentences([sid for top in tops.values() for sid, _ in top])
     results = []
     for candidate in page:
         context = contexts.get(candidate.task_id)
         if context is None:
             continue  # the vector index is ahead of the graph (a delete in flight)
-        top = sorted(candidate.sentence_scores.items(), key=lambda kv: (
-            -kv[1], sentences[kv[0]].start if kv[0] in sentences else 0, kv[0]))[:_EVIDENCE_PER_TASK]
         evidence = [
             Evidence(sentence_id=sid, text=sentences[sid].text, start=sentences[sid].start,
                      end=sentences[sid].end, score=round(score, 4))
-            for sid, score in top if sid in sentences
+            for sid, score in tops[candidate.task_id] if sid in sentences
         ]
         results.append(SearchResult(
             task=task_out(context, max_task_chars), score=round(candidate.score, 4),
