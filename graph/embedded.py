@@ -156,7 +156,11 @@ class EmbeddedGraphStore(CypherGraphStore):
             except RuntimeError as exc:
                 raise QueryError(f"{exc} (in: {query[:120]})") from exc
             finally:
-                _rollback(conn)
+                try:
+                    _rollback(conn)
+                except RuntimeError as exc:
+                    self._local.conn = None  # a connection in an unknown state is not used again
+                    raise QueryError(f"could not undo the rehearsed write: {exc}") from exc
 
     def ensure_schema(self) -> None:
         if self._read_only:

@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 import ladybug.connection
+import pytest
 
 from graph.embedded import EmbeddedGraphStore
+from graph.errors import QueryError
 from loaders.files import load_file, load_resources
 from tests.conftest import SAMPLE
 
@@ -41,3 +43,22 @@ def test_a_rehearsed_write_leaves_little_for_the_first_upload_to_prepare(tmp_pat
         worker.join()
     assert counts["cold"] >= 20
     assert counts["rehearsed"] <= counts["cold"] // 4
+
+
+def test_a_rehearsal_that_fails_leaves_the_store_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A statement that fails mid-rehearsal is a QueryError (the server logs it and starts), and
+    the thread's next write runs in a transaction of its own."""
+    store = EmbeddedGraphStore.open(tmp_path / "graph.lbug")
+    store.ensure_schema()
+    real = store._document_statements
+    monkeypatch.setattr(store, "_document_statements",
+                        lambda *a: [*real(*a), ("MATCH (n:NoSuchTable) RETURN n", {})])
+    try:
+        with pytest.raises(QueryError):
+            store.prime_writes(load_resources())
+        monkeypatch.undo()
+        batch = load_file(SAMPLE).batch
+        store.write_document(batch)
+        assert store.counts().nodes["Sentence"] == len(batch.sentences)
+    finally:
+        store.close()
