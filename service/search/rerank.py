@@ -52,6 +52,9 @@ class RerankQuery:
     lexical: Query  # the lexical channel's query (text, or weighted bridged terms)
     text: str  # the question as normalised, for its quantities
     entity_tasks: Mapping[str, float] = field(default_factory=dict)  # task id -> 1.0 direct, 0.5 related
+    # Years the document scope took as the documents' own ("the 2020 opinions"): not quantities
+    # the tasks must write (a 2016 opinion's 到2020年 is no match for them).
+    scope_years: frozenset[str] = frozenset()
 
 
 def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: VectorIndex,
@@ -78,7 +81,7 @@ def features(candidates: Sequence[TaskCandidate], query: RerankQuery, vectors: V
     bm25 = lexical.task_scores(query.lexical, task_ids)
     top = max(bm25.values(), default=0.0)
     table[:, column["lexical_task"]] = [bm25[t] / top if top > 0 else 0.0 for t in task_ids]
-    asked = quantities(query.text)
+    asked = quantities(query.text) - query.scope_years
     if asked:
         table[:, column["quantities"]] = [
             share_found(asked, _task_quantities(text)) for text in lexical.task_texts(task_ids)]

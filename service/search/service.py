@@ -384,7 +384,8 @@ class SearchService:
             question = RerankQuery(
                 vector=retrieval.vector, lexical=retrieval.lexical, text=normalised,
                 entity_tasks={t: 1.0 if link.direct else 0.5 for t, link in entities.tasks.items()}
-                if entities is not None else {})
+                if entities is not None else {},
+                scope_years=_document_years(normalised, snapshot) if scope else frozenset())
         return FirstStage(candidates, factors, question, entities)
 
     def question_scope(self, normalised: str, snapshot: GraphSnapshot,
@@ -451,6 +452,14 @@ def _in_role(tasks: dict[str, TaskLink], role: Role, led: dict[str, str]) -> dic
     if role == "lead":
         return {tid: tasks.get(tid) or TaskLink(doc_id, True, set()) for tid, doc_id in led.items()}
     return {tid: link for tid, link in tasks.items() if tid not in led} or tasks
+
+
+def _document_years(normalised: str, snapshot: GraphSnapshot) -> frozenset[str]:
+    """The years the question writes that some stored document was issued in."""
+    years = {int(y) for y in _QUESTION_YEAR.findall(normalised)}
+    if not years:
+        return frozenset()
+    return frozenset(str(d.year) for d in snapshot.documents() if d.year in years)
 
 
 def _scope_factors(candidates: list[TaskCandidate], snapshot: GraphSnapshot, documents: set[str]

@@ -2,6 +2,7 @@
 them, its cost bound, and the lexical channel's pseudo-relevance feedback. Tiny hand-made
 indexes: no model, no graph."""
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -70,6 +71,20 @@ def test_the_task_with_the_asked_number_moves_above_one_without_it(tmp_path: Pat
 
     assert ranked("which renovation is to be finished within three years") == ["three", "five"]
     assert ranked("which renovation is to be finished") == ["five", "three"]  # no number: fused order
+
+
+def test_a_year_the_document_scope_took_is_no_quantity_for_the_tasks(tmp_path: Path) -> None:
+    """"The 2020 opinions": 2020 names the documents (the scope raises theirs), so a task of
+    another document that writes 到2020年 does not match it as a quantity."""
+    vectors, lexical = _indexes(tmp_path, {"old": ["到2020年完善美育体系"], "new": ["完善美育体系"]})
+
+    def ranked(scope_years: frozenset[str]) -> list[str]:
+        fused = [TaskCandidate("new", 0.10), TaskCandidate("old", 0.095)]
+        question = replace(_question("2020年关于美育的意见", "完善美育体系"), scope_years=scope_years)
+        return [c.task_id for c in rerank(fused, question, vectors, lexical)]
+
+    assert ranked(frozenset()) == ["old", "new"]  # the year read as a quantity the task writes
+    assert ranked(frozenset({"2020"})) == ["new", "old"]
 
 
 def test_the_reranker_touches_at_most_its_depth(tmp_path: Path) -> None:
