@@ -4,6 +4,7 @@
 # table, the full ablation beside the fused figures:
 #   blind      the 14 blind documents, tests/eval/blind/questions.jsonl (issue 13; never tune on it)
 #   documents  the shared corpus + the blind documents, tests/eval/blind/doc_questions.jsonl,
+#              the document-level tuning set (tests/eval/doc_questions_tuning.jsonl, misses listed),
 #              and listing detection over them (tests/eval/listing_questions.jsonl to fit on,
 #              tests/eval/blind/listing_questions.jsonl)
 #   tuning     tests/eval/questions.jsonl on its documents (misses listed: this is the set to fit on)
@@ -77,6 +78,8 @@ use_data_dir documents
 ingest "$CORPUS" --glob '*.txt'
 ingest "$BLIND/docs"
 policykg eval-docs "$BLIND/doc_questions.jsonl" "${BLIND_MISSES[@]}" --out "$RESULTS/documents.json"
+echo "== document-level tuning set over the same documents: tests/eval/doc_questions_tuning.jsonl"
+policykg eval-docs tests/eval/doc_questions_tuning.jsonl --misses --out "$RESULTS/documents_tuning.json"
 
 echo "== listing detection over the same documents: tests/eval/listing_questions.jsonl (tuning), $BLIND/listing_questions.jsonl"
 policykg eval-listing tests/eval/listing_questions.jsonl --misses --out "$RESULTS/listing_tuning.json"
