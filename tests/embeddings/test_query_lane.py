@@ -117,3 +117,30 @@ def test_a_submitted_question_is_embedded_while_the_caller_goes_on() -> None:
     with pytest.raises(RuntimeError, match="the model failed"):
         collect()
     failing.close()
+
+
+def test_a_question_for_an_idle_lane_returns_once_its_model_call_begins(monkeypatch: pytest.MonkeyPatch) -> None:
+    """submit() to an idle lane waits (bounded) until the lane is about to call the model, so
+    the lane takes Python's lock now rather than at the caller's next switch; to a busy lane
+    it returns at once (the question waits for the next batch, the caller works meanwhile)."""
+    monkeypatch.setattr("embeddings.query_lane._START_WAIT_S", 5.0)
+    gate = threading.Event()
+
+    class GatedEmbedder(HashEmbedder):
+        def embed_queries(self, texts: Sequence[str]) -> Vectors:
+            gate.wait(5.0)
+            return super().embed_queries(texts)
+
+    lane = QueryLane(GatedEmbedder(), on_start=lambda: time.sleep(0.3))  # the lane is slow to get going
+    try:
+        started = time.perf_counter()
+        first = lane.submit(["第一个问题"])
+        assert time.perf_counter() - started >= 0.25  # waited for the call to begin
+        started = time.perf_counter()
+        second = lane.submit(["第二个问题"])  # the lane is inside the first call now
+        assert time.perf_counter() - started < 0.25
+        gate.set()
+        assert first().shape == (1, lane.dimension) and second().shape == (1, lane.dimension)
+    finally:
+        gate.set()
+        lane.close()
