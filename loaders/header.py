@@ -219,7 +219,9 @@ def _read_report(paras: list[str], address: int) -> FrontMatter:
     end = address + 1
     if end < len(paras) and "我代表" in paras[end] and len(paras[end]) <= 2 * _ISSUER_MAX:
         end += 1
-    title = paras[0]
+    # No line before the address: the report prints no title (滨州's 2024 report opens with
+    # 各位代表：), and the address is none. It is the report of the body the formula names.
+    title = paras[0] if address > 0 else ""
     place = _REPORT_PLACE.search(title)
     speaker_issuer = None
     for line in paras[:end]:
@@ -234,6 +236,9 @@ def _read_report(paras: list[str], address: int) -> FrontMatter:
     if speaker_issuer and (header.issuer is None or len(speaker_issuer) > len(header.issuer)):
         # "呼伦贝尔市海拉尔区人民政府区长" names the government more fully than "我代表区人民政府".
         header.issuer = speaker_issuer
+    if not title:
+        title = _REPORT_TITLE if not header.issuer or header.issuer.endswith("政府") \
+            else f"{header.issuer}工作报告"
     if _REPORT_TITLE in title and not re.search(r"\d{4}年", title) and header.issued_date:
         title = f"{header.issued_date[:4]}年{title}"
     header.title = title

@@ -41,7 +41,8 @@ CHANGES = {
     7: "places re-read: no places in slogans that are a predicate's subject (健康乐山加快建设) or open "
        "with a quality word (美丽北京), in names ending in a facility's head (临夏地质公园, 北京文化论坛) "
        "or in a river's basin (牡丹江流域); two divisions named by a character each before their "
-       "cooperation (京堰对口协作); no body named by a numeral's word (全国首部)",
+       "cooperation (京堰对口协作); no body named by a numeral's word (全国首部); a work report that "
+       "prints no title is titled by its formula (政府工作报告), not by its address (各位代表：)",
 }
 MIGRATE = "policykg migrate"
 

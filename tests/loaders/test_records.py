@@ -163,3 +163,14 @@ def test_a_reports_unnumbered_headings_are_sections_not_printed_documents() -> N
     loaded = load_bytes("report.txt", text.encode())
     assert [s.title for s in loaded.parsed.sections if "/" not in s.path] == ["2023年工作回顾", "2024年工作安排"]
     assert loaded.batch.issued_documents == []
+
+
+def test_a_report_that_prints_no_title_is_the_report_of_the_body_its_formula_names() -> None:
+    """A report that opens with its address (各位代表：) prints no title: the address is none."""
+    body = "过去一年，新建学校12所。\n一、建强产业体系\n新建学校10所。\n"
+    government = load_bytes("report.txt", f"各位代表：\n现在，我代表市人民政府向大会报告工作。\n{body}".encode())
+    assert government.batch.document.title == "政府工作报告"
+    court = load_bytes("court.txt", f"各位代表：\n现在，我代表市中级人民法院向大会报告工作。\n{body}".encode())
+    assert court.batch.document.title == "市中级人民法院工作报告"
+    titled = load_bytes("titled.txt", f"政府工作报告\n各位代表：\n现在，我代表市人民政府向大会报告工作。\n{body}".encode())
+    assert titled.batch.document.title == "政府工作报告"
