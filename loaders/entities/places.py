@@ -22,8 +22,11 @@ Rules (the gazetteer module says which names and forms exist):
 - A foreign country is also named by one character after 对/中/赴/与/同 when a relation word
   follows (对德友好学校 -> 德国; 对德育 is not matched because 育 is not a relation word), and a
   division after 驻/来/在/赴… when a word for who or what is there follows (驻川单位 -> 四川;
-  驻滨部队 in a 滨州 document -> 滨州): the province by its standard abbreviation, the
-  document's own city or district by its first character.
+  驻滨部队 in a 滨州 document -> 滨州): the province by its standard abbreviation, one of
+  the document's own divisions by a character of its name (滨 for 滨州, 堰 for 十堰); and two
+  divisions named so, one character each, before a word of their cooperation (京堰对口协作).
+- A place that closes a slogan (a quality word and the place: 品质滨州, 美丽北京建设, 健康乐山
+  加快建设) is part of it, not a mention (``_slogan``).
 - The mention carries the English name, level, the places it is PART_OF (``parents``: its
   administrative parent and its groupings) and, for a grouping, its ``members``.
 """
