@@ -42,6 +42,8 @@ export function askForKey(reason) {
       resolve(ok);
     };
     const onClose = () => {
+      // A closed dialog keeps no focus: "/" and typing then reach the page, not a hidden input.
+      if (document.activeElement === input) input.blur();
       const value = input.value.trim();
       if (dialog.returnValue === 'ok' && value) {
         sessionStorage.setItem(KEY, value);
