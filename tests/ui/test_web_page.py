@@ -141,6 +141,9 @@ def tab(browser: Browser, server: str) -> Iterator[Tab]:
     opened = Tab(context, server)
     opened.open("/")  # the filters' first call meets a 401: the page asks at once
     opened.enter_key(READER_KEY)
+    # The search view is drawn once the filters' calls, retried with the key, have answered: a
+    # test that types before then types into nothing (a loaded machine answers in 100+ ms).
+    opened.page.locator("#q").wait_for(state="visible")
     yield opened
     context.close()
 
