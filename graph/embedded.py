@@ -129,12 +129,9 @@ class EmbeddedGraphStore(CypherGraphStore):
             conn = self._connection()
             conn.execute("BEGIN TRANSACTION")
             try:
-                for query, parameters in statements:
-                    conn.execute(query, parameters)
-            except BaseException as exc:
+                _run(conn, statements)
+            except BaseException:
                 _rollback(conn)
-                if isinstance(exc, RuntimeError):
-                    raise QueryError(f"{exc} (in: {query[:120]})") from exc
                 raise
             conn.execute("COMMIT")
 
@@ -151,10 +148,7 @@ class EmbeddedGraphStore(CypherGraphStore):
             conn = self._connection()
             conn.execute("BEGIN TRANSACTION")
             try:
-                for query, parameters in statements:
-                    conn.execute(query, parameters)
-            except RuntimeError as exc:
-                raise QueryError(f"{exc} (in: {query[:120]})") from exc
+                _run(conn, statements)
             finally:
                 try:
                     _rollback(conn)
@@ -240,6 +234,15 @@ class EmbeddedGraphStore(CypherGraphStore):
 
 _WRITING = "writing"
 _log = logging.getLogger("policykg.graph")
+
+
+def _run(conn: "ladybug.Connection", statements: list[cypher.Statement]) -> None:
+    """Run the statements in order; a failing one is a QueryError that names it."""
+    for query, parameters in statements:
+        try:
+            conn.execute(query, parameters)
+        except RuntimeError as exc:
+            raise QueryError(f"{exc} (in: {query[:120]})") from exc
 
 
 def _rollback(conn: "ladybug.Connection") -> None:

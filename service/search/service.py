@@ -403,7 +403,7 @@ class SearchService:
         if bodies:
             criteria.append(snapshot.documents_of(bodies))
         documents = snapshot.documents()
-        years = {int(y) for y in _QUESTION_YEAR.findall(normalised)}
+        years = _years_written(normalised)
         if years:
             criteria.append({d.id for d in documents if d.year in years})
         numbers = {normalise_doc_number(n) for n in _QUESTION_DOC_NUMBER.findall(normalised)}
@@ -454,9 +454,14 @@ def _in_role(tasks: dict[str, TaskLink], role: Role, led: dict[str, str]) -> dic
     return {tid: link for tid, link in tasks.items() if tid not in led} or tasks
 
 
+def _years_written(normalised: str) -> set[int]:
+    """The years (1900-2099) a question writes."""
+    return {int(y) for y in _QUESTION_YEAR.findall(normalised)}
+
+
 def _document_years(normalised: str, snapshot: GraphSnapshot) -> frozenset[str]:
     """The years the question writes that some stored document was issued in."""
-    years = {int(y) for y in _QUESTION_YEAR.findall(normalised)}
+    years = _years_written(normalised)
     if not years:
         return frozenset()
     return frozenset(str(d.year) for d in snapshot.documents() if d.year in years)

@@ -3,6 +3,7 @@ on its writer thread at start, so that a first upload does not prepare LadybugDB
 while holding Python's lock. What it prepares is what that thread's first write then finds."""
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import ladybug.connection
@@ -14,11 +15,10 @@ from loaders.files import load_file, load_resources
 from tests.conftest import SAMPLE
 
 
-def _prepared_by(store: EmbeddedGraphStore, work: "list[object]") -> int:
-    """Statements the calling thread's connection prepared while running ``work``'s calls."""
+def _prepared_by(store: EmbeddedGraphStore, work: Callable[[], object]) -> int:
+    """Statements the calling thread's connection prepared while running ``work``."""
     before = len(store._connection()._pybind_implicit_prepared_cache)
-    for call in work:
-        call()  # type: ignore[operator]
+    work()
     return len(store._connection()._pybind_implicit_prepared_cache) - before
 
 
@@ -33,7 +33,7 @@ def test_a_rehearsed_write_leaves_little_for_the_first_upload_to_prepare(tmp_pat
         try:
             if rehearse:
                 store.prime_writes(load_resources())
-            counts[name] = _prepared_by(store, [lambda: store.write_document(batch)])
+            counts[name] = _prepared_by(store, lambda: store.write_document(batch))
         finally:
             store.close()
 
