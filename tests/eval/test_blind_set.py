@@ -46,7 +46,7 @@ SOURCES = BLIND / "SOURCES.md"
 HEADER_CHARS = 400
 DOC_TUNING = Path(__file__).with_name("doc_questions_tuning.jsonl")  # the document-level set to fit on
 OTHER_SETS = [Path(__file__).with_name("questions.jsonl"), Path(__file__).with_name("heldout_questions.jsonl"),
-              DOC_TUNING]
+              DOC_TUNING, Path(__file__).with_name("corpus_questions_tuning.jsonl")]
 
 MIN_DOCUMENTS = 12
 MIN_QUESTIONS = 200
