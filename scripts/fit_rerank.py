@@ -30,21 +30,25 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.search.evaluation import GoldResolver, load_questions
+from service.search.ranking import RRF_K
 from service.search.rerank import FEATURES, RERANK_DEPTH, WEIGHTS, features
 from service.settings import get_settings
 from service.wiring import build_components, build_search
 
 Array = npt.NDArray[np.float64]
+# Per question: its candidates' features, their labels (1: a gold task), per gold item the
+# candidates that satisfy it, and each candidate's document-scope factor.
+Group = tuple[Array, Array, list[list[int]], Array]
 L2 = 1.0  # ridge penalty on the weights (not the intercept): few questions, keep weights small
 
 
-def fit(groups: list[tuple[Array, Array, list[int]]], l2: float = L2) -> Array:
+def fit(groups: list[Group], l2: float = L2) -> Array:
     """Listwise logistic (conditional logit) weights: per question, the softmax over its
     candidates of ``x @ w``; maximises the probability given to its gold candidates (each
     gold candidate a separate choice), minus an L2 penalty."""
     from scipy.optimize import minimize
 
-    usable = [(x, y) for x, y, _ in groups if y.any()]  # a question without gold in its top 50 says nothing
+    usable = [(x, y) for x, y, _, _ in groups if y.any()]  # a question without gold in its top 50 says nothing
 
     def loss(w: Array) -> tuple[float, Array]:
         total, gradient = 0.5 * l2 * float(w @ w), l2 * w
@@ -63,14 +67,23 @@ def fit(groups: list[tuple[Array, Array, list[int]]], l2: float = L2) -> Array:
     return np.asarray(result.x, dtype=np.float64)
 
 
-def scores(groups: list[tuple[Array, Array, list[int]]], weights: Array | None) -> tuple[float, float]:
-    """Recall@5 and MRR over questions (first-stage order when ``weights`` is None). Each group:
-    features, labels and, per gold item, the candidate indexes that satisfy it."""
+def scores(groups: list[Group], weights: Array | None) -> tuple[float, float]:
+    """Recall@5 and MRR over questions (first-stage order when ``weights`` is None). With
+    weights, the order search gives: the model's rank, then the document scope's factor over it
+    (``rerank.rerank``: factor / (RRF_K + rank))."""
     recall, mrr = 0.0, 0.0
-    for x, _, items in groups:
-        order = list(range(len(x))) if weights is None else list(np.argsort(-(x @ weights), kind="stable"))
+    for x, _, items, factor in groups:
+        if weights is None:
+            order = list(range(len(x)))
+        else:
+            model = np.argsort(-(x @ weights), kind="stable")
+            score = np.empty(len(x))
+            score[model] = factor[model] / (RRF_K + np.arange(1, len(x) + 1))
+            model_rank = np.empty(len(x))
+            model_rank[model] = np.arange(len(x))
+            order = sorted(range(len(x)), key=lambda i: (-score[i], model_rank[i]))
         rank = {index: position for position, index in enumerate(order, 1)}
-        ranks = [min((rank[i] for i in item), default=None) for item in items]  # type: ignore[arg-type]
+        ranks = [min((rank[i] for i in item), default=None) for item in items]
         found = [r for r in ranks if r is not None]
         recall += sum(1 for r in found if r <= 5) / len(items)
         mrr += 1.0 / min(found) if found else 0.0
@@ -82,7 +95,7 @@ def main() -> None:
     parser.add_argument("questions", nargs="+",
                         help="a question file, or FILE@DATA_DIR (default: the configured data directory)")
     args = parser.parse_args()
-    groups: list[tuple[Array, Array, list[int]]] = []
+    groups: list[Group] = []
     documents: list[str] = []
     seconds = 0.0
     for argument in args.questions:
@@ -108,7 +121,8 @@ def main() -> None:
             ids = [c.task_id for c in head]
             items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
             y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
-            groups.append((x, y, items))
+            f = np.array([stage.factors.get(t, 1.0) for t in ids])
+            groups.append((x, y, items, f))
             documents.append(question.doc or "")
         components.close()
     y_all = np.concatenate([g[1] for g in groups])

@@ -66,3 +66,32 @@ def test_a_place_no_document_is_issued_for_scopes_nothing(ingested: None, backen
         assert search.question_scope("2017年四川美育", snapshot) == {ids["泸州市人民政府办公室"]}  # inside it
     finally:
         components.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_a_documents_own_place_is_no_entity_evidence_for_its_tasks(ingested: None, backend: str) -> None:
+    """四川 names every task of Sichuan's opinion (it is the document's jurisdiction), so the
+    entity channel does not raise the few that happen to write it; a task of another document
+    that writes 四川 is evidence, but outside the documents the question scopes itself to, so
+    the channel drops it too. A listing still lists every task that names the place."""
+    from service.search.service import SearchService
+    from service.search.text_norm import normalise_query
+    from service.settings import Settings
+    from service.wiring import build_components, build_search
+    components = build_components(Settings(), read_only=True)
+    try:
+        search: SearchService = build_search(components)
+        snapshot = components.store.search_snapshot()
+        ids = {d.issuer: d.id for d in components.store.list_documents()}
+        sichuan, luzhou = ids["四川省人民政府办公厅"], ids["泸州市人民政府办公室"]
+        question = "四川如何开发地方美育课程资源"
+        linked = search.match_entities(normalise_query(question), snapshot).tasks
+        assert {link.doc_id for link in linked.values()} == {luzhou}
+        stage = search.first_stage(question, snapshot)
+        assert stage.entities is not None and stage.entities.tasks == {}
+        assert set(stage.factors.values()) == {3.0}
+        assert {snapshot.task_document(t) for t in stage.factors} == {sichuan}
+        listing = search.match_entities(normalise_query("哪些任务涉及四川"), snapshot)
+        assert listing.listing and {link.doc_id for link in listing.tasks.values()} == {sichuan, luzhou}
+    finally:
+        components.close()
