@@ -108,6 +108,15 @@ class FirstStage:
 
 
 @dataclass
+class DocumentScope:
+    """The stored documents a question names, and the years it writes that name them (the
+    documents' own years, not quantities their tasks must write)."""
+
+    documents: set[str]  # document ids (a notice's for the documents it issues)
+    years: frozenset[str]
+
+
+@dataclass
 class EntityMatch:
     """The entities a question names and the tasks they link to."""
 
@@ -381,19 +390,20 @@ class SearchService:
             with time_stage("entities"):
                 entities = self.match_entities(normalised, snapshot)
         listing = entities is not None and entities.listing
-        scoped: set[str] = set()
+        scoped = DocumentScope(set(), frozenset())
         if scope and not listing:
             with time_stage("scope"):
                 scoped = self.question_scope(normalised, snapshot,
                                              entities.linked if entities is not None else None)
-            if entities is not None and scoped:
+            if entities is not None and scoped.documents:
                 # The named documents hold the answer: the entity channel votes within them.
-                entities.tasks = {t: link for t, link in entities.tasks.items() if link.doc_id in scoped}
+                entities.tasks = {t: link for t, link in entities.tasks.items()
+                                  if link.doc_id in scoped.documents}
         retrieval = self.retrieve(normalised, doc_ids, channels, entities, bridge_dense, feedback,
                                   question_vector)
         with time_stage("fusion"):
             candidates = fuse(retrieval.rankings)
-            factors = _scope_factors(candidates, snapshot, scoped)
+            factors = _scope_factors(candidates, snapshot, scoped.documents)
             allowed = self._task_scope(doc_ids, task_ids, entities)
             if allowed is not None:
                 candidates = [c for c in candidates if c.task_id in allowed]
@@ -404,43 +414,53 @@ class SearchService:
                 vector=retrieval.vector, lexical=retrieval.lexical, text=normalised,
                 entity_tasks={t: 1.0 if link.direct else 0.5 for t, link in entities.tasks.items()}
                 if entities is not None else {},
-                scope_years=_document_years(normalised, snapshot) if scope else frozenset())
+                scope_years=scoped.years)
         return FirstStage(candidates, factors, question, entities)
 
     def question_scope(self, normalised: str, snapshot: GraphSnapshot,
-                       linked: list[LinkedEntity] | None = None) -> set[str]:
+                       linked: list[LinkedEntity] | None = None) -> DocumentScope:
         """The stored documents the question scopes itself to: those issued for a place it
         names (else for a place inside it: 江苏 holds 南通's documents), by an institution it
-        names, in a year or with a 文号 it writes. Several kinds named: the documents that meet
-        all; a kind that no document meets is not a scope (the question names a topic).
-        ``linked``: the entities the question names, when ``match_entities`` has linked them."""
+        names, with a 文号 it writes, and in a year it writes. Several kinds named: the documents
+        that meet all; a kind that no document meets is not a scope (the question names a
+        topic). A year that the documents the names scope to were not issued in is not one
+        either: "Shanxi's targets for 2020" asks Shanxi's plan about 2020, not for a document
+        of 2020. ``linked``: the entities the question names, when ``match_entities`` has
+        linked them."""
         if linked is None:
             linked = self._linked(normalised)
+        documents = snapshot.documents()
         criteria: list[set[str]] = []
-        places = [e.id for e in linked if e.label == "Place"]
         bodies = [e.id for e in linked if e.label == "Institution"]
         if bodies:
             criteria.append(snapshot.documents_of(bodies))
-        documents = snapshot.documents()
-        years = _years_written(normalised)
-        if years:
-            criteria.append({d.id for d in documents if d.year in years})
         numbers = {normalise_doc_number(n) for n in _QUESTION_DOC_NUMBER.findall(normalised)}
         if numbers:
             criteria.append({d.id for d in documents if d.doc_number in numbers})
         met = [c for c in criteria if c]
-        scoped = set.intersection(*met) if met else set()
+        named = set.intersection(*met) if met else None
+        # The documents the names scope to, most specific first: a place's own documents, else
+        # those of the places inside it (a region's members, a province's cities and counties).
+        options: list[set[str]] = []
+        places = [e.id for e in linked if e.label == "Place"]
         if places:
-            # The place's own documents first; else those of the places inside it (a region's
-            # members, a province's cities and their counties) that meet the other criteria.
             inside = _with_members(snapshot, sorted(_with_members(snapshot, places)))
             for option in (snapshot.documents_of(places), snapshot.documents_of(inside)):
-                narrowed = option & scoped if met else option
+                narrowed = option & named if named is not None else option
                 if narrowed:
-                    scoped = narrowed
-                    break
+                    options.append(narrowed)
+        if named and not options:
+            options.append(named)
+        years = _years_written(normalised)
+        in_years = {d.id for d in documents if d.year in years}
+        scoped, used = (options[0], frozenset[int]()) if options else (in_years, frozenset(years))
+        for option in options:
+            if option & in_years:
+                scoped, used = option & in_years, frozenset(years)
+                break
         # A document a notice issued has its tasks under the notice's id.
-        return scoped | {d.notice_id for d in documents if d.id in scoped and d.notice_id}
+        scoped |= {d.notice_id for d in documents if d.id in scoped and d.notice_id}
+        return DocumentScope(scoped, frozenset(str(d.year) for d in documents if d.id in scoped and d.year in used))
 
     def _task_scope(self, doc_ids: set[str] | None, task_ids: set[str] | None,
                     entities: EntityMatch | None) -> set[str] | None:
@@ -476,14 +496,6 @@ def _in_role(tasks: dict[str, TaskLink], role: Role, led: dict[str, str]) -> dic
 def _years_written(normalised: str) -> set[int]:
     """The years (1900-2099) a question writes."""
     return {int(y) for y in _QUESTION_YEAR.findall(normalised)}
-
-
-def _document_years(normalised: str, snapshot: GraphSnapshot) -> frozenset[str]:
-    """The years the question writes that some stored document was issued in."""
-    years = _years_written(normalised)
-    if not years:
-        return frozenset()
-    return frozenset(str(d.year) for d in snapshot.documents() if d.year in years)
 
 
 def _scope_factors(candidates: list[TaskCandidate], snapshot: GraphSnapshot, documents: set[str]

@@ -52,18 +52,23 @@ def test_a_year_and_a_place_together_scope_to_the_documents_meeting_both(ingeste
 
 
 @pytest.mark.parametrize("backend", ["embedded"])
-def test_a_place_no_document_is_issued_for_scopes_nothing(ingested: None, backend: str) -> None:
-    from service.search.service import SearchService
+def test_what_a_question_scopes_itself_to(ingested: None, backend: str) -> None:
+    from service.search.service import DocumentScope, SearchService
     from service.settings import Settings
     from service.wiring import build_components, build_search
     components = build_components(Settings(), read_only=True)
     try:
         search: SearchService = build_search(components)
         snapshot = components.store.search_snapshot()
-        assert search.question_scope("加强与上海的美育交流", snapshot) == set()
+        assert search.question_scope("加强与上海的美育交流", snapshot) == DocumentScope(set(), frozenset())
         ids = {d.issuer: d.id for d in components.store.list_documents()}
-        assert search.question_scope("四川美育", snapshot) == {ids["四川省人民政府办公厅"]}  # its own first
-        assert search.question_scope("2017年四川美育", snapshot) == {ids["泸州市人民政府办公室"]}  # inside it
+        sichuan, luzhou, yunnan = (ids[i] for i in ("四川省人民政府办公厅", "泸州市人民政府办公室", "云南省人民政府办公厅"))
+        assert search.question_scope("四川美育", snapshot) == DocumentScope({sichuan}, frozenset())  # its own first
+        # Inside it, and 2017 is the year of the document, not a quantity its tasks must write.
+        assert search.question_scope("2017年四川美育", snapshot) == DocumentScope({luzhou}, frozenset({"2017"}))
+        assert search.question_scope("2017年的美育意见", snapshot) == DocumentScope({luzhou}, frozenset({"2017"}))
+        # No document for 云南 is of 2017 (泸州's is): the year is what Yunnan's opinion is asked about.
+        assert search.question_scope("云南到2017年要做到什么", snapshot) == DocumentScope({yunnan}, frozenset())
     finally:
         components.close()
 
