@@ -258,12 +258,22 @@ class SearchService:
         name_words = [t.source_en for t in self.bridged_terms(normalised)
                       if t.source_en and any(t.term_zh in name for name in names)]
         listing = asks_for_listing(normalised, linked, name_words)
-        if listing:  # a listing must be complete: also the mentions extraction did not link
-            needles = sorted({n for e in linked for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
+        own = _own_documents(snapshot, direct)
+        if listing:
+            # "甘肃报告里说到敦煌的有哪些": the names that own documents, beside one that does not,
+            # say where to list (Gansu's report), and the others what (敦煌).
+            owners = set(own) if any(e not in own for e in direct) else set()
+            within = {d for o in owners for d in own[o]}
+            subjects = [e for e in linked if e.id not in owners]
+            # A listing must be complete: also the mentions extraction did not link.
+            needles = sorted({n for e in subjects for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
                               if len(n) >= 2})
+            links = [link for link in links if origins[link.entity_id] - owners]
             links.extend(snapshot.sentences_containing(needles))
+            if owners:
+                links = [link for link in links if link.doc_id in within]
+                linked = subjects + [e for e in linked if e.id in owners]
         else:  # the place or body a document is for or by names its every task, not one
-            own = _own_documents(snapshot, direct)
             links = [link for link in links
                      if any(link.doc_id not in own.get(o, ()) for o in origins[link.entity_id])]
         tasks: dict[str, TaskLink] = {}

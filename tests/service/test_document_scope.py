@@ -100,3 +100,30 @@ def test_a_documents_own_place_is_no_entity_evidence_for_its_tasks(ingested: Non
         assert listing.listing and {link.doc_id for link in listing.tasks.values()} == {sichuan, luzhou}
     finally:
         components.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_a_listing_that_names_a_document_s_place_lists_within_that_document(ingested: None, backend: str) -> None:
+    """"云南的意见里哪些任务涉及教育部": 云南 says where to list (Yunnan's opinion, its
+    jurisdiction), 教育部 what; the other opinions' mentions are not listed, and neither are
+    Yunnan's tasks that only name 云南."""
+    from service.search.service import SearchService
+    from service.search.text_norm import normalise_query
+    from service.settings import Settings
+    from service.wiring import build_components, build_search
+    components = build_components(Settings(), read_only=True)
+    try:
+        search: SearchService = build_search(components)
+        snapshot = components.store.search_snapshot()
+        ids = {d.issuer: d.id for d in components.store.list_documents()}
+        everywhere = search.match_entities(normalise_query("哪些任务涉及教育部"), snapshot)
+        assert everywhere.listing and len({link.doc_id for link in everywhere.tasks.values()}) == 3
+        within = search.match_entities(normalise_query("云南的意见里哪些任务涉及教育部"), snapshot)
+        assert within.listing and [e.name for e in within.linked][:1] == ["教育部"]
+        assert within.tasks and {link.doc_id for link in within.tasks.values()} == {ids["云南省人民政府办公厅"]}
+        yunnan_only = {t for t, link in search.match_entities(normalise_query("哪些任务涉及云南"), snapshot).tasks.items()
+                       if link.doc_id == ids["云南省人民政府办公厅"]}
+        assert set(within.tasks) < set(everywhere.tasks)
+        assert set(within.tasks) != yunnan_only
+    finally:
+        components.close()
