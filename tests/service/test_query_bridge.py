@@ -148,6 +148,22 @@ def test_real_index_prefers_common_short_headwords(bridge: QueryBridge) -> None:
     assert all(2 <= len(term) <= 4 for term, _ in bridge.candidates("cooperation"))
 
 
+def test_a_word_no_gloss_knows_is_read_as_pinyin(bridge: QueryBridge) -> None:
+    assert zh(bridge.translate("gaokao bonus points"))[0] == "高考"
+    assert zh(bridge.translate("jiuye and yiliao")) == ["就业", "医疗"]
+    # An English word that also spells pinyin (li + ne, chang + e) stays English.
+    assert "线路" in zh(bridge.translate("line")) and "变化" in zh(bridge.translate("change"))
+    assert bridge.translate("zzzqqq") == []
+
+
+def test_pinyin_is_a_fallback_only_on_the_toy_index() -> None:
+    toy = QueryBridge({**TOY, "pinyin:gaokao": [("高考", 9.0)], "pinyin:center": [("森特", 9.0)],
+                       "pinyin:gao": [("高", 9.0)]})
+    assert zh(toy.translate("gaokao")) == ["高考"]
+    assert zh(toy.translate("center")) == ["中心"]  # the gloss wins
+    assert toy.translate("gao") == []  # under four letters: too ambiguous to read as pinyin
+
+
 def test_second_load_reads_the_cache_and_gives_the_same_terms(
         bridge: QueryBridge, bridge_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (bridge_cache / "cedict_reverse.json").exists()
