@@ -446,6 +446,17 @@ class LexicalIndex(SavedIndex):
         bm25 = (query_weights * idf * tf * (_K1 + 1) / (tf + norm[:, None])).sum(axis=1)
         return {t: float(score) for t, score in zip(task_ids, bm25.tolist(), strict=True)}
 
+    def sentence_frequency(self, term: str) -> int:
+        """How many indexed sentences hold ``term``: the fewest that hold any one of its
+        tokens (0 when one is unknown), an upper bound that serves to tell a document's own
+        word from a dictionary's rare one."""
+        matrix = self._built() if self._rows else None
+        if matrix is None:
+            return 0
+        counts = [int(matrix.sentence_frequency[i]) if (i := self._vocab.get(token)) is not None
+                  and i < len(matrix.sentence_frequency) else 0 for token, _ in _query_tokens(term)]
+        return min(counts, default=0)
+
     def task_texts(self, task_ids: Sequence[str]) -> list[str]:
         """Each task's indexed sentences joined by a space, in insertion order ("" for an
         unknown task)."""

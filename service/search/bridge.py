@@ -20,7 +20,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata, resources
@@ -140,13 +140,14 @@ class QueryBridge:
             found = _lookup(" ".join(_lemma(w, self._reverse) for w in words), {}, self._reverse)
         return _top(found, self._per_term) if found else []
 
-    def translate(self, question: str,
-                  extra_terms: Mapping[str, Sequence[str]] | None = None) -> list[WeightedTerm]:
+    def translate(self, question: str, extra_terms: Mapping[str, Sequence[str]] | None = None,
+                  prior: Callable[[str], float] | None = None) -> list[WeightedTerm]:
         """Chinese terms for ``question``: its Chinese fragments (weight 1), then the English
         words' terms in order; each term once, with its highest weight and first source.
         Longest phrases are matched first (``rule of law`` before ``law``);
         ``extra_terms`` (English name -> Chinese names) win over the glossary, the glossary
-        over CC-CEDICT."""
+        over CC-CEDICT. ``prior``: a score added to each CC-CEDICT candidate before the best
+        are kept (the searched documents' use of it: their own word for the English one)."""
         extra = {_fold(k): list(v) for k, v in (extra_terms or {}).items() if v}
         folded = _fold(question)
         out: dict[str, WeightedTerm] = {}
@@ -174,8 +175,8 @@ class QueryBridge:
                     continue
                 if n == 1 and listed is None and surface[i] in _STOPWORDS:
                     break
-                found = listed or (self._word(surface[i], extra) if n == 1 else  # CC-CEDICT
-                                   list(self._reverse.get(keys[0]) or self._reverse.get(keys[1]) or ()))
+                found = listed or (self._word(surface[i], extra, prior) if n == 1 else _with_prior(  # CC-CEDICT
+                    list(self._reverse.get(keys[0]) or self._reverse.get(keys[1]) or ()), prior))
                 if found:
                     for term, weight in _top(found, self._per_term):
                         emit(term, weight, keys[0])
@@ -188,7 +189,8 @@ class QueryBridge:
             i += matched
         return list(out.values())
 
-    def _word(self, word: str, extra: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
+    def _word(self, word: str, extra: Mapping[str, Sequence[str]],
+              prior: Callable[[str], float] | None = None) -> list[tuple[str, float]]:
         """Candidates of one word. The caller's names or the glossary for the word or one of
         its inflected forms, if any; else CC-CEDICT's for the word or, if it has none, for its
         likeliest base form ("teachers" -> "teacher"), plus, a little lower, those of the
@@ -210,8 +212,16 @@ class QueryBridge:
                 if score - penalty > best.get(term, -math.inf):
                     best[term] = score - penalty
         if not best and len(word) >= _MIN_PINYIN_LETTERS:
-            return list(self._reverse.get(_PINYIN_KEY + word, ()))
-        return sorted(best.items(), key=lambda c: (-c[1], c[0]))
+            return _with_prior(list(self._reverse.get(_PINYIN_KEY + word, ())), prior)
+        return _with_prior(sorted(best.items(), key=lambda c: (-c[1], c[0])), prior)
+
+
+def _with_prior(found: list[tuple[str, float]], prior: Callable[[str], float] | None
+                ) -> list[tuple[str, float]]:
+    """Dictionary candidates rescored by ``prior``, best first (unchanged without one)."""
+    if prior is None or not found:
+        return found
+    return sorted(((term, score + prior(term)) for term, score in found), key=lambda c: (-c[1], c[0]))
 
 
 def _fold(text: str) -> str:

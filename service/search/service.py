@@ -1,5 +1,6 @@
 """Search: normalise -> retrieve sentences -> aggregate to tasks -> graph context -> answer."""
 
+import math
 import re
 import threading
 import time
@@ -71,6 +72,13 @@ FEEDBACK_WEIGHT = 0.3
 # words, which feedback corrects (tuning set, English MRR 0.774 -> 0.803 without the reranker);
 # a Chinese question already uses them (Chinese MRR 0.800 -> 0.769 with feedback).
 FEEDBACK_RANK_WEIGHT = 0.5
+# An English word's dictionary candidates are rescored by log(1 + the number of indexed
+# sentences that hold them) times this: the documents' own words for it come first. 1, as
+# jieba's log word frequency enters the dictionary's score. Tuning sets, English: dense and
+# lexical channels alone gain (corpus set MRR 0.628 -> 0.682, 0.720 -> 0.757; questions.jsonl
+# 0.643 -> 0.676, 0.716 -> 0.730); fused, recall@5 0.872 -> 0.907 on the corpus set, MRR
+# 0.788 -> 0.775 there and 0.824 -> 0.803 on questions.jsonl, whose glossary was grown on it.
+CORPUS_PRIOR = 1.0
 
 
 ALL_CHANNELS: tuple[Channel, ...] = ("dense", "lexical", "entity")
@@ -209,11 +217,16 @@ class SearchService:
         cached = self._terms_cache.get(normalised)
         if cached is None:
             cached = self._query_bridge().translate(
-                normalised, extra_terms=self.entity_linker().english_names())
+                normalised, extra_terms=self.entity_linker().english_names(), prior=self._corpus_prior)
             if len(self._terms_cache) >= _TERMS_CACHE_SIZE:
                 self._terms_cache.clear()
             self._terms_cache[normalised] = cached
         return cached
+
+    def _corpus_prior(self, term: str) -> float:
+        """A dictionary candidate's raise for the searched documents' use of it: of the words
+        CC-CEDICT gives for "logistics", the documents write 物流, not 后勤."""
+        return CORPUS_PRIOR * math.log1p(self._lexical.sentence_frequency(term))
 
     def lexical_query(self, normalised: str) -> str | dict[str, float]:
         """The question itself, or for English words their weighted Chinese terms."""

@@ -122,6 +122,15 @@ def test_weighted_terms_shift_the_ranking(tmp_path: Path) -> None:
     assert ids(index.search(["校车", "研修"], 10))[:2] in (["s7", "s2"], ["s2", "s7"])
 
 
+def test_sentence_frequency_counts_the_sentences_that_hold_every_token_at_most(tmp_path: Path) -> None:
+    index = index_at(tmp_path / "lex")
+    assert index.sentence_frequency("校园") == 2  # s7 twice, s8
+    assert index.sentence_frequency("教师") == 2
+    assert index.sentence_frequency("校园安全") == 1  # cut into 校园 + 安全: the rarer
+    assert index.sentence_frequency("物流") == 0
+    assert LexicalIndex.open(tmp_path / "empty").sentence_frequency("校园") == 0
+
+
 def test_doc_filter_keeps_only_those_documents(tmp_path: Path) -> None:
     index = index_at(tmp_path / "lex")
     assert {"s1", "s3", "s4"} <= set(ids(index.search("研究院", 10)))

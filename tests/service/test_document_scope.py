@@ -127,3 +127,19 @@ def test_a_listing_that_names_a_document_s_place_lists_within_that_document(inge
         assert set(within.tasks) != yunnan_only
     finally:
         components.close()
+
+
+@pytest.mark.parametrize("backend", ["embedded"])
+def test_an_english_word_is_bridged_to_the_documents_own_word_first(ingested: None, backend: str) -> None:
+    """CC-CEDICT's best for "activity" is 作为 (an activity, as conduct); the opinions write 活动."""
+    from service.search.service import SearchService
+    from service.settings import Settings
+    from service.wiring import build_components, build_search
+    components = build_components(Settings(), read_only=True)
+    try:
+        search: SearchService = build_search(components)
+        assert search._query_bridge().translate("activity")[0].term_zh == "作为"
+        assert search.bridged_terms("activity")[0].term_zh == "活动"
+        assert search.bridged_terms("mechanism")[0].term_zh == "机制"
+    finally:
+        components.close()

@@ -2,6 +2,7 @@
 the expectations of the dev questions on the real CC-CEDICT reverse index."""
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -162,6 +163,16 @@ def test_pinyin_is_a_fallback_only_on_the_toy_index() -> None:
     assert zh(toy.translate("gaokao")) == ["高考"]
     assert zh(toy.translate("center")) == ["中心"]  # the gloss wins
     assert toy.translate("gao") == []  # under four letters: too ambiguous to read as pinyin
+
+
+def test_a_prior_reorders_dictionary_candidates_but_not_the_glossary() -> None:
+    toy = QueryBridge(TOY)
+    assert zh(toy.translate("doctor"))[0] == "医生"
+    uses = {"博士": 40, "医生": 0}
+    prior = lambda term: math.log1p(uses.get(term, 0))  # noqa: E731
+    assert zh(toy.translate("doctor", prior=prior))[0] == "博士"
+    # Caller's names (and the glossary) keep their order whatever the documents write.
+    assert zh(toy.translate("doctor", extra_terms={"doctor": ["大夫", "郎中"]}, prior=prior)) == ["大夫", "郎中"]
 
 
 def test_second_load_reads_the_cache_and_gives_the_same_terms(
