@@ -50,18 +50,18 @@ class Configuration:
     bridge_dense: bool = True  # False: embed an English question as written
     scope: bool = True  # False: ignore the documents a question names (search's document scope)
     second_stage: bool = False  # the reranker (search's default: the fused configuration has it)
-    feedback: bool = False  # the lexical channel's pseudo-relevance feedback (likewise)
+    feedback: bool = False  # the lexical channel's pseudo-relevance feedback (off in search too)
 
 
 FUSED = "fused"
 DENSE_BASELINE = "dense only (baseline)"
 FUSED_NO_RERANK = "fused, no rerank"
 CONFIGURATIONS: dict[str, Configuration] = {
-    FUSED: Configuration(ALL_CHANNELS, second_stage=True, feedback=True),
+    FUSED: Configuration(ALL_CHANNELS, second_stage=True),
     DENSE_BASELINE: Configuration(("dense",), bridge_dense=False, scope=False),
-    FUSED_NO_RERANK: Configuration(ALL_CHANNELS, feedback=True),
-    "fused, no rerank, no feedback": Configuration(ALL_CHANNELS),
-    "fused, no document scope": Configuration(ALL_CHANNELS, scope=False, second_stage=True, feedback=True),
+    FUSED_NO_RERANK: Configuration(ALL_CHANNELS),
+    "fused, with feedback": Configuration(ALL_CHANNELS, second_stage=True, feedback=True),
+    "fused, no document scope": Configuration(ALL_CHANNELS, scope=False, second_stage=True),
     "dense, bridged": Configuration(("dense",)),
     "lexical only": Configuration(("lexical",)),
     "entity only": Configuration(("entity",)),
