@@ -299,6 +299,7 @@ _TYPE_KINDS = {"school", "university", "centre", "base", "hospital"}
 _DESCRIPTIVE_KINDS = {"centre", "base", "committee", "association", "alliance", "laboratory", "studio",
                       "research_institute"}
 _SCHOOL_HEADS = {"学校", "小学", "中学"}
+_TRADE_KINDS = {"company", "bank", "media"}
 
 
 def _after_last_verb(norm: str, start: int, modifier_end: int) -> int:
@@ -309,6 +310,20 @@ def _after_last_verb(norm: str, start: int, modifier_end: int) -> int:
     for token in tokens(norm[start:modifier_end]):
         pos += len(token)
         if is_verb_like(token) and token not in word_list("name_verbs.txt"):
+            cut = pos
+    return cut
+
+
+def _after_function_words(norm: str, start: int, modifier_end: int) -> int:
+    """A preposition or a pronoun inside the modifier ends a clause, not a name (科技成果从|实验室,
+    云南那边谁来查|学校): start after the last one. 我市, 我省, 本市 name the document's own
+    locality and stay."""
+    pos = start
+    cut = start
+    for token in tokens(norm[start:modifier_end]):
+        pos += len(token)
+        tag = word_tag(token)
+        if tag == "p" or (tag == "r" and not token.startswith(("我", "本"))):
             cut = pos
     return cut
 
@@ -371,6 +386,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if kind in _TYPE_KINDS:
             start = _after_last_verb(norm, start, end - len(head))
         start = strip_qualifiers(norm, start, end, keep=len(head))
+        if kind not in _TRADE_KINDS:  # a trade name may be any words (天有为公司)
+            start = _after_function_words(norm, start, end - len(head))
         if _COUNTED_BEFORE.search(norm, max(0, start - 12), start) \
                 or _QUANTIFIED.search(norm, start, end - len(head)):
             continue  # 建设一批工业互联网创新中心, 10个省级…中心, 三大省基础科学中心: counted, as above

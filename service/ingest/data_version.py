@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 7
+DATA_VERSION = 8
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -43,6 +43,8 @@ CHANGES = {
        "or in a river's basin (牡丹江流域); two divisions named by a character each before their "
        "cooperation (京堰对口协作); no body named by a numeral's word (全国首部); a work report that "
        "prints no title is titled by its formula (政府工作报告), not by its address (各位代表：)",
+    8: "bodies re-read: a body's name opens after the last preposition or pronoun before its head "
+       "(科技成果从实验室 is no body; 我们在市委 names 市委); trade names are kept whole",
 }
 MIGRATE = "policykg migrate"
 

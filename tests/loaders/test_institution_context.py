@@ -27,6 +27,9 @@ def _institutions(sentence: str, issuer: str | None = None) -> list[str]:
     ("建好建强国家重要商品粮生产基地", []),
     ("加快经开区人民医院新院区建设", ["经开区人民医院"]),  # 经开区 is a word, not the verb 经
     ("颁布全国首部省级数据流通交易条例", []),  # 首部 is a numeral's word: "the first", no ministry
+    ("推动更多科技成果从实验室走向生产线", []),  # a preposition ends a clause: no name runs over it
+    ("云南那边谁来查学校美育落实得怎么样", []),  # nor a pronoun
+    ("让我们在市委、市政府和区委的坚强领导下", ["市委", "市人民政府", "区委"]),  # after 我们在
 ])
 def test_institutions_in_context(sentence: str, names: list[str]) -> None:
     assert _institutions(sentence) == names
