@@ -453,8 +453,11 @@ class LexicalIndex(SavedIndex):
         matrix = self._built() if self._rows else None
         if matrix is None:
             return 0
-        counts = [int(matrix.sentence_frequency[i]) if (i := self._vocab.get(token)) is not None
-                  and i < len(matrix.sentence_frequency) else 0 for token, _ in _query_tokens(term)]
+        counts = []
+        for token, _ in _query_tokens(term):
+            index = self._vocab.get(token)
+            known = index is not None and index < len(matrix.sentence_frequency)  # not a recut's new token
+            counts.append(int(matrix.sentence_frequency[index]) if known else 0)
         return min(counts, default=0)
 
     def task_texts(self, task_ids: Sequence[str]) -> list[str]:

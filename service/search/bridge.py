@@ -175,8 +175,12 @@ class QueryBridge:
                     continue
                 if n == 1 and listed is None and surface[i] in _STOPWORDS:
                     break
-                found = listed or (self._word(surface[i], extra, prior) if n == 1 else _with_prior(  # CC-CEDICT
-                    list(self._reverse.get(keys[0]) or self._reverse.get(keys[1]) or ()), prior))
+                if listed:
+                    found = listed
+                elif n == 1:
+                    found = self._word(surface[i], extra, prior)
+                else:  # CC-CEDICT's phrase
+                    found = _with_prior(list(self._reverse.get(keys[0]) or self._reverse.get(keys[1]) or ()), prior)
                 if found:
                     for term, weight in _top(found, self._per_term):
                         emit(term, weight, keys[0])
