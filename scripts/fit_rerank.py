@@ -90,6 +90,39 @@ def scores(groups: list[Group], weights: Array | None) -> tuple[float, float]:
     return recall / len(groups), mrr / len(groups)
 
 
+def question_groups(path: Path, data_dir: Path | None) -> tuple[list[Group], list[str], float]:
+    """Each question's group (see ``Group``) over the documents of ``data_dir`` (default: the
+    configured data directory), each question's document, and the seconds its features took."""
+    settings = get_settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    components = build_components(settings, read_only=True)
+    search = build_search(components)
+    resolver = GoldResolver(components.store)
+    snapshot = components.store.search_snapshot()
+    groups: list[Group] = []
+    documents: list[str] = []
+    seconds = 0.0
+    try:
+        for question in load_questions(path):
+            gold = resolver.gold_task_ids(question)
+            stage = search.first_stage(question.q, snapshot)
+            head = stage.candidates[:RERANK_DEPTH]
+            if stage.question is None:
+                continue
+            started = time.perf_counter()
+            x = features(head, stage.question, components.vectors, components.lexical)
+            seconds += time.perf_counter() - started
+            ids = [c.task_id for c in head]
+            items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
+            y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
+            groups.append((x, y, items, np.array([stage.factors.get(t, 1.0) for t in ids])))
+            documents.append(question.doc or "")
+    finally:
+        components.close()
+    return groups, documents, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("questions", nargs="+",
@@ -102,29 +135,10 @@ def main() -> None:
         path, _, data_dir = argument.partition("@")
         if "blind" in Path(path).resolve().parts:
             sys.exit("refusing to fit on a blind set: fit on tests/eval/questions.jsonl")
-        settings = get_settings()
-        if data_dir:
-            settings = settings.model_copy(update={"data_dir": Path(data_dir)})
-        components = build_components(settings, read_only=True)
-        search = build_search(components)
-        resolver = GoldResolver(components.store)
-        snapshot = components.store.search_snapshot()
-        for question in load_questions(Path(path)):
-            gold = resolver.gold_task_ids(question)
-            stage = search.first_stage(question.q, snapshot)
-            head = stage.candidates[:RERANK_DEPTH]
-            if stage.question is None:
-                continue
-            started = time.perf_counter()
-            x = features(head, stage.question, components.vectors, components.lexical)
-            seconds += time.perf_counter() - started
-            ids = [c.task_id for c in head]
-            items = [[i for i, t in enumerate(ids) if t in item] for item in gold]
-            y = np.array([1.0 if any(t in item for item in gold) else 0.0 for t in ids])
-            f = np.array([stage.factors.get(t, 1.0) for t in ids])
-            groups.append((x, y, items, f))
-            documents.append(question.doc or "")
-        components.close()
+        more, their_documents, their_seconds = question_groups(Path(path), Path(data_dir) if data_dir else None)
+        groups += more
+        documents += their_documents
+        seconds += their_seconds
     y_all = np.concatenate([g[1] for g in groups])
     weights = fit(groups)
     current = np.array([WEIGHTS[f] for f in FEATURES])
