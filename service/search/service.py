@@ -15,6 +15,7 @@ from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.ids import normalise_doc_number
 from graph.models import NodeLabel, TaskContext
+from graph.models import TaskLink as EntityTaskLink
 from graph.snapshot import GraphSnapshot
 from service.metrics import time_stage
 from service.schemas import (
@@ -93,7 +94,7 @@ _NAMESAKE_LABELS: tuple[NodeLabel, ...] = ("Institution", "Programme")
 
 @dataclass
 class TaskLink:
-    """How a question's entities reach one task (not graph.base.TaskLink, an entity's task)."""
+    """How a question's entities reach one task (not graph.models.TaskLink, an entity's task)."""
 
     doc_id: str
     direct: bool  # linked to an entity the question names, not to a member or namesake of it
@@ -277,19 +278,7 @@ class SearchService:
         listing = asks_for_listing(normalised, linked, name_words)
         own = _own_documents(snapshot, direct)
         if listing:
-            # "甘肃报告里说到敦煌的有哪些": the names that own documents, beside one that does not,
-            # say where to list (Gansu's report), and the others what (敦煌).
-            owners = set(own) if any(e not in own for e in direct) else set()
-            within = {d for o in owners for d in own[o]}
-            subjects = [e for e in linked if e.id not in owners]
-            # A listing must be complete: also the mentions extraction did not link.
-            needles = sorted({n for e in subjects for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
-                              if len(n) >= 2})
-            links = [link for link in links if origins[link.entity_id] - owners]
-            links.extend(snapshot.sentences_containing(needles))
-            if owners:
-                links = [link for link in links if link.doc_id in within]
-                linked = subjects + [e for e in linked if e.id in owners]
+            links, linked = self._listing_links(snapshot, linked, links, origins, own)
         else:  # the place or body a document is for or by names its every task, not one
             links = [link for link in links
                      if any(link.doc_id not in own.get(o, ()) for o in origins[link.entity_id])]
@@ -303,6 +292,26 @@ class SearchService:
             led = snapshot.led_tasks(e.id for e in linked if e.label == "Institution")
             tasks = _in_role(tasks, role, {t: d for t in led if (d := snapshot.task_document(t))})
         return EntityMatch(linked=linked, listing=listing, tasks=tasks)
+
+    def _listing_links(self, snapshot: GraphSnapshot, linked: list[LinkedEntity], links: list[EntityTaskLink],
+                       origins: dict[str, set[str]], own: dict[str, set[str]]
+                       ) -> tuple[list[EntityTaskLink], list[LinkedEntity]]:
+        """A listing's links and its entities, those it lists first. A listing must be complete:
+        the sentences that write a name count too, linked or not. Names that own documents
+        beside one that does not say where to list, and the others what: "甘肃报告里说到敦煌的
+        有哪些" lists 敦煌's tasks in Gansu's report. ``origins``: each linked entity's question
+        entities (``match_entities``); ``own``: the documents each of those owns."""
+        linker = self.entity_linker()
+        owners = set(own) if any(e.id not in own for e in linked) else set()
+        subjects = [e for e in linked if e.id not in owners]
+        needles = sorted({n for e in subjects for n in (linker.entities[e.id].name, *linker.entities[e.id].aliases)
+                          if len(n) >= 2})
+        links = [link for link in links if origins[link.entity_id] - owners]
+        links.extend(snapshot.sentences_containing(needles))
+        if not owners:
+            return links, linked
+        within = {d for o in owners for d in own[o]}
+        return [link for link in links if link.doc_id in within], subjects + [e for e in linked if e.id in owners]
 
     def retrieve(self, normalised: str, doc_ids: set[str] | None,
                  channels: Sequence[Channel] = ALL_CHANNELS, entities: EntityMatch | None = None,
