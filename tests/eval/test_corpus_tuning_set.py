@@ -15,19 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from loaders.files import load_file
-from loaders.outline import ParsedTask
-from loaders.sentences import split_sentences
 from tests.conftest import CORPUS
 from tests.eval.test_blind_set import (
     DOC_QUESTIONS,
     LISTING_QUESTIONS,
-    MAX_BIGRAM_OVERLAP,
     MIN_ENGLISH_SHARE,
     QUESTIONS,
     BlindQuestion,
     _read,
-    bigrams,
+    check_chinese_overlap,
+    document_text,
+    snippet_problems,
 )
 
 EVAL = Path(__file__).parent
@@ -49,16 +47,6 @@ def _needs_the_corpus() -> None:
 @cache
 def questions() -> tuple[BlindQuestion, ...]:
     return _read(CORPUS_TUNING, BlindQuestion)
-
-
-@cache
-def document_text(doc: str) -> str:
-    return (CORPUS / f"{doc}.txt").read_text("utf-8")
-
-
-@cache
-def parsed_tasks(doc: str) -> tuple[ParsedTask, ...]:
-    return tuple(load_file(CORPUS / f"{doc}.txt").parsed.tasks)
 
 
 def test_size_languages_kinds_and_documents() -> None:
@@ -89,30 +77,13 @@ def test_questions_are_unique_and_not_taken_from_the_other_sets() -> None:
 
 
 def test_every_gold_snippet_lies_in_one_sentence_of_exactly_one_task() -> None:
-    problems = []
-    for q in questions():
-        tasks = parsed_tasks(q.doc)
-        for snippet in q.gold_text:
-            hits = [t for t in tasks if snippet in t.text]
-            if snippet not in document_text(q.doc) or len(hits) != 1:
-                problems.append(f"{q.doc}: {snippet!r} ({q.q!r}) in {len(hits)} tasks")
-            elif not any(snippet in s.text for s in split_sentences(hits[0].text)):
-                problems.append(f"{q.doc}: {snippet!r} ({q.q!r}) crosses a sentence boundary")
-        positions = [i for s in q.gold_text for i, t in enumerate(tasks) if s in t.text]
-        if len(positions) != len(set(positions)):
-            problems.append(f"{q.q!r}: two snippets name the same task {positions}")
-        if q.kind == "listing" and len(q.gold_text) < 2:
-            problems.append(f"{q.q!r}: a listing with one gold item")
+    problems = [f"{q.doc}: {s!r} ({q.q!r}) is not in its document" for q in questions()
+                for s in q.gold_text if s not in document_text(q.doc, CORPUS)]
+    problems += snippet_problems(questions(), CORPUS)
+    problems += [f"{q.q!r}: a listing with one gold item" for q in questions()
+                 if q.kind == "listing" and len(q.gold_text) < 2]
     assert problems == [], "\n".join(problems)
 
 
 def test_chinese_questions_share_at_most_half_their_bigrams_with_the_gold_text() -> None:
-    overlaps = {}
-    for q in questions():
-        if q.lang == "zh":
-            lines = [line for line in document_text(q.doc).splitlines() if any(s in line for s in q.gold_text)]
-            asked = bigrams(q.q)
-            overlaps[q.q] = len(asked & bigrams("\n".join(lines))) / len(asked) if asked else 0.0
-    assert overlaps
-    over = {q: round(v, 2) for q, v in overlaps.items() if v > MAX_BIGRAM_OVERLAP}
-    assert over == {}, f"bigram overlap max {max(overlaps.values()):.2f}; over {MAX_BIGRAM_OVERLAP}: {over}"
+    check_chinese_overlap(questions(), CORPUS)
