@@ -14,7 +14,7 @@ from embeddings.query_lane import submit_queries
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.ids import normalise_doc_number
-from graph.models import NodeLabel, TaskContext
+from graph.models import NodeLabel, PolicyDocument, TaskContext
 from graph.models import TaskLink as EntityTaskLink
 from graph.snapshot import GraphSnapshot
 from service.metrics import time_stage
@@ -494,8 +494,7 @@ class SearchService:
             if option & in_years:
                 scoped, used = option & in_years, frozenset(years)
                 break
-        # A document a notice issued has its tasks under the notice's id.
-        scoped |= {d.notice_id for d in documents if d.id in scoped and d.notice_id}
+        scoped = _with_notices(scoped, documents)
         return DocumentScope(scoped, frozenset(str(d.year) for d in documents if d.id in scoped and d.year in used))
 
     def _task_scope(self, doc_ids: set[str] | None, task_ids: set[str] | None,
@@ -564,11 +563,14 @@ def _own_documents(snapshot: GraphSnapshot, entity_ids: set[str]) -> dict[str, s
     """For each of these places and institutions that has any, the documents it is the
     jurisdiction or an issuer of, by the id their tasks carry (a notice's for what it issues)."""
     owned = {e: snapshot.documents_of([e]) for e in entity_ids}
-    owned = {e: docs for e, docs in owned.items() if docs}
-    if owned:
-        notices = {d.id: d.notice_id for d in snapshot.documents() if d.notice_id}
-        owned = {e: docs | {notices[d] for d in docs if d in notices} for e, docs in owned.items()}
-    return owned
+    documents = snapshot.documents() if any(owned.values()) else []
+    return {e: _with_notices(docs, documents) for e, docs in owned.items() if docs}
+
+
+def _with_notices(doc_ids: set[str], documents: list[PolicyDocument]) -> set[str]:
+    """``doc_ids`` and the notices that issued them: a document a notice issued has its tasks
+    under the notice's id."""
+    return doc_ids | {d.notice_id for d in documents if d.id in doc_ids and d.notice_id}
 
 
 def _allowed_documents(snapshot: GraphSnapshot, filters: SearchFilters) -> set[str] | None:
