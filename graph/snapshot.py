@@ -455,6 +455,14 @@ class GraphSnapshot:
             link.sentence_ids.append(sentence_id)
         return [by_task[t] for t in sorted(by_task)]
 
+    def tasks(self, task_ids: Iterable[str]) -> dict[str, Task]:
+        """The records of those ``task_ids`` the snapshot holds."""
+        return {t: self._tasks[t] for t in task_ids if t in self._tasks}
+
+    def task_edges(self, task_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        """Each task's context edges, (relationship type, node id); tasks with none are left out."""
+        return {t: self._links[t] for t in task_ids if t in self._links}
+
     def task_document(self, task_id: str) -> str | None:
         """The stored document a task belongs to (its ``doc_id``)."""
         task = self._tasks.get(task_id)

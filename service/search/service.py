@@ -31,6 +31,7 @@ from service.schemas import (
     TaskContextOut,
     TaskOut,
 )
+from service.search.answer_kind import answer_evidence, asked_kinds
 from service.search.bridge import QueryBridge, WeightedTerm
 from service.search.entity_linking import (
     EntityLinker,
@@ -40,7 +41,7 @@ from service.search.entity_linking import (
     question_role,
 )
 from service.search.ranking import TaskCandidate, aggregate, fuse, merge
-from service.search.rerank import RerankQuery, rerank
+from service.search.rerank import RERANK_DEPTH, RerankQuery, rerank
 from service.search.text_norm import normalise_query
 from service.settings import DEFAULT_MAX_TASK_CHARS
 
@@ -450,6 +451,7 @@ class SearchService:
                 vector=retrieval.vector, lexical=retrieval.lexical, text=normalised,
                 entity_tasks={t: 1.0 if link.direct else 0.5 for t, link in entities.tasks.items()}
                 if entities is not None else {},
+                answer_tasks=_answer_tasks(normalised, snapshot, candidates[:RERANK_DEPTH]),
                 scope_years=scoped.years)
         return FirstStage(candidates, factors, question, entities)
 
@@ -552,6 +554,16 @@ def _boosted(candidates: list[TaskCandidate], factors: dict[str, float]) -> list
     for candidate in candidates:
         candidate.score *= factors.get(candidate.task_id, 1.0)
     return sorted(candidates, key=lambda c: (-c.score, c.task_id))
+
+
+def _answer_tasks(normalised: str, snapshot: GraphSnapshot,
+                  candidates: list[TaskCandidate]) -> dict[str, float]:
+    """The reranker's ``answer_kind`` evidence for the candidates it reorders."""
+    kinds = asked_kinds(normalised)
+    if not kinds:
+        return {}
+    ids = [c.task_id for c in candidates]
+    return answer_evidence(kinds, snapshot.tasks(ids), snapshot.task_edges(ids))
 
 
 def _with_members(snapshot: GraphSnapshot, place_ids: list[str]) -> set[str]:
