@@ -60,7 +60,8 @@ def places_inside_words(corpus: Path) -> tuple[int, list[Inside]]:
         others = [m for m in mentions if m.label not in ("Place", "Target")]
         for m in places:
             container = next((tok for s, e, tok in spans if s <= m.start and m.end <= e
-                              and e - s > m.end - m.start and tok not in forms), None)
+                              and e - s > m.end - m.start and tok not in forms
+                              and not _being_there(tok, m.text)), None)
             if container is None:
                 container = next((o.text for o in others if o.start <= m.start and m.end <= o.end
                                   and o.end - o.start > m.end - m.start), None)
@@ -68,6 +69,13 @@ def places_inside_words(corpus: Path) -> tuple[int, list[Inside]]:
                 context = text[max(0, m.start - 8):m.end + 8]
                 inside.append((stem, m.text, container, context))
     return total, inside
+
+
+def _being_there(token: str, place: str) -> bool:
+    """A word of being or going somewhere and that place (驻京 "stationed in Beijing", 来沪): it
+    names the place as its object, not something else the place is part of."""
+    return len(token) == len(place) + 1 and token.endswith(place) \
+        and token[0] in gazetteer().division_abbreviation_before
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -399,8 +399,12 @@ def gazetteer() -> Gazetteer:
 
     for region in data["regions"]:
         entry = PlaceEntry(name=region["name"], name_en=region["name_en"], level=region.get("level", "region"),
-                           aliases=list(region["aliases"]), members=list(region["members"]))
+                           aliases=list(region["aliases"]), members=list(region["members"]),
+                           parents=list(region.get("parents", [])))
         entries[entry.name] = entry
+        for parent in entry.parents:
+            if entry.name not in entries[parent].members:
+                entries[parent].members.append(entry.name)
         for form in [entry.name, *entry.aliases]:
             add_form(form, entry.name)
         for member in entry.members:

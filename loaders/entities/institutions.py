@@ -90,7 +90,8 @@ HEADS: dict[str, str] = {
     "纪念馆": "venue", "艺术馆": "venue", "少年宫": "venue", "青少年宫": "venue",
     "艺术团": "troupe", "合唱团": "troupe", "乐团": "troupe", "剧团": "troupe",
     "集团": "company", "公司": "company", "银行": "bank", "支行": "bank", "分行": "bank",
-    "海关": "bureau", "报社": "media", "出版社": "media", "电视台": "media", "广播电视台": "media",
+    "海关": "bureau", "交易所": "exchange", "大使馆": "embassy", "领事馆": "embassy", "总领事馆": "embassy",
+    "报社": "media", "出版社": "media", "电视台": "media", "广播电视台": "media",
     "党委": "party_committee", "市委": "party_committee", "省委": "party_committee",
     "县委": "party_committee", "区委": "party_committee", "团市委": "association", "团省委": "association",
     "局": "bureau", "厅": "bureau", "署": "bureau", "委": "committee", "办": "office", "部": "department",
@@ -129,7 +130,7 @@ _OFFICE_HOLDER = ("长", "主任", "书记", "委员", "主席", "干部")
 _RESOLVABLE_KINDS = {"bureau", "committee", "office", "department", "government", "party_committee",
                      "congress", "venue", "working_group", "court", "procuratorate", "association",
                      "centre", "research_institute", "company", "bank", "media", "troupe",
-                     "base", "laboratory", "alliance", "university", "studio", "hospital"}
+                     "base", "laboratory", "alliance", "university", "studio", "hospital", "exchange"}
 
 # A centre or base without a locality of its own that a clause sets out to build or become is a
 # goal, not a body (打造西部金融中心, 建设先进制造业基地, 成为世界重要人才中心). Not after

@@ -161,7 +161,7 @@ _SLOGAN_TAGS = frozenset({"a", "an", "n", "nz"})
 # jieba tags some quality words as names (美丽 ns, 智慧 nr, 文明 nr): a name tag counts where
 # CC-CEDICT reads the word as a common word.
 _QUALITY_NAME_TAGS = frozenset({"ns", "nr"})
-_SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p"})
+_SLOGAN_OPENERS = frozenset({"v", "vn", "d", "uj", "c", "p", "q", "m"})  # q, m: 15个美丽四川建设先行县
 _SLOGAN_WINDOW = 8
 _SLOGAN_ENDS = ("建设", "篇章", "画卷", "品牌", "战略")  # what a slogan is followed by, besides a clause end
 
@@ -170,12 +170,11 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     """The place closes a slogan, a quality word and the place (品质滨州建设, 平安江苏和法治江苏,
     “电动贵州”): a two-character adjective or noun of the same clause, not a place, comes right
     before it, and right after it a clause end, a conjunction, a slogan's noun (建设, 篇章) or
-    the slogan's predicate (健康乐山加快建设, 品质滨州蒸蒸日上: a verb or an adverb)."""
+    the slogan's predicate (健康乐山加快建设, 品质滨州蒸蒸日上: a verb or an adverb). After a verb,
+    an adjective makes a slogan of the place whatever follows (启动健康四川高质量发展试验县)."""
     closed = end == len(norm) or norm[end] in _CLAUSE_ENDS or norm[end] in "和与的等" \
         or norm.startswith(_SLOGAN_ENDS, end) or (norm.startswith(_SLOGAN_ENDS, end + 1) and norm[end] == "新") \
         or _predicate_follows(norm, end, blocked)
-    if not closed:
-        return False
     # The two words before the place, read from a few characters of its clause (a bounded
     # window: a long run of names must not be segmented again for each of them).
     clause = start
@@ -189,9 +188,13 @@ def _slogan(norm: str, start: int, end: int, blocked: bytearray) -> bool:
     common = tag in _SLOGAN_TAGS or (tag in _QUALITY_NAME_TAGS and quality in gazetteer().common_words)
     if len(quality) != 2 or not common or is_verb_like(quality) or quality in gazetteer().forms:
         return False  # 落地四川: a verb the dictionary also tags as a noun; 河源龙川: a place in its parent
-    # The slogan opens its phrase: after a verb, a particle or a conjunction (推进平安江苏,
-    # 更高水平的平安上海), not after a noun whose action the word is (人才落户太仓市).
     before = words[-2] if len(words) > 1 else None
+    if not closed:
+        # An adjective after a verb makes a slogan of the place wherever the phrase goes on
+        # (启动健康四川高质量发展试验县); at a clause's start it may be a verb itself (便利澳门居民).
+        return tag == "a" and before is not None and (is_verb_like(before) or word_tag(before) in ("v", "vn"))
+    # The slogan opens its phrase: after a verb, a particle, a conjunction or a count (推进平安江苏,
+    # 更高水平的平安上海, 15个美丽四川), not after a noun whose action the word is (人才落户太仓市).
     return before is None or is_verb_like(before) or word_tag(before) in _SLOGAN_OPENERS
 
 
@@ -418,7 +421,8 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                         and not (mentions and mentions[-1].end == i):
                     continue  # 各市和县: cities and counties, not 和县 (甘肃岷县漳县 names two)
                 if i + length <= n and form in g.forms and not any(blocked[i:i + length]) \
-                        and edges[i] and (edges[i + length] or (words and region_head(i + length))) \
+                        and edges[i] and (edges[i + length] or (words and region_head(i + length))
+                                          or (words and _area_end(norm, i + length, edges) > 0)) \
                         and not (words and _coordinate_compound(norm, i, i + length)) \
                         and not _opens_a_facility_name(norm, i, i + length, edges) \
                         and not (words and g.entries[g.forms[form]].level != "region"
@@ -468,8 +472,9 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             continue
         if found:
             entry = g.entries[g.forms[norm[i:i + found]]]
-            mentions.append(_mention(entry, sentence, i, i + found))
-            i += found
+            end = (_area_end(norm, i + found, edges) if words else 0) or i + found
+            mentions.append(_mention(entry, sentence, i, end))  # 北京地区 names 北京
+            i = end
             continue
         if words and (pair := _abbreviated_pair(norm, i, region, blocked, edges)):
             for k, name in enumerate(pair):
@@ -481,8 +486,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
                 and norm.startswith(g.abbreviation_after, i + 1) \
                 and (name_quotes is None or not name_quotes.encloses(i, i + 1)):
             mentions.append(_mention(g.entries[abbr], sentence, i, i + 1))
-        elif i > 0 and norm[i - 1] in g.division_abbreviation_before and not blocked[i] and edges[i] \
-                and norm.startswith(g.division_abbreviation_after, i + 1) \
+        elif words and not blocked[i] and _stands_for_a_division(norm, i, edges) \
                 and (division := _abbreviated_division(norm[i], region)):
             mentions.append(_mention(g.entries[division], sentence, i, i + 1))
         i += 1
@@ -590,6 +594,28 @@ def _in_longer_quotation(quotations: list[tuple[int, int]], start: int, end: int
         return False
     s, e = quotations[k]
     return s < start and end < e and (s + 1, e - 1) != (start, end)
+
+
+def _area_end(norm: str, end: int, edges: "_WordEdges | _AllEdges") -> int:
+    """Where 地区 after a place ends, when the segmentation reads the two as one word (北京地区:
+    the area of 北京, named by it); else 0."""
+    if norm.startswith("地区", end) and not edges[end] and edges[end + 2]:
+        return end + 2
+    return 0
+
+
+def _stands_for_a_division(norm: str, i: int, edges: "_WordEdges | _AllEdges") -> bool:
+    """The character at ``i`` stands for a division where it is a word of its own after a word
+    of being or going there (在京举办, 在川落地, 驻川部队: 京 and 川 are their own tokens; 驻京 is
+    one), or before the word it is followed by in the gazetteer's list, or before 籍 (川籍运动员).
+    Word edges keep a character inside a longer word out (在港口, 在台上, 在苏北)."""
+    g = gazetteer()
+    if i + 1 < len(norm) and norm[i + 1] == "籍":
+        return edges[i] and edges[i + 1]
+    if i == 0 or norm[i - 1] not in g.division_abbreviation_before:
+        return False
+    starts = edges[i] or (edges[i - 1] and edges.word(i - 1, i + 1))
+    return starts and (edges[i + 1] or norm.startswith(g.division_abbreviation_after, i + 1))
 
 
 def _abbreviated_division(char: str, region: tuple[str, ...]) -> str | None:

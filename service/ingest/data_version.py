@@ -18,7 +18,7 @@ from graph.base import GraphStore
 from loaders.entities.institutions import INSTITUTION_TYPES
 from service.errors import ServiceError
 
-DATA_VERSION = 8
+DATA_VERSION = 9
 CHANGES = {
     2: "one name per body (市政府 -> 市人民政府; 呼伦贝尔市海拉尔区人民政府 -> 海拉尔区人民政府), "
        "Institution.kind a type, document level and JURISDICTION, places only as words of their own, "
@@ -45,6 +45,11 @@ CHANGES = {
        "prints no title is titled by its formula (政府工作报告), not by its address (各位代表：)",
     8: "bodies re-read: a body's name opens after the last preposition or pronoun before its head "
        "(科技成果从实验室 is no body; 我们在市委 names 市委); trade names are kept whole",
+    9: "places and bodies re-read: a division's one-character form alone after a word of being there "
+       "(在京举办, 在川落地, 川籍), X地区 as X, the state-level new areas (雄安新区, PART_OF their "
+       "province), no places in transit lines, passes and hospital campuses (资阳线, 镇江关, 顺义院区), "
+       "exchanges and consulates are bodies (北京证券交易所, 巴西驻成都总领事馆), an adjective after a "
+       "verb makes a slogan (启动健康四川高质量发展试验县)",
 }
 MIGRATE = "policykg migrate"
 

@@ -43,9 +43,42 @@ def _places(sentence: str) -> list[str]:
     ("吸引更多人才落户太仓市", ["太仓"]),  # 落户 acts on 人才: no slogan
     ("多国际经销商落地四川。", ["四川"]),
     ("周家龙安徽银保监局局长", []),  # the body's name opens at its place (a person's name before it)
+    ("成都轨道交通资阳线建成投用", []),  # a transit line named by its places
+    ("加快轨道交通平谷线建设", []),
+    ("川青铁路镇江关至黄胜关段开工", []),  # a pass
+    ("友谊医院顺义院区开诊运行", []),  # a hospital's campus
+    ("巴西驻成都总领事馆开馆", []),  # a consulate is a body: its places are inside its name
+    ("支持北京证券交易所深化改革", []),
+    ("启动健康四川高质量发展试验县", []),  # an adjective after a verb: a slogan, whatever follows
+    ("推进15个美丽四川建设先行县", []),  # a slogan after a count
+    ("北京地区进出口总额超3.6万亿元", ["北京"]),  # jieba's one word 北京地区 names 北京
+    ("全力支持雄安新区建设", ["雄安新区"]),  # a state-level new area is a place
+    ("谋划建设北京—雄安人才科创走廊", ["北京", "雄安新区"]),
+    ("推进郑东新区建设", []),  # any other 新区 is a zone
 ])
 def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
     assert _places(sentence) == places
+
+
+@pytest.mark.parametrize(("sentence", "places"), [
+    ("外资医药企业在京新设研发机构", ["北京"]),  # a word of being there, then the character as a word
+    ("22个重大成果在川转化", ["四川"]),
+    ("向驻京人民解放军指战员致敬", ["北京"]),  # jieba's one word 驻京
+    ("川籍运动员取得佳绩", ["四川"]),  # native of
+    ("优秀服务商来皖落地", ["安徽"]),
+    ("在港口建设中", []),  # inside a longer word: 港口, 台上, 苏北, 晋升
+    ("在台上发言", []),
+    ("在苏北地区", []),
+    ("在晋升职称时", []),
+])
+def test_a_divisions_one_character_form_stands_alone_after_a_word_of_being_there(
+        sentence: str, places: list[str]) -> None:
+    assert _places(sentence) == places
+
+
+def test_a_new_area_is_part_of_its_province() -> None:
+    found = [m for m in extract_mentions("全力支持雄安新区建设") if m.label == "Place"]
+    assert [(m.name, m.level, m.parents) for m in found] == [("雄安新区", "region", ("河北",))]
 
 
 @pytest.mark.parametrize(("issuer", "place"), [
