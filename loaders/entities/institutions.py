@@ -119,6 +119,11 @@ _QUANTIFIED = re.compile(_QUANTIFIER)
 # A quantifier still in front once clause words, levels and batches are stripped (建设10个省级…).
 _COUNTED_BEFORE = re.compile(rf"(?<!第){_QUANTIFIER}(?:{LEVEL.pattern}|{ORDINAL.pattern})*$")
 _COLLECTIVE = re.compile(r"(?:各|各级|相关|有关|其他|其它)$")
+# A level or a batch right before a name (组建省级中试研发公司, 首个省级种质资源中心, 第四批国家骨干冷链
+# 物流基地): a designation of some body of that rank, not one body's name. Not a session (十二届市委)
+# or a round of something else (第一轮省太中专…评估), not a list of levels (省、苏州市中小学生职业体验
+# 中心: the body at each level), not "the first" alone (首个全国高校区域技术转移转化中心 is one).
+_DESIGNATED_BEFORE = re.compile(r"(?:第[一二三四五六七八九十\d]+批|新一[轮批]|(?:国家|全国|省|市|县|区)级(?:以上)?)+$")
 _COUNTED_AFTER = re.compile(r"\d+[个所家座]")
 # Bases that produce, store or test (生产基地, 储备基地, 能源基地): places of an industry, not bodies.
 _PRODUCTION_BASE = re.compile(r"(?:生产|储备|能源|食品|测试|一体化|制造|加工|种植|养殖|供应|产业|原料|商品粮)基地$")
@@ -392,6 +397,8 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         if _COUNTED_BEFORE.search(norm, max(0, start - 12), start) \
                 or _QUANTIFIED.search(norm, start, end - len(head)):
             continue  # 建设一批工业互联网创新中心, 10个省级…中心, 三大省基础科学中心: counted, as above
+        if _DESIGNATED_BEFORE.search(norm, max(0, start - 12), start):
+            continue
         if _COLLECTIVE.search(norm, max(0, start - 3), start) \
                 or _in_collective_list(norm, start, end, head, separators):
             continue  # 各市人民政府, 相关市政府, 各县（市）、区政府: every such body, not one
@@ -424,8 +431,23 @@ def candidates(norm: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
         elif (head in _SHORT_HEADS or (head in _PEOPLES_ORGANISATIONS and name == head)) \
                 and (prefix := _list_locality(norm, start, found, head)) and _accept(prefix + name, head, k):
             found.append((start, end, prefix + name, k))  # 市财政局、人社局, 团市委、妇联: the city's
-    return found + _national_candidates(norm, blocked) + _listed_companies(norm, blocked) \
-        + _trade_named_companies(norm, blocked)
+    return found + _standing_committees(norm, found) + _national_candidates(norm, blocked) \
+        + _listed_companies(norm, blocked) + _trade_named_companies(norm, blocked)
+
+
+_ITS_STANDING_COMMITTEE = "及其常委会"
+
+
+def _standing_committees(norm: str, found: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """省人大及其常委会: the congress and its standing committee, a body of its own named by 常委会."""
+    committees = []
+    for _, end, name, kind in found:
+        if kind == "congress" and name.endswith(("人大", "人民代表大会")) \
+                and norm.startswith(_ITS_STANDING_COMMITTEE, end):
+            start = end + len(_ITS_STANDING_COMMITTEE) - 3
+            full = name + "常委会" if name.endswith("人大") else name + "常务委员会"
+            committees.append((start, start + 3, full, "congress"))
+    return committees
 
 
 # A list that ends in 等 and a word for companies (魏桥、京博、滨化等链主企业): its items are companies.

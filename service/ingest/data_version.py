@@ -49,7 +49,8 @@ CHANGES = {
        "(在京举办, 在川落地, 川籍), X地区 as X, the state-level new areas (雄安新区, PART_OF their "
        "province), no places in transit lines, passes and hospital campuses (资阳线, 镇江关, 顺义院区), "
        "exchanges and consulates are bodies (北京证券交易所, 巴西驻成都总领事馆), an adjective after a "
-       "verb makes a slogan (启动健康四川高质量发展试验县)",
+       "verb makes a slogan (启动健康四川高质量发展试验县); no body named after a level or a batch "
+       "(组建省级中试研发公司, 第四批国家骨干冷链物流基地); 人大及其常委会 names the standing committee too",
 }
 MIGRATE = "policykg migrate"
 

@@ -30,6 +30,14 @@ def _institutions(sentence: str, issuer: str | None = None) -> list[str]:
     ("推动更多科技成果从实验室走向生产线", []),  # a preposition ends a clause: no name runs over it
     ("云南那边谁来查学校美育落实得怎么样", []),  # nor a pronoun
     ("让我们在市委、市政府和区委的坚强领导下", ["市委", "市人民政府", "区委"]),  # after 我们在
+    ("组建省级中试研发公司", []),  # a level before the name: a designation of some such company
+    ("国内首个省级种质资源中心库全面投入运行", []),
+    ("茂名入选第四批国家骨干冷链物流基地建设名单", []),  # a batch of a designation
+    ("按照十二届市委五次全会部署", ["市委"]),  # a session of the body names it
+    ("接受全国人大及其常委会的监督", ["全国人民代表大会", "全国人民代表大会常务委员会"]),  # and its committee
+    ("支持北京证券交易所深化改革", ["北京证券交易所"]),  # an exchange
+    ("主要在证券交易所上市交易", []),  # a type, after a preposition
+    ("巴西驻成都总领事馆开馆", ["巴西驻成都总领事馆"]),
 ])
 def test_institutions_in_context(sentence: str, names: list[str]) -> None:
     assert _institutions(sentence) == names
