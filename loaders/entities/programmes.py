@@ -73,7 +73,8 @@ _SCHEME = re.compile(rf"[{CJK}]{{1,6}}制")
 _DURATION = re.compile(r"[一二三四五六七八九十\d]+年")
 
 
-_LAUNCH_VERBS = frozenset({"实施", "开展", "启动", "组织实施", "组织开展"})
+# 推进, 推动, 完成, 落实 take a programme's whole name as their object too (推进国企改革深化提升行动).
+_LAUNCH_VERBS = frozenset({"实施", "开展", "启动", "组织实施", "组织开展", "推进", "推动", "完成", "落实"})
 _LAUNCH_MODIFIERS = frozenset({"创新", "深入", "全面", "继续", "持续", "扎实", "大力", "积极", "率先"})
 
 
@@ -195,13 +196,16 @@ def is_generic_name(name: str) -> bool:
 # A clause that forbids or guards against something (不得搞形象工程, 防止出现“半拉子”工程,
 # 坚决遏制“两高一低”项目): what it names is a kind of thing to avoid, not a programme anyone runs.
 _PROHIBITION = re.compile(r"不能|不得|不搞|不要|杜绝|防止|避免|禁止|严禁|遏制")
+# Rectifying (整治“新形象工程”) forbids only what it takes as its object: right before the name
+# (岸线整治修复工程、魅力沙滩打造工程 lists works).
+_RECTIFIED = re.compile(r"(?:整治|纠治)$")
 _CLAUSE_END = re.compile(r"[,.;:!?，。；：！？]")
 
 
 def _forbidden(norm: str, start: int) -> bool:
     """Whether the clause before ``start`` forbids what follows."""
     clause = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, start)), default=0)
-    return bool(_PROHIBITION.search(norm, clause, start))
+    return bool(_PROHIBITION.search(norm, clause, start) or _RECTIFIED.search(norm, clause, start))
 
 
 def extract_programmes(sentence: str, norm: str, taken: list[tuple[int, int]],

@@ -50,7 +50,9 @@ CHANGES = {
        "province), no places in transit lines, passes and hospital campuses (资阳线, 镇江关, 顺义院区), "
        "exchanges and consulates are bodies (北京证券交易所, 巴西驻成都总领事馆), an adjective after a "
        "verb makes a slogan (启动健康四川高质量发展试验县); no body named after a level or a batch "
-       "(组建省级中试研发公司, 第四批国家骨干冷链物流基地); 人大及其常委会 names the standing committee too",
+       "(组建省级中试研发公司, 第四批国家骨干冷链物流基地); 人大及其常委会 names the standing committee too; "
+       "a programme's whole name after 推进/推动/完成/落实 (推进国企改革深化提升行动), none that is rectified "
+       "(整治“新形象工程”)",
 }
 MIGRATE = "policykg migrate"
 

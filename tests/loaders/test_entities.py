@@ -120,6 +120,7 @@ def test_an_institution_in_front_of_a_programme_is_its_own_mention() -> None:
     "加快推进陇电入浙工程",
     "深化河西走廊水资源配置工程规划论证",
     "实施武当山景区引水上山工程",
+    "坚决整治“新形象工程”等突出问题",  # rectified: what to avoid
 ])
 def test_slogans_abbreviations_events_and_generic_plans_are_not_programmes(sentence: str) -> None:
     assert names(sentence, "Programme") == []
@@ -384,6 +385,15 @@ def test_english_names_use_proper_noun_readings() -> None:
     ("有效落实“四项机制”", []),  # 机制 is a common word, not the 制 of a scheme
 ])
 def test_a_quoted_scheme_ends_in_the_zhi_of_a_scheme(sentence: str, expected: list[str]) -> None:
+    assert names(sentence, "Programme") == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("推进国企改革深化提升行动，省属国有企业", ["国企改革深化提升行动"]),  # 推进 takes the whole name
+    ("落实降低全社会物流成本专项行动", ["降低全社会物流成本专项行动"]),
+    ("实施岸线整治修复工程、魅力沙滩打造工程", ["岸线整治修复工程", "魅力沙滩打造工程"]),  # 整治 inside a name
+])
+def test_a_verb_that_carries_out_a_programme_takes_its_whole_name(sentence: str, expected: list[str]) -> None:
     assert names(sentence, "Programme") == expected
 
 
