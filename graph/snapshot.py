@@ -49,7 +49,7 @@ _SCOPE_TYPES = frozenset({"JURISDICTION", "ISSUED_BY"})  # the document edges a 
 _SEPARATOR = "\x00"  # between sentence texts searched as one string; never in a needle
 #: (id, task id, ordinal, text, start, end) of a sentence, as a store reads it.
 SentenceRow = tuple[str, str, int, str, int, int]
-_FILE_FORMAT = "policykg-search-snapshot-1"  # change it when the snapshot's attributes change
+_FILE_FORMAT = "policykg-search-snapshot-2"  # change it when the snapshot's attributes change
 
 
 def task_contexts(task_ids: Sequence[str], tasks: Mapping[str, Task],
@@ -264,6 +264,16 @@ class GraphSnapshot:
         self._nodes = nodes
         # Read on every search that names a place or year (document scope): listed once.
         self._documents = [n for n in nodes.values() if isinstance(n, PolicyDocument) and n.ingested]
+        # Looked up per question by the document scope: indexed, so that a question costs the
+        # same with 50 documents or 5,000.
+        self._notice_of = {d.id: d.notice_id for d in self._documents if d.notice_id}
+        self._documents_by_year: dict[int, set[str]] = {}
+        self._documents_by_number: dict[str, set[str]] = {}
+        for document in self._documents:
+            if document.year is not None:
+                self._documents_by_year.setdefault(document.year, set()).add(document.id)
+            if document.doc_number:
+                self._documents_by_number.setdefault(document.doc_number, set()).add(document.id)
         self._members: dict[str, list[str]] = {}
         for member, region in place_parts:
             self._members.setdefault(region, []).append(member)
@@ -467,6 +477,19 @@ class GraphSnapshot:
         """The stored document a task belongs to (its ``doc_id``)."""
         task = self._tasks.get(task_id)
         return task.doc_id if task else None
+
+    def documents_in_years(self, years: Iterable[int]) -> set[str]:
+        """The ingested documents issued in one of these years."""
+        return {d for y in years for d in self._documents_by_year.get(y, ())}
+
+    def documents_numbered(self, doc_numbers: Iterable[str]) -> set[str]:
+        """The ingested documents with one of these 文号 (as stored)."""
+        return {d for n in doc_numbers for d in self._documents_by_number.get(n, ())}
+
+    def with_notices(self, doc_ids: set[str]) -> set[str]:
+        """``doc_ids`` and the notices that issued them: a document a notice issued has its
+        tasks under the notice's id."""
+        return doc_ids | {self._notice_of[d] for d in doc_ids if d in self._notice_of}
 
     def documents_of(self, node_ids: Iterable[str]) -> set[str]:
         """The documents whose jurisdiction is one of these places or whose issuer is one of

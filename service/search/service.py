@@ -14,7 +14,7 @@ from embeddings.query_lane import submit_queries
 from embeddings.vector_index import VectorIndex
 from graph.base import GraphStore
 from graph.ids import normalise_doc_number
-from graph.models import NodeLabel, PolicyDocument, TaskContext
+from graph.models import NodeLabel, TaskContext
 from graph.models import TaskLink as EntityTaskLink
 from graph.snapshot import GraphSnapshot
 from service.metrics import time_stage
@@ -467,14 +467,13 @@ class SearchService:
         linked them."""
         if linked is None:
             linked = self._linked(normalised)
-        documents = snapshot.documents()
         criteria: list[set[str]] = []
         bodies = [e.id for e in linked if e.label == "Institution"]
         if bodies:
             criteria.append(snapshot.documents_of(bodies))
         numbers = {normalise_doc_number(n) for n in _QUESTION_DOC_NUMBER.findall(normalised)}
         if numbers:
-            criteria.append({d.id for d in documents if d.doc_number in numbers})
+            criteria.append(snapshot.documents_numbered(numbers))
         met = [c for c in criteria if c]
         named = set.intersection(*met) if met else None
         # The documents the names scope to, most specific first: a place's own documents, else
@@ -490,14 +489,14 @@ class SearchService:
         if named and not options:
             options.append(named)
         years = _years_written(normalised)
-        in_years = {d.id for d in documents if d.year in years}
+        in_years = snapshot.documents_in_years(years)
         scoped, used = (options[0], frozenset[int]()) if options else (in_years, frozenset(years))
         for option in options:
             if option & in_years:
                 scoped, used = option & in_years, frozenset(years)
                 break
-        scoped = _with_notices(scoped, documents)
-        return DocumentScope(scoped, frozenset(str(d.year) for d in documents if d.id in scoped and d.year in used))
+        scoped = snapshot.with_notices(scoped)
+        return DocumentScope(scoped, frozenset(str(y) for y in used if snapshot.documents_in_years([y]) & scoped))
 
     def _task_scope(self, doc_ids: set[str] | None, task_ids: set[str] | None,
                     entities: EntityMatch | None) -> set[str] | None:
@@ -575,14 +574,7 @@ def _own_documents(snapshot: GraphSnapshot, entity_ids: set[str]) -> dict[str, s
     """For each of these places and institutions that has any, the documents it is the
     jurisdiction or an issuer of, by the id their tasks carry (a notice's for what it issues)."""
     owned = {e: snapshot.documents_of([e]) for e in entity_ids}
-    documents = snapshot.documents() if any(owned.values()) else []
-    return {e: _with_notices(docs, documents) for e, docs in owned.items() if docs}
-
-
-def _with_notices(doc_ids: set[str], documents: list[PolicyDocument]) -> set[str]:
-    """``doc_ids`` and the notices that issued them: a document a notice issued has its tasks
-    under the notice's id."""
-    return doc_ids | {d.notice_id for d in documents if d.id in doc_ids and d.notice_id}
+    return {e: snapshot.with_notices(docs) for e, docs in owned.items() if docs}
 
 
 def _allowed_documents(snapshot: GraphSnapshot, filters: SearchFilters) -> set[str] | None:

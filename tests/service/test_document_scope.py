@@ -69,6 +69,11 @@ def test_what_a_question_scopes_itself_to(ingested: None, backend: str) -> None:
         assert search.question_scope("2017年的美育意见", snapshot) == DocumentScope({luzhou}, frozenset({"2017"}))
         # No document for 云南 is of 2017 (泸州's is): the year is what Yunnan's opinion is asked about.
         assert search.question_scope("云南到2017年要做到什么", snapshot) == DocumentScope({yunnan}, frozenset())
+        # The scope looks documents up by year, 文号 and notice: it never walks the list of them,
+        # which grows with the store.
+        snapshot.documents = None  # type: ignore[method-assign]
+        assert search.question_scope("2017年四川美育", snapshot) == DocumentScope({luzhou}, frozenset({"2017"}))
+        assert search.question_scope("川办发〔2016〕41号的要求", snapshot) == DocumentScope({sichuan}, frozenset({"2016"}))
     finally:
         components.close()
 
