@@ -405,7 +405,7 @@ def gazetteer() -> Gazetteer:
         for parent in entry.parents:
             if entry.name not in entries[parent].members:
                 entries[parent].members.append(entry.name)
-        for form in [entry.name, *entry.aliases]:
+        for form in [entry.name, *entry.aliases] if region.get("match_name", True) else entry.aliases:
             add_form(form, entry.name)
         for member in entry.members:
             if member in entries and entry.name not in entries[member].parents:

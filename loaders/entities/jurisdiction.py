@@ -18,8 +18,8 @@ from loaders.entities.places import leading_division
 
 CHINA = "中国"
 CHINA_EN = "China"
-_LEVELS = {"province": "provincial", "municipality": "provincial", "autonomous_region": "provincial",
-           "special_administrative_region": "provincial", "prefecture": "municipal",
+_LEVELS = {"country": "national", "province": "provincial", "municipality": "provincial",
+           "autonomous_region": "provincial", "special_administrative_region": "provincial", "prefecture": "municipal",
            "county": "county", "district": "county"}
 _CENTRAL_PREFIXES = ("中共中央", "中央", "国务院", "党中央", "全国人大", "全国政协")
 

@@ -454,6 +454,9 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             if found:
                 i -= found
                 continue
+        if found and words and norm.startswith(_COMPATRIOTS, i + found):
+            i += found  # 港澳台同胞, 台湾同胞: people named by where they are from, not the place
+            continue
         if found and words and _part_of_a_province(norm, i, norm[i:i + found]):
             i += found  # 川东北, 粤东西北: a part of a province, not the region of China
             continue
@@ -493,6 +496,7 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
     return mentions
 
 
+_COMPATRIOTS = ("同胞", "侨胞")
 _COMPOSITE_LENGTHS = (5, 4, 3)
 
 

@@ -67,7 +67,7 @@ UNITS = ("个百分点", "平方公里", "平方米", "立方米", "公里", "�
 # run, so a start inside one would only fail again), which keeps a long run of digits linear.
 _UNIT = "|".join(map(re.escape, UNITS))
 _NUMBER = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)(?:\s*(?:-|~|～|至|到|—)\s*(\d+(?:\.\d+)?))?\s*"
-                     rf"([余多])?([万亿千百]?)({_UNIT})")
+                     rf"([余多])?(万亿(?!元)|[万亿千百]|)({_UNIT})")  # 万亿斤; money in 万亿元 is left as it was
 # Chinese numerals count only from ten up (十个, 百支, 千支, 万个, 三千名): 一个/两项 name one
 # thing far more often than they set a quantity.
 _CN_CHARS = "一二两三四五六七八九十百千万零〇"

@@ -52,7 +52,8 @@ CHANGES = {
        "verb makes a slogan (启动健康四川高质量发展试验县); no body named after a level or a batch "
        "(组建省级中试研发公司, 第四批国家骨干冷链物流基地); 人大及其常委会 names the standing committee too; "
        "a programme's whole name after 推进/推动/完成/落实 (推进国企改革深化提升行动), none that is rectified "
-       "(整治“新形象工程”)",
+       "(整治“新形象工程”); 新中国 and 中华人民共和国 name 中国; no place in 港澳台同胞; targets in 万亿 "
+       "(1.4万亿斤)",
 }
 MIGRATE = "policykg migrate"
 

@@ -55,6 +55,11 @@ def _places(sentence: str) -> list[str]:
     ("全力支持雄安新区建设", ["雄安新区"]),  # a state-level new area is a place
     ("谋划建设北京—雄安人才科创走廊", ["北京", "雄安新区"]),
     ("推进郑东新区建设", []),  # any other 新区 is a zone
+    ("今年是新中国成立75周年", ["中国"]),  # the country by its full and historical names
+    ("庆祝中华人民共和国成立75周年", ["中国"]),
+    ("坚持中国特色社会主义", []),  # 中国 alone opens too many other words
+    ("向香港特别行政区同胞、澳门特别行政区同胞、台湾同胞致以敬意", []),  # people, not places
+    ("加强与港澳台的交流合作", ["港澳台"]),
 ])
 def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
     assert _places(sentence) == places

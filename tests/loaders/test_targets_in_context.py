@@ -47,3 +47,9 @@ def test_a_quantity_coordinated_with_a_target_is_one_though_it_names_nothing() -
     assert found == [("5%城乡居民收入", 5.0, 5.0, False), ("7%", 7.0, 7.0, True)]
     # A bare amount of money beside another still sets nothing.
     assert [m.name for m in extract_mentions("分别突破2000亿元、1600亿元") if m.label == "Target"] == []
+
+
+def test_a_quantity_in_trillions_is_a_target() -> None:
+    found = [(m.value_min, m.value_max, m.unit, m.approximate)
+             for m in extract_mentions("粮食产量1.4万亿斤左右。") if m.label == "Target"]
+    assert found == [(1.4, 1.4, "万亿斤", True)]
