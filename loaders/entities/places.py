@@ -438,6 +438,12 @@ def extract_places(sentence: str, norm: str, taken: list[tuple[int, int]], *,
             mentions.append(_mention(entry, sentence, i, i + length))
             i += length
             continue
+        if not found and words and (part := _province_part(norm, i, edges, blocked)):
+            part_end, entry = part
+            end = _area_end(norm, part_end, edges) or part_end  # 陇东地区 names 陇东
+            mentions.append(_mention(entry, sentence, i, end))
+            i = end
+            continue
         if not found and region and norm[i] in _regional_starts() and not blocked[i]:
             for length in _regional_lengths():
                 name = norm[i:i + length]
@@ -579,6 +585,30 @@ def _named_region(place: PlaceEntry, name: str, head: str) -> PlaceEntry:
 
 
 _DIRECTIONS = frozenset("东西南北中")
+
+
+_COMPASS = {"东": "East", "西": "West", "南": "South", "北": "North", "中": "Central", "东北": "Northeast",
+            "西北": "Northwest", "东南": "Southeast", "西南": "Southwest"}
+
+
+def _province_part(norm: str, i: int, edges: "_WordEdges | _AllEdges", blocked: bytearray
+                   ) -> tuple[int, PlaceEntry] | None:
+    """A part of a province named by its one-character form and a direction (粤东, 苏北, 鲁西南,
+    陇东), where the segmentation reads the two as one place name: a region PART_OF that
+    province, named as written. Not 港 or 台 (港中大, 台北 name other things)."""
+    g = gazetteer()
+    province = g.division_abbreviations.get(norm[i])
+    if province is None or norm[i] in "港台" or blocked[i] or not edges[i]:
+        return None
+    for end in (i + 3, i + 2):
+        direction = norm[i + 1:end]
+        if end <= len(norm) and direction in _COMPASS and not any(blocked[i:end]) \
+                and edges.word(i, end) and word_tag(norm[i:end]) == "ns" and norm[i:end] not in g.forms \
+                and norm[i:end] + "州" not in g.forms and not _opens_a_facility_name(norm, i, end, edges):
+            # 黔南州 is a prefecture, not the south of 贵州; 苏南运河 is a canal
+            name_en = f"{_COMPASS[direction]} {g.entries[province].name_en}"
+            return end, PlaceEntry(name=norm[i:end], name_en=name_en, level="region", parents=[province])
+    return None
 
 
 def _part_of_a_province(norm: str, start: int, form: str) -> bool:

@@ -53,7 +53,8 @@ CHANGES = {
        "(组建省级中试研发公司, 第四批国家骨干冷链物流基地); 人大及其常委会 names the standing committee too; "
        "a programme's whole name after 推进/推动/完成/落实 (推进国企改革深化提升行动), none that is rectified "
        "(整治“新形象工程”); 新中国 and 中华人民共和国 name 中国; no place in 港澳台同胞; targets in 万亿 "
-       "(1.4万亿斤)",
+       "(1.4万亿斤); a part of a province named by its one-character form and a direction (粤东, 苏北, "
+       "陇东) is a region within it",
 }
 MIGRATE = "policykg migrate"
 

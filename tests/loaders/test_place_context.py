@@ -60,6 +60,10 @@ def _places(sentence: str) -> list[str]:
     ("坚持中国特色社会主义", []),  # 中国 alone opens too many other words
     ("向香港特别行政区同胞、澳门特别行政区同胞、台湾同胞致以敬意", []),  # people, not places
     ("加强与港澳台的交流合作", ["港澳台"]),
+    ("支持珠三角与粤东粤西粤北在项目导入方面合作", ["珠三角", "粤东", "粤西", "粤北"]),  # parts of a province
+    ("持续推进贵阳、黔南抽水蓄能电站建设", ["贵阳"]),  # 黔南州 is a prefecture; a station's name
+    ("完成苏南运河全线二级航道整治", []),  # a canal
+    ("在京西宾馆开会", []),  # a hotel: one word
 ])
 def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
     assert _places(sentence) == places
@@ -73,7 +77,7 @@ def test_a_place_is_a_word_of_its_own(sentence: str, places: list[str]) -> None:
     ("优秀服务商来皖落地", ["安徽"]),
     ("在港口建设中", []),  # inside a longer word: 港口, 台上, 苏北, 晋升
     ("在台上发言", []),
-    ("在苏北地区", []),
+    ("在苏北地区", ["苏北"]),  # the north of the province, not 苏 standing for 江苏
     ("在晋升职称时", []),
 ])
 def test_a_divisions_one_character_form_stands_alone_after_a_word_of_being_there(
@@ -84,6 +88,11 @@ def test_a_divisions_one_character_form_stands_alone_after_a_word_of_being_there
 def test_a_new_area_is_part_of_its_province() -> None:
     found = [m for m in extract_mentions("全力支持雄安新区建设") if m.label == "Place"]
     assert [(m.name, m.level, m.parents) for m in found] == [("雄安新区", "region", ("河北",))]
+
+
+def test_a_part_of_a_province_is_a_region_within_it() -> None:
+    found = [m for m in extract_mentions("陇东地区发现特大型铀矿") if m.label == "Place"]
+    assert [(m.name, m.level, m.parents, m.name_en) for m in found] == [("陇东", "region", ("甘肃",), "East Gansu")]
 
 
 @pytest.mark.parametrize(("issuer", "place"), [
