@@ -12,11 +12,11 @@ import pytest
 from tests.loaders.gold_documents import LABELS, document_path, fact_errors, gold_files, score, table
 
 # (precision, recall) per label, as last measured (2026-12-08, the tuning half with the sichuan,
-# beijing and guowuyuan excerpts), less 0.02 for rounding. The held-out floors are a record,
-# never a target to fit: their failures are not read.
+# beijing, guowuyuan, guangdong and xianning excerpts), less 0.02 for rounding. The held-out
+# floors are a record, never a target to fit: their failures are not read.
 FLOORS = {
-    "tune": {"Place": (0.84, 0.83), "Institution": (0.85, 0.73), "Programme": (0.70, 0.75),
-             "PolicyDocument": (0.94, 0.98), "Target": (0.93, 0.86)},
+    "tune": {"Place": (0.83, 0.80), "Institution": (0.84, 0.71), "Programme": (0.69, 0.73),
+             "PolicyDocument": (0.95, 0.98), "Target": (0.92, 0.86)},
     "heldout": {"Place": (0.58, 0.57), "Institution": (0.75, 0.57), "Programme": (0.46, 0.51),
                 "PolicyDocument": (0.98, 0.98), "Target": (0.94, 0.80)},
 }
